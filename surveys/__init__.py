@@ -1,0 +1,1 @@
+"""The web platform: everything that knows about Flask, HTTP and the database."""

@@ -1,0 +1,15 @@
+"""Flask commands; each domain keeps its commands in its own module with a ``register(app)``."""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask
+
+#: Modules that define commands (each has ``register(app)``).
+COMMAND_MODULES = ("surveys.demo",)
+
+
+def register(app: Flask) -> None:
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)

@@ -1,0 +1,65 @@
+"""Configuration defaults. Layers, later wins: these defaults, ``instance/config.py``,
+environment variables (``DATABASE_URL`` and any ``SURVEYS_*``), then the test override."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class Defaults:
+    #: Answers for fewer respondents than this are never shown (never below 3).
+    REPORTING_THRESHOLD = 5
+    #: Instrument version new links use.
+    DEFAULT_INSTRUMENT_VERSION = "2026.1"
+    #: Longest free-text answer accepted, in characters.
+    FREE_TEXT_MAX_LENGTH = 2000
+    #: Largest accepted request body (uploads included), in bytes.
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "sv"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+    UI_LANGUAGES = ("sv", "en")
+    # Staff sessions end after 30 minutes without a request.
+    PERMANENT_SESSION_LIFETIME = 30 * 60
+    SESSION_REFRESH_EACH_REQUEST = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: Set to True behind HTTPS (production): cookies are then sent over HTTPS only.
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    #: Redirect HTTP to HTTPS and send HSTS (production behind TLS).
+    FORCE_HTTPS = False
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    RATELIMIT_ENABLED = True
+    #: Shared storage for rate-limit counters when several app servers run (e.g. redis://...).
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Limits (Flask-Limiter syntax); see README, "Rate limits".
+    RATELIMIT_LOGIN = "10 per minute;50 per hour"
+    RATELIMIT_ANSWER = "30 per minute"
+    RATELIMIT_TOKEN_LOOKUP = "60 per minute"
+    #: Failed logins for one username before it is locked for LOGIN_LOCK_MINUTES.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_LOCK_MINUTES = 15
+    #: For tests and demos: pretend today is this ISO date.
+    FIXED_TODAY = None
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for postgres URLs given in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """Return the instance's secret key, creating it once; it never lives in the repository."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        os.chmod(path, 0o600)
+    return path.read_text().strip()

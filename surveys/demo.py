@@ -1,0 +1,157 @@
+"""``flask demo``: a demo installation with three förbund and synthetic answers.
+
+Everything it creates is marked as demo data (``Forbund.is_demo``) and every page that shows it
+says so. The answers are random but reproducible (a fixed seed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from indicators.catalogue import GROUP_CODES
+
+from .clock import today
+from .extensions import db
+from .instruments import instrument
+from .models import AccessCode, Answer, BackgroundAnswer, Forbund, Insats, Response, SurveyLink, User
+from .responses import hash_code
+
+DEMO_YEARS = (2020, 2022, 2024)
+DEMO_FORBUND = (
+    ("demo-alvdal", "Samordningsförbundet Älvdalen (demo)", ("Steg för steg", "Unga vuxna", "Hälsokraft")),
+    ("demo-skogsbygd", "Samordningsförbundet Skogsbygden (demo)", ("Vägen vidare", "Arbetslivsporten", "Motivationslotsen")),
+    ("demo-kust", "Samordningsförbundet Kustlandet (demo)", ("Språngbrädan", "Samverkansteamet", "Nya banor")),
+)
+#: Responses per year: per insats for DP, DA, PE; per förbund for CH, ST.
+DEMO_COUNTS = {"DP": 14, "DA": 9, "PE": 6, "CH": 8, "ST": 7}
+DEMO_PASSWORD = "demo-losen-2024"
+DEMO_CODES = 10
+
+
+def measurement_period(year: int) -> tuple[dt.date, dt.date]:
+    return dt.date(year - 1, 11, 1), dt.date(year, 10, 31)
+
+
+def build_demo(seed: int = 2024) -> dict:
+    """Create the demo installation and return what to print (URLs, logins)."""
+    rng = random.Random(seed)
+    inst = instrument()
+    start, end = measurement_period(_current_year())
+    out = {"links": [], "users": [], "codes": []}
+
+    admin = User(username="admin", name="Demo Admin", role="admin", password_hash=generate_password_hash(DEMO_PASSWORD))
+    db.session.add(admin)
+    out["users"].append(("admin", "admin", None))
+
+    for f_index, (slug, name, insats_names) in enumerate(DEMO_FORBUND):
+        forbund = Forbund(slug=slug, name=name, is_demo=True)
+        db.session.add(forbund)
+        insatser = [Insats(name=n, forbund=forbund) for n in insats_names]
+        db.session.add_all(insatser)
+        short = slug.removeprefix("demo-")
+        officer = User(username=f"kansli-{short}", name=f"Kansliet {name}", role="officer", forbund=forbund,
+                       password_hash=generate_password_hash(DEMO_PASSWORD))
+        staff = User(username=f"personal-{short}", name=f"Personal {insats_names[0]}", role="staff", forbund=forbund,
+                     password_hash=generate_password_hash(DEMO_PASSWORD), insatser=insatser[:2])
+        db.session.add_all([officer, staff])
+        out["users"] += [(officer.username, "officer", slug), (staff.username, "staff", slug)]
+        db.session.flush()
+
+        for code in GROUP_CODES:
+            q = inst.questionnaires[code]
+            targets = insatser if q.about == "insats" else [None]
+            for insats in targets:
+                link = SurveyLink(
+                    forbund_id=forbund.id, insats_id=insats.id if insats else None, questionnaire=code,
+                    instrument_version=inst.version, opens_on=start, closes_on=end,
+                    label=f"{q.name['sv']} – {insats.name if insats else name}",
+                    requires_code=(code == "ST"),
+                )
+                db.session.add(link)
+                db.session.flush()
+                out["links"].append((slug, code, insats.name if insats else "", link.token))
+                if link.requires_code:
+                    for _ in range(DEMO_CODES):
+                        plain = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(8))
+                        db.session.add(AccessCode(link_id=link.id, code_hash=hash_code(plain)))
+                        out["codes"].append((slug, plain))
+                for year in DEMO_YEARS:
+                    _add_answers(rng, inst, q, forbund, insats, year, f_index)
+    db.session.flush()
+    return out
+
+
+def _current_year() -> int:
+    from indicators.catalogue import measurement_year
+
+    return measurement_year(today())
+
+
+def _add_answers(rng: random.Random, inst, q, forbund: Forbund, insats: Insats | None, year: int, f_index: int) -> None:
+    """Synthetic answers: a latent level per förbund, year and item, with noise and some "Vet ej"."""
+    start, end = measurement_period(year)
+    span = (end - start).days
+    level = 4.0 + 0.35 * f_index + 0.15 * DEMO_YEARS.index(year) + (0.3 if insats and insats.name.startswith(("Steg", "Vägen")) else 0)
+    item_shift = {item.id: rng.uniform(-0.8, 0.6) for item in q.items}
+    for _ in range(DEMO_COUNTS[q.code]):
+        day = start + dt.timedelta(days=rng.randrange(span + 1))
+        response = Response(
+            submission_key=f"demo-{rng.getrandbits(96):024x}", forbund_id=forbund.id,
+            insats_id=insats.id if insats else None, questionnaire=q.code, instrument_version=inst.version,
+            measurement_year=year, submitted_on=day, channel=rng.choice(("web", "web", "web", "paper")),
+        )
+        person = rng.gauss(0, 0.6)
+        for item in q.items:
+            roll = rng.random()
+            if roll < 0.03:
+                continue  # unanswered
+            value = None if roll < 0.08 else min(6, max(1, round(rng.gauss(level + item_shift[item.id] + person, 1.0))))
+            response.answers.append(Answer(item_id=item.id, value=value))
+        for bg in q.background:
+            if rng.random() < 0.9:
+                response.background.append(BackgroundAnswer(question_id=bg.id, value=rng.choice(bg.options)))
+        db.session.add(response)
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("demo")
+    @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="Address the app is served at.")
+    def demo_command(base_url: str) -> None:
+        """Build a demo installation (three förbund, synthetic answers 2020, 2022, 2024)."""
+        if db.session.scalar(select(Forbund).where(Forbund.is_demo.is_(True)).limit(1)) is not None:
+            click.echo(f"Demodata finns redan. Logga in med användarna nedan (lösenord: {DEMO_PASSWORD}).")
+            for user in db.session.scalars(select(User).order_by(User.id)):
+                click.echo(f"  {user.username:<24} {user.role}")
+            _print_links(base_url)
+            return
+        out = build_demo()
+        db.session.commit()
+        click.echo("Demoinstallation skapad (DEMODATA – påhittade svar, inga officiella siffror).")
+        click.echo(f"\nInloggningar (lösenord för alla: {DEMO_PASSWORD}):  {base_url}/login")
+        for username, role, slug in out["users"]:
+            click.echo(f"  {username:<24} {role:<8} {slug or ''}")
+        _print_links(base_url)
+        click.echo("\nEngångskoder för styrelseenkäten (ST), några per förbund:")
+        for slug, code in out["codes"][:: DEMO_CODES // 3]:
+            click.echo(f"  {slug:<16} {code}")
+        current_app.logger.info("demo data created")
+
+
+def _print_links(base_url: str) -> None:
+    click.echo("\nEnkätlänkar:")
+    rows = db.session.execute(
+        select(Forbund.slug, SurveyLink.questionnaire, Insats.name, SurveyLink.token, SurveyLink.requires_code)
+        .join(Forbund, SurveyLink.forbund_id == Forbund.id)
+        .outerjoin(Insats, SurveyLink.insats_id == Insats.id)
+        .where(Forbund.is_demo.is_(True))
+        .order_by(Forbund.slug, SurveyLink.id)
+    )
+    for slug, code, insats, token, requires_code in rows:
+        extra = " (kräver engångskod)" if requires_code else ""
+        click.echo(f"  {slug:<16} {code}  {(insats or '–'):<20} {base_url}/s/{token}{extra}")

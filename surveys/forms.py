@@ -1,0 +1,93 @@
+"""WTForms classes, including the questionnaire form built at runtime from the instrument."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional, ValidationError
+
+from indicators.catalogue import Instrument, Questionnaire
+
+from .responses import Submission
+
+#: The form value of "Vet ej"; 9 is also its code in paper spreadsheets.
+DONT_KNOW = "9"
+
+
+class ChoiceField(RadioField):
+    """A radio group whose invalid value gets a readable Swedish/English message."""
+
+    def pre_validate(self, form):
+        if self.data is not None and self.data not in {choice.value for choice in self.choices}:
+            raise ValidationError(_l("Välj ett av svarsalternativen."))
+
+
+def new_submission_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class QuestionnaireForm(FlaskForm):
+    """Base of the runtime-built questionnaire forms; CSRF comes from FlaskForm."""
+
+    submission_key = HiddenField()
+    lang = HiddenField()
+
+    #: Set by the builder.
+    questionnaire: Questionnaire
+    item_fields: tuple[str, ...] = ()
+    background_fields: tuple[str, ...] = ()
+    free_text_fields: tuple[str, ...] = ()
+
+    def submission(self) -> Submission:
+        """Return the parsed answers; unanswered questions are left out."""
+        sub = Submission()
+        for name in self.item_fields:
+            value = self[name].data
+            if value:
+                sub.answers[name] = None if value == DONT_KNOW else int(value)
+        for name in self.background_fields:
+            value = self[name].data
+            if value:
+                sub.background[name] = value
+        for name in self.free_text_fields:
+            text = (self[name].data or "").strip()
+            if text:
+                sub.free_text[name] = text
+        return sub
+
+    def expected_fields(self) -> set[str]:
+        return {field.name for field in self}
+
+
+def questionnaire_form_class(
+    instrument: Instrument, q: Questionnaire, lang: str, *, requires_code: bool, max_text: int
+) -> type[QuestionnaireForm]:
+    """Build a form class with one field per question, labelled in the respondent's language."""
+
+    attrs: dict[str, object] = {"questionnaire": q}
+    if requires_code:
+        attrs["code"] = StringField(_l("Din kod"), validators=[Optional(), Length(max=32)])
+    for item in q.items:
+        scale = instrument.scales[item.scale]
+        choices = [SelectChoice(str(code), scale.labels[lang][code - 1]) for code in range(1, 7)]
+        choices.append(SelectChoice(DONT_KNOW, scale.missing[lang]))
+        attrs[item.id] = ChoiceField(item.text[lang], choices=choices, validators=[Optional()])
+    for bg in q.background:
+        choices = [SelectChoice(v, label) for v, label in zip(bg.options, bg.labels[lang], strict=True)]
+        attrs[bg.id] = ChoiceField(bg.text[lang], choices=choices, validators=[Optional()])
+    for ft in q.free_text:
+        attrs[ft.id] = TextAreaField(
+            ft.text[lang],
+            validators=[
+                Optional(),
+                Length(max=max_text, message=_l("Svaret får vara högst %(max)d tecken långt.", max=max_text)),
+            ],
+        )
+    attrs["item_fields"] = q.item_ids
+    attrs["background_fields"] = tuple(b.id for b in q.background)
+    attrs["free_text_fields"] = tuple(f.id for f in q.free_text)
+    return type(f"Questionnaire{q.code}Form", (QuestionnaireForm,), attrs)

@@ -1,0 +1,159 @@
+"""Storing questionnaire responses: validation against the instrument, idempotency, codes.
+
+These functions flush but never commit: the request (or CLI command) commits once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from indicators.catalogue import VALID_CODES, Questionnaire, measurement_year
+
+from .extensions import db
+from .models import AccessCode, Answer, BackgroundAnswer, FreeText, Response, SurveyLink
+from .privacy import mask_personal_data
+
+SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class SubmissionError(ValueError):
+    """A submission that must be refused; ``errors`` maps a field id to a readable message."""
+
+    def __init__(self, errors: Mapping[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+@dataclass
+class Submission:
+    """A parsed questionnaire: item id -> code (None for "Vet ej"); unanswered items absent."""
+
+    answers: dict[str, int | None] = field(default_factory=dict)
+    background: dict[str, str] = field(default_factory=dict)
+    free_text: dict[str, str] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        return not self.answers and not any(t.strip() for t in self.free_text.values())
+
+
+def hash_code(code: str) -> str:
+    normalised = re.sub(r"[\s-]", "", code).upper()
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def validate_submission(q: Questionnaire, sub: Submission, max_text: int) -> None:
+    """Refuse anything the instrument does not allow; raise SubmissionError naming each field."""
+    errors: dict[str, str] = {}
+    items = set(q.item_ids)
+    for item_id, value in sub.answers.items():
+        if item_id not in items:
+            errors[item_id] = f"Frågan {item_id} hör inte till formuläret."
+        elif value is not None and (isinstance(value, bool) or value not in VALID_CODES):
+            errors[item_id] = "Svaret måste vara ett av svarsalternativen."
+    bg = {b.id: b for b in q.background}
+    for qid, value in sub.background.items():
+        if qid not in bg:
+            errors[qid] = f"Bakgrundsfrågan {qid} hör inte till formuläret."
+        elif value not in bg[qid].options:
+            errors[qid] = "Svaret måste vara ett av svarsalternativen."
+    ft = {f.id for f in q.free_text}
+    for qid, text in sub.free_text.items():
+        if qid not in ft:
+            errors[qid] = f"Fritextfrågan {qid} hör inte till formuläret."
+        elif len(text) > max_text:
+            errors[qid] = f"Svaret får vara högst {max_text} tecken långt."
+    if not errors and sub.is_empty():
+        errors["form"] = "Du har inte svarat på någon fråga. Svara på minst en fråga innan du skickar."
+    if errors:
+        raise SubmissionError(errors)
+
+
+def find_by_key(submission_key: str) -> Response | None:
+    return db.session.scalar(select(Response).where(Response.submission_key == submission_key))
+
+
+def submit_response(
+    *,
+    forbund_id: int,
+    questionnaire: Questionnaire,
+    instrument_version: str,
+    submission: Submission,
+    submission_key: str,
+    submitted_on: dt.date,
+    max_text: int,
+    link: SurveyLink | None = None,
+    insats_id: int | None = None,
+    channel: str = "web",
+    entered_by_id: int | None = None,
+    access_code: str | None = None,
+) -> tuple[Response, bool]:
+    """Store one response with its answers, or return the one stored under the same key.
+
+    Returns ``(response, created)``. A repeated submission key (double click, refresh,
+    back-and-resubmit) never stores a second response: the database enforces the key's
+    uniqueness and a lost race is answered with the winner's response.
+    """
+    if not SUBMISSION_KEY.match(submission_key or ""):
+        raise SubmissionError({"form": "Formuläret saknar giltig inlämningsnyckel. Ladda om sidan och försök igen."})
+    existing = find_by_key(submission_key)
+    if existing is not None:
+        return existing, False
+    validate_submission(questionnaire, submission, max_text)
+
+    if link is not None and link.requires_code:
+        _use_access_code(link, access_code)
+
+    response = Response(
+        submission_key=submission_key,
+        link_id=link.id if link else None,
+        forbund_id=forbund_id,
+        insats_id=insats_id,
+        questionnaire=questionnaire.code,
+        instrument_version=instrument_version,
+        measurement_year=measurement_year(submitted_on),
+        submitted_on=submitted_on,
+        channel=channel,
+        entered_by_id=entered_by_id,
+    )
+    order = {item_id: i for i, item_id in enumerate(questionnaire.item_ids)}
+    response.answers = [
+        Answer(item_id=item_id, value=value)
+        for item_id, value in sorted(submission.answers.items(), key=lambda kv: order[kv[0]])
+    ]
+    response.background = [BackgroundAnswer(question_id=k, value=v) for k, v in submission.background.items()]
+    response.free_texts = [
+        FreeText(question_id=k, text=mask_personal_data(v.strip()))
+        for k, v in submission.free_text.items()
+        if v.strip()
+    ]
+    db.session.add(response)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another request stored the same key between our check and our insert.
+        db.session.rollback()
+        winner = find_by_key(submission_key)
+        if winner is None:
+            raise
+        return winner, False
+    return response, True
+
+
+def _use_access_code(link: SurveyLink, code: str | None) -> None:
+    """Spend a single-use code; the response keeps no reference to it."""
+    if not code or not code.strip():
+        raise SubmissionError({"code": "Skriv in koden du har fått."})
+    result = db.session.execute(
+        update(AccessCode)
+        .where(AccessCode.link_id == link.id, AccessCode.code_hash == hash_code(code), AccessCode.used.is_(False))
+        .values(used=True)
+    )
+    if result.rowcount != 1:
+        raise SubmissionError({"code": "Koden är inte giltig eller har redan använts."})

@@ -1,0 +1,154 @@
+"""The named steps of the application factory."""
+
+from __future__ import annotations
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_talisman import Talisman
+
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def configure_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir(app), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Logga in för att se sidan.")
+    login_manager.session_protection = "basic"
+
+    from . import models
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        ident, _, token = user_id.partition(":")
+        if not ident.isdigit():
+            return None
+        user = db.session.get(models.User, int(ident))
+        if user is None or user.session_token != token or not user.active:
+            return None
+        return user
+
+    @app.teardown_request
+    def rollback_unfinished(exc):  # a failed request never leaves half a transaction behind
+        if exc is not None:
+            db.session.rollback()
+
+
+def _migrations_dir(app: Flask) -> str:
+    import os
+
+    return os.path.join(app.root_path, "migrations")
+
+
+def select_locale() -> str:
+    """Respondent pages carry ?lang=; staff pages follow the user's choice; Swedish first."""
+    from flask import current_app
+
+    langs = current_app.config["UI_LANGUAGES"]
+    lang = getattr(g, "respondent_lang", None)
+    if lang:
+        return lang
+    if current_user and getattr(current_user, "is_authenticated", False):
+        if current_user.language in langs:
+            return current_user.language
+    if session.get("lang") in langs:
+        return session["lang"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def configure_i18n(app: Flask) -> None:
+    import os
+
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", os.path.join(app.root_path, "surveys", "translations")
+    )
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def locale_helpers():
+        from flask_babel import get_locale
+
+        return {"current_locale": lambda: str(get_locale() or "sv")}
+
+
+def configure_security(app: Flask) -> None:
+    csp = {
+        "default-src": "'self'",
+        "img-src": ["'self'", "data:"],
+        "style-src": "'self'",
+        "script-src": "'self'",
+        "object-src": "'none'",
+        "base-uri": "'self'",
+        "form-action": "'self'",
+        "frame-ancestors": "'none'",
+    }
+    Talisman(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        strict_transport_security=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=csp,
+        frame_options="DENY",
+        referrer_policy="no-referrer",
+        x_content_type_options=True,
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+    )
+
+    @app.after_request
+    def no_store_for_answers(response):
+        # Questionnaires and staff pages must not linger in shared browser caches.
+        if request.endpoint and not request.endpoint.startswith("static"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def configure_blueprints(app: Flask) -> None:
+    from .views import auth, pages, respond
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(respond.bp)
+    app.register_blueprint(auth.bp)
+
+
+def configure_errors(app: Flask) -> None:
+    def render_error(status: int, title, message):
+        return render_template("error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(400)
+    def bad_request(exc):
+        return render_error(400, _l("Felaktig begäran"), _l("Sidan kunde inte visas eftersom begäran var felaktig."))
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return render_error(403, _l("Ingen behörighet"), _l("Du har inte behörighet att se den här sidan."))
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return render_error(404, _l("Sidan finns inte"), _l("Vi hittar inte sidan du söker. Kontrollera adressen eller länken du fick."))
+
+    @app.errorhandler(405)
+    def not_allowed(exc):
+        return render_error(405, _l("Det går inte att göra så"), _l("Sidan stöder inte den här typen av begäran."))
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return render_error(413, _l("För stor fil"), _l("Det du skickade är för stort."))
+
+    @app.errorhandler(429)
+    def too_many(exc):
+        return render_error(429, _l("För många försök"), _l("Du har gjort för många försök på kort tid. Vänta en stund och försök igen."))
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        return render_error(500, _l("Något gick fel"), _l("Ett fel uppstod. Inget av det du skickade har sparats. Försök igen om en stund."))
+
+
+def configure_cli(app: Flask) -> None:
+    from . import cli
+
+    cli.register(app)

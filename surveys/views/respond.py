@@ -1,0 +1,145 @@
+"""The public respondent side: /s/<token> -> intro -> questionnaire -> thank-you."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from ..clock import today
+from ..extensions import csrf, db, limiter
+from ..forms import new_submission_key, questionnaire_form_class
+from ..instruments import instrument
+from ..models import SurveyLink
+from ..responses import SubmissionError, submit_response
+
+bp = Blueprint("respond", __name__, url_prefix="/s")
+
+
+def _token_limit() -> str:
+    return current_app.config["RATELIMIT_TOKEN_LOOKUP"]
+
+
+def _answer_limit() -> str:
+    return current_app.config["RATELIMIT_ANSWER"]
+
+
+def load_link(token: str) -> SurveyLink:
+    """Return the link for a token or 404; the same page for every unknown token."""
+    if not token or len(token) > 64:
+        abort(404)
+    link = db.session.scalar(select(SurveyLink).where(SurveyLink.token == token))
+    if link is None:
+        abort(404)
+    return link
+
+
+def choose_language(q) -> str:
+    lang = request.values.get("lang", "")
+    if lang not in q.languages:
+        lang = q.languages[0]
+    ui_langs = current_app.config["UI_LANGUAGES"]
+    # UI strings (buttons, messages) follow the questionnaire language where they exist.
+    g.respondent_lang = lang if lang in ui_langs else lang.split("-")[0] if lang.split("-")[0] in ui_langs else "sv"
+    return lang
+
+
+def context(link: SurveyLink, lang: str) -> dict:
+    inst = instrument(link.instrument_version)
+    q = inst.questionnaires[link.questionnaire]
+    return {
+        "link": link,
+        "instrument": inst,
+        "q": q,
+        "lang": lang,
+        "language": inst.languages[lang],
+        "languages": [inst.languages[code] for code in q.languages],
+    }
+
+
+def closed_page(link: SurveyLink, lang: str):
+    state = "not_open" if link.active and today() < link.opens_on else "closed"
+    return render_template("respond/closed.html", state=state, **context(link, lang)), 410 if state == "closed" else 403
+
+
+@bp.get("/<token>")
+@limiter.limit(_token_limit)
+def intro(token: str):
+    link = load_link(token)
+    q = instrument(link.instrument_version).questionnaires[link.questionnaire]
+    lang = choose_language(q)
+    if not link.is_open(today()):
+        return closed_page(link, lang)
+    return render_template("respond/intro.html", **context(link, lang))
+
+
+@bp.route("/<token>/svar", methods=["GET", "POST"])
+@csrf.exempt  # the form validates its own token, so an expired one keeps the answers
+@limiter.limit(_token_limit, methods=["GET"])
+@limiter.limit(_answer_limit, methods=["POST"])
+def answer(token: str):
+    link = load_link(token)
+    inst = instrument(link.instrument_version)
+    q = inst.questionnaires[link.questionnaire]
+    lang = choose_language(q)
+    if not link.is_open(today()):
+        return closed_page(link, lang)
+    max_text = current_app.config["FREE_TEXT_MAX_LENGTH"]
+    form_cls = questionnaire_form_class(inst, q, lang, requires_code=link.requires_code, max_text=max_text)
+    form = form_cls()
+    status = 200
+    if request.method == "GET":
+        form.submission_key.data = new_submission_key()
+        form.lang.data = lang
+    else:
+        unknown = sorted(set(request.form) - form.expected_fields())
+        if unknown:
+            form.form_errors.append(_("Formuläret innehöll fält som inte hör till enkäten: %(fields)s.", fields=", ".join(unknown[:5])))
+            status = 400
+        elif form.validate():
+            try:
+                submit_response(
+                    forbund_id=link.forbund_id,
+                    insats_id=link.insats_id,
+                    link=link,
+                    questionnaire=q,
+                    instrument_version=link.instrument_version,
+                    submission=form.submission(),
+                    submission_key=form.submission_key.data or "",
+                    submitted_on=today(),
+                    max_text=max_text,
+                    access_code=form.code.data if link.requires_code else None,
+                )
+                db.session.commit()
+                return redirect(url_for("respond.thanks", token=token, lang=lang), code=303)
+            except SubmissionError as exc:
+                db.session.rollback()
+                for field_id, message in exc.errors.items():
+                    if field_id in form:
+                        form[field_id].errors = list(form[field_id].errors) + [message]
+                    else:
+                        form.form_errors.append(message)
+                status = 400 if _is_tampered(exc, form) else 200
+        else:
+            if "csrf_token" in form.errors:
+                # Expired session: keep every answer, issue a fresh token, ask to send again.
+                form.form_errors.append(_("Din session hade gått ut. Dina svar finns kvar – skicka formuläret igen."))
+                form.csrf_token.errors = []
+            if any(name != "csrf_token" for name in form.errors if name):
+                status = 400  # a value the form cannot produce: tampered or broken input
+    if not form.submission_key.data:
+        form.submission_key.data = new_submission_key()
+    return render_template("respond/questionnaire.html", form=form, **context(link, lang)), status
+
+
+def _is_tampered(exc: SubmissionError, form) -> bool:
+    return any(key not in ("form", "code") for key in exc.errors)
+
+
+@bp.get("/<token>/tack")
+@limiter.limit(_token_limit)
+def thanks(token: str):
+    link = load_link(token)
+    q = instrument(link.instrument_version).questionnaires[link.questionnaire]
+    lang = choose_language(q)
+    return render_template("respond/thanks.html", **context(link, lang))
