@@ -62,10 +62,11 @@ def make_app(database_url, tmp_path):
         return app
 
     yield factory
-    if created:
-        with created[0].app_context():
+    for n, created_app in enumerate(created):
+        with created_app.app_context():
             db.session.remove()
-            clean_database()
+            if n == 0:
+                clean_database()
             db.engine.dispose()
 
 
