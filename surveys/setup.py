@@ -113,6 +113,12 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(respond.bp)
     app.register_blueprint(auth.bp)
 
+    from .views import admin, officer, staff
+
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(officer.bp)
+    app.register_blueprint(staff.bp)
+
 
 def configure_errors(app: Flask) -> None:
     def render_error(status: int, title, message):
