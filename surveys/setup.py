@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Flask, g, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_talisman import Talisman
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -36,6 +40,18 @@ def configure_extensions(app: Flask) -> None:
     def rollback_unfinished(exc):  # a failed request never leaves half a transaction behind
         if exc is not None:
             db.session.rollback()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite under several gunicorn workers: WAL lets readers run beside the one writer, and a
+    busy timeout makes a writer wait for the lock instead of failing with "database is locked"
+    (a 500 for the respondent). Other databases are left alone."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
 
 
 def _migrations_dir(app: Flask) -> str:
@@ -76,6 +92,12 @@ def configure_i18n(app: Flask) -> None:
 
 
 def configure_security(app: Flask) -> None:
+    proxies = int(app.config.get("PROXY_FIX") or 0)
+    if proxies:
+        # Behind N trusted reverse proxies: take scheme, host and client address from their headers.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     csp = {
         "default-src": "'self'",
         "img-src": ["'self'", "data:"],
@@ -112,6 +134,10 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(respond.bp)
     app.register_blueprint(auth.bp)
+
+    from .views import health
+
+    app.register_blueprint(health.bp)
 
     from .views import admin, officer, staff
 

@@ -75,6 +75,7 @@ PUBLIC = {
     "respond.answer": Route(get=everyone(200), args=lambda w: {"token": w.link_a1.token}),
     "respond.thanks": Route(get=everyone(200), args=lambda w: {"token": w.link_a1.token}),
     "auth.login": Route(get={**everyone(REDIRECT), "anonymous": 200}),
+    "health.healthz": Route(get=everyone(200)),
 }
 
 EXPECTED: dict[str, Route] = {
@@ -157,7 +158,7 @@ def test_every_route_has_an_entry(app):
 
 def test_public_endpoints_are_exactly_the_public_ones():
     assert set(PUBLIC) == {"pages.index", "pages.accessibility", "respond.intro", "respond.answer",
-                           "respond.thanks", "auth.login"}
+                           "respond.thanks", "auth.login", "health.healthz"}
 
 
 def _outcome_matches(expected, response) -> bool:

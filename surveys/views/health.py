@@ -1,0 +1,13 @@
+"""A bare liveness endpoint for load balancers and benchmarks: no database, no session, no template."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """Answer "ok" if the process serves requests; the database is deliberately not touched."""
+    return Response("ok", mimetype="text/plain")
