@@ -1,0 +1,169 @@
+"""Förbund, insatser and user accounts: creating and changing them, with an audit event each.
+
+These functions validate (``ValueError`` with a Swedish message naming the field), flush and
+record; the request or CLI command commits once.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from . import audit
+from .extensions import db
+from .models import ROLES, Forbund, Insats, User
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,119}$")
+MIN_PASSWORD_LENGTH = 10
+
+
+def _clean_name(name: str | None, field: str, max_length: int = 200) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise ValueError(f"{field}: fyll i ett namn.")
+    if len(name) > max_length:
+        raise ValueError(f"{field}: högst {max_length} tecken.")
+    return name
+
+
+# --- förbund ---------------------------------------------------------------------------------
+
+
+def forbund_by_slug(slug: str) -> Forbund:
+    forbund = db.session.scalar(select(Forbund).where(Forbund.slug == (slug or "").strip().lower()))
+    if forbund is None:
+        raise ValueError(f"Förbund: det finns inget förbund med kortnamnet {slug!r}.")
+    return forbund
+
+
+def create_forbund(slug: str, name: str) -> Forbund:
+    """Create a förbund with a unique short name (lower-case letters, digits and hyphens)."""
+    slug = (slug or "").strip().lower()
+    if not SLUG.match(slug):
+        raise ValueError("Kortnamn: 2–64 tecken, bara a–z, siffror och bindestreck, börjar med bokstav eller siffra.")
+    if db.session.scalar(select(Forbund.id).where(Forbund.slug == slug)) is not None:
+        raise ValueError(f"Kortnamn: det finns redan ett förbund med kortnamnet {slug!r}.")
+    forbund = Forbund(slug=slug, name=_clean_name(name, "Namn"))
+    db.session.add(forbund)
+    db.session.flush()
+    audit.record("forbund.create", f"förbund {slug}", forbund_id=forbund.id)
+    return forbund
+
+
+# --- insatser --------------------------------------------------------------------------------
+
+
+def _check_unique_insats(forbund_id: int, name: str, exclude_id: int | None = None) -> None:
+    query = select(Insats.id).where(Insats.forbund_id == forbund_id, func.lower(Insats.name) == name.lower())
+    if exclude_id is not None:
+        query = query.where(Insats.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise ValueError(f"Namn: förbundet har redan en insats som heter {name!r}.")
+
+
+def create_insats(forbund: Forbund, name: str) -> Insats:
+    name = _clean_name(name, "Namn")
+    _check_unique_insats(forbund.id, name)
+    insats = Insats(forbund_id=forbund.id, name=name)
+    db.session.add(insats)
+    db.session.flush()
+    audit.record("insats.create", f"insats {name}", forbund_id=forbund.id)
+    return insats
+
+
+def rename_insats(insats: Insats, name: str) -> Insats:
+    name = _clean_name(name, "Namn")
+    if name == insats.name:
+        return insats
+    _check_unique_insats(insats.forbund_id, name, exclude_id=insats.id)
+    old = insats.name
+    insats.name = name
+    db.session.flush()
+    audit.record("insats.rename", f"insats {name}", f"tidigare namn: {old}", forbund_id=insats.forbund_id)
+    return insats
+
+
+def close_insats(insats: Insats) -> Insats:
+    """Close an insats: its data stays, it gets no new links."""
+    if not insats.closed:
+        insats.closed = True
+        db.session.flush()
+        audit.record("insats.close", f"insats {insats.name}", forbund_id=insats.forbund_id)
+    return insats
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+def _check_password(password: str | None) -> str:
+    if not password or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValueError(f"Lösenord: minst {MIN_PASSWORD_LENGTH} tecken.")
+    if len(password) > 256:
+        raise ValueError("Lösenord: högst 256 tecken.")
+    return password
+
+
+def create_user(
+    username: str,
+    role: str,
+    password: str,
+    *,
+    forbund: Forbund | None = None,
+    insatser: Iterable[Insats] = (),
+    name: str = "",
+) -> User:
+    """Create an account: admin (no förbund), officer (one förbund) or staff (insatser of one förbund)."""
+    username = (username or "").strip().lower()
+    insatser = list(insatser)
+    if not USERNAME.match(username):
+        raise ValueError("Användarnamn: 2–120 tecken, bara a–z, siffror och . _ @ -.")
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise ValueError(f"Användarnamn: {username!r} är redan upptaget.")
+    if role not in ROLES:
+        raise ValueError(f"Roll: måste vara en av {', '.join(ROLES)}.")
+    if role == "admin" and (forbund is not None or insatser):
+        raise ValueError("Förbund: en administratör hör inte till något förbund eller någon insats.")
+    if role in ("officer", "staff") and forbund is None:
+        raise ValueError("Förbund: välj förbundet som kontot hör till.")
+    if role == "officer" and insatser:
+        raise ValueError("Insatser: insatser väljs bara för personal; förbundskansliet ser alla förbundets insatser.")
+    if role == "staff" and not insatser:
+        raise ValueError("Insatser: välj minst en insats för personal.")
+    foreign = [i.name for i in insatser if forbund is None or i.forbund_id != forbund.id]
+    if foreign:
+        raise ValueError(f"Insatser: {', '.join(foreign)} hör inte till förbundet.")
+    user = User(
+        username=username,
+        role=role,
+        name=" ".join((name or "").split())[:200],
+        password_hash=generate_password_hash(_check_password(password)),
+        forbund_id=forbund.id if forbund else None,
+        insatser=insatser,
+    )
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", f"användare {username}", f"roll: {role}", forbund_id=user.forbund_id)
+    return user
+
+
+def deactivate_user(user: User) -> User:
+    """Deactivate an account; a new session token ends every session it has."""
+    user.active = False
+    user.session_token = secrets.token_hex(16)
+    db.session.flush()
+    audit.record("user.deactivate", f"användare {user.username}", forbund_id=user.forbund_id)
+    return user
+
+
+def reset_password(user: User, password: str) -> User:
+    """Set a new password; the user's existing sessions end."""
+    user.password_hash = generate_password_hash(_check_password(password))
+    user.session_token = secrets.token_hex(16)
+    db.session.flush()
+    audit.record("user.reset_password", f"användare {user.username}", forbund_id=user.forbund_id)
+    return user

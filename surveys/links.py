@@ -1,0 +1,205 @@
+"""Survey links, single-use codes and response counts.
+
+Participant and staff questionnaires (about an insats) get one link per insats; the managers'
+and board questionnaires (about the förbund) get links without an insats. Only the latter can
+require single-use codes: they are for small groups, one code per person, and a used code is
+never tied to the answer it unlocked (see ``responses._use_access_code``).
+
+Functions flush and record an audit event; the request commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from . import audit
+from .extensions import db
+from .instruments import instrument
+from .models import AccessCode, Forbund, Insats, Response, SurveyLink, User
+from .responses import hash_code
+
+#: Letters and digits that cannot be mistaken for each other on paper (no 0/O, 1/I/L).
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10  # 31**10, about 49 bits; codes are also rate-limited and single-use
+MAX_CODES_PER_BATCH = 500
+
+
+def questionnaire_scope(code: str, version: str | None = None) -> str:
+    """Return "insats" or "forbund": what a questionnaire is answered about."""
+    inst = instrument(version)
+    if code not in inst.questionnaires:
+        raise ValueError(f"Enkät: {code!r} finns inte i instrumentet.")
+    return inst.questionnaires[code].about
+
+
+def create_link(
+    forbund: Forbund,
+    questionnaire: str,
+    opens_on: dt.date,
+    closes_on: dt.date,
+    *,
+    insats: Insats | None = None,
+    label: str = "",
+    requires_code: bool = False,
+    created_by: User | None = None,
+    instrument_version: str | None = None,
+) -> SurveyLink:
+    """Create a link with an unguessable token (256 bits from ``secrets``)."""
+    version = instrument(instrument_version).version
+    scope = questionnaire_scope(questionnaire, version)
+    if scope == "insats":
+        if insats is None:
+            raise ValueError("Insats: välj vilken insats enkäten gäller.")
+        if insats.forbund_id != forbund.id:
+            raise ValueError("Insats: insatsen hör inte till förbundet.")
+        if insats.closed:
+            raise ValueError(f"Insats: {insats.name} är avslutad och kan inte få nya länkar.")
+        if requires_code:
+            raise ValueError("Kräver engångskod: engångskoder används bara för chefsgruppens och styrelsens enkäter.")
+    elif insats is not None:
+        raise ValueError("Insats: den här enkäten gäller hela förbundet och ska inte kopplas till en insats.")
+    if opens_on is None:
+        raise ValueError("Öppnar: fyll i ett datum.")
+    if closes_on is None:
+        raise ValueError("Stänger: fyll i ett datum.")
+    if closes_on < opens_on:
+        raise ValueError("Stänger: stängningsdatumet kan inte vara före öppningsdatumet.")
+    label = " ".join((label or "").split())
+    if len(label) > 200:
+        raise ValueError("Etikett: högst 200 tecken.")
+    link = SurveyLink(
+        forbund_id=forbund.id,
+        insats_id=insats.id if insats else None,
+        questionnaire=questionnaire,
+        instrument_version=version,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        label=label,
+        requires_code=bool(requires_code),
+        created_by_id=created_by.id if created_by else None,
+    )
+    db.session.add(link)
+    db.session.flush()
+    where = f"insats {insats.name}" if insats else "hela förbundet"
+    audit.record("link.create", f"länk {link.id}",
+                 f"enkät {questionnaire}, {where}, {opens_on.isoformat()}–{closes_on.isoformat()}"
+                 + (", engångskoder" if requires_code else ""),
+                 forbund_id=forbund.id)
+    return link
+
+
+def deactivate_link(link: SurveyLink) -> SurveyLink:
+    if link.active:
+        link.active = False
+        db.session.flush()
+        audit.record("link.deactivate", f"länk {link.id}", f"enkät {link.questionnaire}", forbund_id=link.forbund_id)
+    return link
+
+
+# --- single-use codes ------------------------------------------------------------------------
+
+
+def format_code(raw: str) -> str:
+    """Split a code in two halves for reading aloud and typing: ABCDE-FGHJK."""
+    half = len(raw) // 2
+    return f"{raw[:half]}-{raw[half:]}"
+
+
+def create_access_codes(link: SurveyLink, count: int) -> list[str]:
+    """Create ``count`` single-use codes and return them in plain text, the only time they exist.
+
+    Only their SHA-256 hashes are stored.
+    """
+    if not link.requires_code:
+        raise ValueError("Länken kräver inga engångskoder.")
+    if not link.active:
+        raise ValueError("Länken är inaktiverad.")
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_CODES_PER_BATCH:
+        raise ValueError(f"Antal koder: ett heltal från 1 till {MAX_CODES_PER_BATCH}.")
+    codes: list[str] = []
+    hashes: set[str] = set()
+    while len(codes) < count:
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        digest = hash_code(raw)
+        if digest in hashes or db.session.scalar(select(AccessCode.id).where(AccessCode.code_hash == digest)):
+            continue  # astronomically unlikely; the hash column is unique
+        hashes.add(digest)
+        codes.append(format_code(raw))
+    db.session.add_all(AccessCode(link_id=link.id, code_hash=digest) for digest in hashes)
+    db.session.flush()
+    audit.record("codes.create", f"länk {link.id}", f"{count} engångskoder", forbund_id=link.forbund_id)
+    return codes
+
+
+def unused_codes_of_link(link: SurveyLink, codes: list[str]) -> list[str]:
+    """Return those of ``codes`` that are unused codes of ``link`` (for re-downloading a fresh batch)."""
+    wanted = {hash_code(code): code for code in codes if code.strip()}
+    if not wanted:
+        return []
+    found = set(db.session.scalars(select(AccessCode.code_hash).where(
+        AccessCode.link_id == link.id, AccessCode.used.is_(False), AccessCode.code_hash.in_(list(wanted)))))
+    return [code for digest, code in wanted.items() if digest in found]
+
+
+@dataclass(frozen=True)
+class CodeCounts:
+    used: int
+    unused: int
+
+    @property
+    def total(self) -> int:
+        return self.used + self.unused
+
+
+def code_counts(link: SurveyLink) -> CodeCounts:
+    rows = dict(db.session.execute(
+        select(AccessCode.used, func.count()).where(AccessCode.link_id == link.id).group_by(AccessCode.used)).all())
+    return CodeCounts(used=rows.get(True, 0), unused=rows.get(False, 0))
+
+
+# --- counts ----------------------------------------------------------------------------------
+
+
+def links_of_forbund(forbund: Forbund) -> list[SurveyLink]:
+    return list(db.session.scalars(
+        select(SurveyLink).where(SurveyLink.forbund_id == forbund.id).order_by(SurveyLink.questionnaire, SurveyLink.id)))
+
+
+def links_of_insatser(insatser: list[Insats]) -> list[SurveyLink]:
+    ids = [i.id for i in insatser]
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(SurveyLink).where(SurveyLink.insats_id.in_(ids)).order_by(SurveyLink.questionnaire, SurveyLink.id)))
+
+
+def link_counts(links: list[SurveyLink], year: int) -> dict[int, int]:
+    """Responses (not withdrawn) per link in one measurement year; links without any get 0."""
+    counts = dict.fromkeys((link.id for link in links), 0)
+    if counts:
+        counts.update(db.session.execute(
+            select(Response.link_id, func.count())
+            .where(Response.link_id.in_(list(counts)), Response.measurement_year == year, Response.withdrawn.is_(False))
+            .group_by(Response.link_id)).all())
+    return counts
+
+
+def questionnaire_counts(forbund: Forbund, insatser: list[Insats] | None = None) -> dict[int, dict[str, int]]:
+    """Responses (not withdrawn) per measurement year and questionnaire, every channel.
+
+    ``insatser`` limits the counts to those insatser (for staff); None counts the whole förbund.
+    """
+    query = (select(Response.measurement_year, Response.questionnaire, func.count())
+             .where(Response.forbund_id == forbund.id, Response.withdrawn.is_(False))
+             .group_by(Response.measurement_year, Response.questionnaire))
+    if insatser is not None:
+        query = query.where(Response.insats_id.in_([i.id for i in insatser] or [-1]))
+    out: dict[int, dict[str, int]] = defaultdict(dict)
+    for year, code, n in db.session.execute(query):
+        out[year][code] = n
+    return dict(out)
