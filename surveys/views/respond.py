@@ -24,6 +24,10 @@ def _answer_limit() -> str:
     return current_app.config["RATELIMIT_ANSWER"]
 
 
+#: One budget for every page that looks up a token, so guessing cannot spread over several routes.
+token_lookup_limit = limiter.shared_limit(_token_limit, scope="token-lookup", methods=["GET"])
+
+
 def load_link(token: str) -> SurveyLink:
     """Return the link for a token or 404; the same page for every unknown token."""
     if not token or len(token) > 64:
@@ -63,7 +67,7 @@ def closed_page(link: SurveyLink, lang: str):
 
 
 @bp.get("/<token>")
-@limiter.limit(_token_limit)
+@token_lookup_limit
 def intro(token: str):
     link = load_link(token)
     q = instrument(link.instrument_version).questionnaires[link.questionnaire]
@@ -75,7 +79,7 @@ def intro(token: str):
 
 @bp.route("/<token>/svar", methods=["GET", "POST"])
 @csrf.exempt  # the form validates its own token, so an expired one keeps the answers
-@limiter.limit(_token_limit, methods=["GET"])
+@token_lookup_limit
 @limiter.limit(_answer_limit, methods=["POST"])
 def answer(token: str):
     link = load_link(token)
@@ -137,7 +141,7 @@ def _is_tampered(exc: SubmissionError, form) -> bool:
 
 
 @bp.get("/<token>/tack")
-@limiter.limit(_token_limit)
+@token_lookup_limit
 def thanks(token: str):
     link = load_link(token)
     q = instrument(link.instrument_version).questionnaires[link.questionnaire]
