@@ -20,6 +20,7 @@ from .clock import today
 from .extensions import db
 from .instruments import instrument
 from .models import AccessCode, Answer, BackgroundAnswer, Forbund, Insats, Response, SurveyLink, User
+from .references import create_demo_references
 from .responses import hash_code
 
 DEMO_YEARS = (2020, 2022, 2024)
@@ -84,6 +85,7 @@ def build_demo(seed: int = 2024) -> dict:
                 for year in DEMO_YEARS:
                     _add_answers(rng, inst, q, forbund, insats, year, f_index)
     db.session.flush()
+    create_demo_references()
     return out
 
 

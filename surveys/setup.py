@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, has_request_context, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_talisman import Talisman
@@ -65,6 +65,8 @@ def select_locale() -> str:
     from flask import current_app
 
     langs = current_app.config["UI_LANGUAGES"]
+    if not has_request_context():  # CLI commands (results, reports) use the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     lang = getattr(g, "respondent_lang", None)
     if lang:
         return lang

@@ -1,0 +1,246 @@
+"""Imported national reference values ("riket"): CSV import, listing, deletion, demo values.
+
+CSV columns: ``year, group, target, mean`` and optional ``sd, n, share_positive``, plus
+``source`` (required: every row says where its figures come from). Comma or semicolon
+separated (with semicolons a decimal comma is accepted), UTF-8 with or without BOM.
+``share_positive`` is a proportion 0–1 (not per cent). Every row is validated before anything
+is stored; a bad row rejects the whole file, naming its line. An import replaces the rows of
+each (year, source) it contains. These functions flush; the caller commits once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, delete, func, select
+
+from indicators.catalogue import GROUP_CODES, Instrument, measurement_year
+
+from .audit import record
+from .clock import today
+from .extensions import db
+from .instruments import instrument
+from .models import ReferenceValue
+
+REQUIRED = ("year", "group", "target", "mean", "source")
+OPTIONAL = ("sd", "n", "share_positive")
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 20_000
+MAX_ERRORS = 20
+FIRST_YEAR = 2000
+DEMO_SOURCE = "Demodata – påhittade riksvärden"
+DEMO_YEARS = (2020, 2022, 2024)
+
+
+class ReferenceImportError(ValueError):
+    """A file that was refused; ``errors`` lists (line number or None, message)."""
+
+    def __init__(self, errors: list[tuple[int | None, str]]):
+        self.errors = errors
+        super().__init__("\n".join(f"Rad {line}: {msg}" if line else msg for line, msg in errors))
+
+
+@dataclass(frozen=True)
+class ReferenceRow:
+    line: int
+    year: int
+    group: str
+    target: str
+    mean: float
+    sd: float | None
+    n: int | None
+    share_positive: float | None
+    source: str
+
+
+def _targets(inst: Instrument) -> dict[str, set[str]]:
+    """Valid targets per group: the group's items and the indicators it measures."""
+    return {
+        code: {i.id for i in q.items} | {i.indicator for i in q.items}
+        for code, q in inst.questionnaires.items()
+    }
+
+
+def _number(raw: str, decimal_comma: bool) -> float:
+    text = raw.strip()
+    if decimal_comma:
+        text = text.replace(",", ".")
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(raw)
+    return value
+
+
+def parse_references(data: bytes) -> list[ReferenceRow]:
+    """Parse and validate a reference CSV; raise ReferenceImportError listing bad lines."""
+    if len(data) > MAX_BYTES:
+        raise ReferenceImportError([(None, f"Filen är för stor (högst {MAX_BYTES // (1024 * 1024)} MB).")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ReferenceImportError([(None, "Filen måste vara sparad som UTF-8.")]) from None
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader, None)
+    if header is None:
+        raise ReferenceImportError([(None, "Filen är tom.")])
+    columns = [h.strip().lower() for h in header]
+    missing = [c for c in REQUIRED if c not in columns]
+    unknown = [c for c in columns if c not in REQUIRED + OPTIONAL]
+    if missing or unknown or len(set(columns)) != len(columns):
+        msgs = []
+        if missing:
+            msgs.append("Kolumner saknas: " + ", ".join(missing) + ".")
+        if unknown:
+            msgs.append("Okända kolumner: " + ", ".join(unknown) + ".")
+        if len(set(columns)) != len(columns):
+            msgs.append("En kolumn förekommer två gånger.")
+        raise ReferenceImportError([(1, " ".join(msgs))])
+
+    targets = _targets(instrument())
+    last_year = measurement_year(today()) + 1
+    rows: list[ReferenceRow] = []
+    errors: list[tuple[int, str]] = []
+    seen: dict[tuple, int] = {}
+    decimal_comma = delimiter == ";"
+    try:
+        for record_ in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in record_):
+                continue
+            if len(rows) + len(errors) >= MAX_ROWS:
+                raise ReferenceImportError([(line, f"För många rader (högst {MAX_ROWS}).")])
+            try:
+                rows.append(_row(line, columns, record_, targets, last_year, decimal_comma, seen))
+            except ValueError as exc:
+                errors.append((line, str(exc)))
+                if len(errors) >= MAX_ERRORS:
+                    break
+    except csv.Error as exc:
+        errors.append((reader.line_num, f"Raden kan inte läsas som CSV ({exc})."))
+    if errors:
+        raise ReferenceImportError(errors)
+    if not rows:
+        raise ReferenceImportError([(None, "Filen innehåller inga rader med värden.")])
+    return rows
+
+
+def _row(line, columns, record_, targets, last_year, decimal_comma, seen) -> ReferenceRow:
+    if len(record_) != len(columns):
+        raise ValueError(f"raden har {len(record_)} fält men rubrikraden {len(columns)}.")
+    cell = {c: v.strip() for c, v in zip(columns, record_, strict=True)}
+    try:
+        year = int(cell["year"])
+    except ValueError:
+        raise ValueError(f"year: {cell['year']!r} är inte ett årtal.") from None
+    if not FIRST_YEAR <= year <= last_year:
+        raise ValueError(f"year: {year} ligger utanför {FIRST_YEAR}–{last_year}.")
+    group = cell["group"].upper()
+    if group not in GROUP_CODES:
+        raise ValueError(f"group: {cell['group']!r} är ingen svarsgrupp ({', '.join(GROUP_CODES)}).")
+    target = cell["target"].upper()
+    if target not in targets.get(group, set()):
+        raise ValueError(f"target: {cell['target']!r} är varken en fråga i {group} eller ett indikator-id som {group} mäter.")
+    try:
+        mean = _number(cell["mean"], decimal_comma)
+    except ValueError:
+        raise ValueError(f"mean: {cell['mean']!r} är inte ett tal.") from None
+    if not 1 <= mean <= 6:
+        raise ValueError(f"mean: {mean} ligger utanför skalan 1–6.")
+    sd = n = share = None
+    if cell.get("sd"):
+        try:
+            sd = _number(cell["sd"], decimal_comma)
+        except ValueError:
+            raise ValueError(f"sd: {cell['sd']!r} är inte ett tal.") from None
+        if sd < 0:
+            raise ValueError("sd: får inte vara negativ.")
+    if cell.get("n"):
+        if not cell["n"].isdigit():
+            raise ValueError(f"n: {cell['n']!r} är inte ett heltal 0 eller större.")
+        n = int(cell["n"])
+    if cell.get("share_positive"):
+        try:
+            share = _number(cell["share_positive"], decimal_comma)
+        except ValueError:
+            raise ValueError(f"share_positive: {cell['share_positive']!r} är inte ett tal.") from None
+        if not 0 <= share <= 1:
+            raise ValueError(f"share_positive: {share} ligger utanför 0–1 (ange andel, inte procent).")
+    source = cell["source"]
+    if not source:
+        raise ValueError("source: ange varifrån värdena kommer.")
+    if len(source) > 200:
+        raise ValueError("source: högst 200 tecken.")
+    key = (year, group, target, source)
+    if key in seen:
+        raise ValueError(f"samma år, grupp, target och källa som rad {seen[key]}.")
+    seen[key] = line
+    return ReferenceRow(line, year, group, target, mean, sd, n, share, source)
+
+
+def store_references(rows: list[ReferenceRow], *, is_demo: bool = False) -> dict[tuple[int, str], int]:
+    """Replace the rows of each (year, source) in ``rows``; return the count per (year, source)."""
+    summary: dict[tuple[int, str], int] = {}
+    for row in rows:
+        summary[(row.year, row.source)] = summary.get((row.year, row.source), 0) + 1
+    for year, source in summary:
+        db.session.execute(delete(ReferenceValue).where(ReferenceValue.year == year, ReferenceValue.source == source))
+    db.session.add_all(
+        ReferenceValue(year=r.year, group=r.group, target=r.target, mean=r.mean, sd=r.sd, n=r.n,
+                       share_positive=r.share_positive, source=r.source, is_demo=is_demo)
+        for r in rows
+    )
+    db.session.flush()
+    return summary
+
+
+def import_references(data: bytes, *, filename: str = "") -> dict[tuple[int, str], int]:
+    """Validate a whole CSV file, then replace the same (year, source) rows; audited."""
+    rows = parse_references(data)
+    summary = store_references(rows)
+    detail = "; ".join(f"{y} {s}: {n} rader" for (y, s), n in sorted(summary.items()))
+    record("references.import", target=filename[-200:] or "referensvärden", detail=detail)
+    return summary
+
+
+def list_sources() -> list[tuple[int, str, int, bool]]:
+    """(year, source, row count, is demo) of every imported source, newest year first."""
+    rows = db.session.execute(
+        select(ReferenceValue.year, ReferenceValue.source, func.count(), func.max(ReferenceValue.is_demo.cast(Integer)))
+        .group_by(ReferenceValue.year, ReferenceValue.source)
+        .order_by(ReferenceValue.year.desc(), ReferenceValue.source)
+    )
+    return [(y, s, int(n), bool(d)) for y, s, n, d in rows]
+
+
+def delete_source(year: int, source: str) -> int:
+    """Delete one imported source of one year; return the number of rows removed; audited."""
+    count = db.session.execute(
+        delete(ReferenceValue).where(ReferenceValue.year == year, ReferenceValue.source == source)
+    ).rowcount
+    if not count:
+        raise ValueError("Källan finns inte.")
+    record("references.delete", target=f"{year} {source}"[:200], detail=f"{count} rader")
+    return count
+
+
+def create_demo_references(seed: int = 2024) -> int:
+    """Add made-up riket values for the demo years, labelled as demo data; return the row count."""
+    rng = random.Random(seed)
+    inst = instrument()
+    rows: list[ReferenceRow] = []
+    for year in DEMO_YEARS:
+        for code, q in inst.questionnaires.items():
+            level = 4.3 + 0.1 * DEMO_YEARS.index(year)
+            for target in [i.id for i in q.items] + list(dict.fromkeys(i.indicator for i in q.items)):
+                mean = round(min(5.8, max(1.5, rng.gauss(level, 0.3))), 2)
+                rows.append(ReferenceRow(0, year, code, target, mean, round(rng.uniform(0.9, 1.3), 2),
+                                         rng.randrange(300, 3000), round(min(0.98, max(0.2, (mean - 1) / 5 + 0.1)), 3),
+                                         DEMO_SOURCE))
+    store_references(rows, is_demo=True)
+    return len(rows)
