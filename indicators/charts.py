@@ -2,7 +2,8 @@
 
 Pure: plain data in (:class:`Cell`, :class:`DistributionRow` and strings already in the reader's
 language), a :class:`~indicators.chart_style.Chart` out — a matplotlib ``Figure`` plus its text
-alternative. Render it with :func:`indicators.chart_style.render`. A suppressed cell never
+alternative. Render it with :func:`indicators.chart_style.render`, or pass ``target`` (a
+matplotlib SubFigure) to draw into a report page. A suppressed cell never
 becomes a bar: the chart writes "för få svar" where the bar would be, and the description says
 the same.
 """
@@ -152,6 +153,7 @@ def question_chart(
     *,
     lang: str = "sv",
     demo: bool = False,
+    target=None,
 ) -> Chart:
     """One question: the unit's mean against riket on the 1–6 scale, n beside each bar.
 
@@ -161,7 +163,7 @@ def question_chart(
     w = words(lang)
     rows = [(unit_label, unit, False)] + ([(w["riket"], reference, True)] if reference is not None else [])
     with style():
-        fig = new_figure(COLUMN_WIDTH, 1.35 + 0.32 * len(rows) + 0.14 * wrap(question, 44).count("\n"))
+        fig = target if target is not None else new_figure(COLUMN_WIDTH, 1.35 + 0.32 * len(rows) + 0.14 * wrap(question, 44).count("\n"))
         ax = fig.add_subplot()
         for y, (_, cell, is_ref) in enumerate(rows):
             _bar(ax, y, cell, reference=is_ref, lo=1, hi=6, height=0.62, lang=lang, digits=1)
@@ -190,6 +192,7 @@ def trend_chart(
     lang: str = "sv",
     reference: bool = True,
     demo: bool = False,
+    target=None,
 ) -> Chart:
     """One question over years: (year, unit cell, riket cell or None) side by side, oldest first."""
     if not points:
@@ -199,7 +202,7 @@ def trend_chart(
     per_year = 2 if reference else 1
     step = per_year * 0.45 + 0.35
     with style():
-        fig = new_figure(COLUMN_WIDTH, 1.6 + 0.3 * per_year * len(points) + 0.14 * wrap(question, 44).count("\n"))
+        fig = target if target is not None else new_figure(COLUMN_WIDTH, 1.6 + 0.3 * per_year * len(points) + 0.14 * wrap(question, 44).count("\n"))
         ax = fig.add_subplot()
         for k, (_, cell, ref) in enumerate(points):
             base = k * step
@@ -246,6 +249,7 @@ def indicator_chart(
     reference: bool = True,
     title: str | None = None,
     demo: bool = False,
+    target=None,
 ) -> Chart:
     """Indicator overview for one group: (indicator label, unit index, riket index) on 0–100."""
     if not rows:
@@ -255,7 +259,7 @@ def indicator_chart(
     step = per_row * 0.4 + 0.3
     title = title or ("Indikatorer, index 0–100" if lang == "sv" else "Indicators, index 0–100")
     with style():
-        fig = new_figure(FULL_WIDTH, 1.3 + 0.27 * per_row * len(rows) + 0.1 * len(rows))
+        fig = target if target is not None else new_figure(FULL_WIDTH, 1.3 + 0.27 * per_row * len(rows) + 0.1 * len(rows))
         ax = fig.add_subplot()
         for k, (_, cell, ref) in enumerate(rows):
             base = k * step
@@ -290,6 +294,7 @@ def distribution_chart(
     lang: str = "sv",
     title: str | None = None,
     demo: bool = False,
+    target=None,
 ) -> Chart:
     """Stacked shares of the six answers per question (valid answers only; "Vet ej" left out)."""
     if not rows:
@@ -301,7 +306,7 @@ def distribution_chart(
     with style():
         labels = [wrap(r.label, 38, 3) + (f"\nn = {r.n}" if not r.suppressed and r.n is not None else "") for r in rows]
         height = sum(0.14 * (label.count("\n") + 1) + 0.12 for label in labels)
-        fig = new_figure(FULL_WIDTH, 1.5 + height)
+        fig = target if target is not None else new_figure(FULL_WIDTH, 1.5 + height)
         ax = fig.add_subplot()
         for y, row in enumerate(rows):
             if row.suppressed or row.shares is None:
