@@ -147,6 +147,11 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(officer.bp)
     app.register_blueprint(staff.bp)
 
+    from .views import datacare, paper
+
+    app.register_blueprint(paper.bp)
+    app.register_blueprint(datacare.bp)
+
 
 def configure_errors(app: Flask) -> None:
     def render_error(status: int, title, message):

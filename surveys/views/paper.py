@@ -1,0 +1,266 @@
+"""Paper questionnaires: printable versions, entry by staff and officers, batch import."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from wtforms import DateField
+from wtforms.validators import Optional
+
+from indicators.catalogue import measurement_year
+
+from .. import paper
+from ..access import insats_or_404, link_or_404, roles_required, user_forbund, visible_insatser
+from ..clock import today
+from ..extensions import db
+from ..forms import new_submission_key, questionnaire_form_class
+from ..imports import ImportRejected, import_responses
+from ..instruments import instrument
+from ..models import SurveyLink
+from ..responses import SubmissionError
+
+bp = Blueprint("paper", __name__, url_prefix="/papper")
+
+#: Paper entry is in Swedish: the staff member types what the paper says, whatever its language.
+ENTRY_LANG = "sv"
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV-fil med svar"), validators=[FileRequired(_l("Välj en fil att importera."))])
+
+
+class WithdrawForm(FlaskForm):
+    """Only the CSRF token: the entry is named by the URL."""
+
+
+def paper_form_class(inst, q):
+    """The web questionnaire form plus the date written on the paper."""
+    base = questionnaire_form_class(
+        inst, q, ENTRY_LANG, requires_code=False, max_text=current_app.config["FREE_TEXT_MAX_LENGTH"]
+    )
+    date_field = DateField(_l("Datum på formuläret"), validators=[Optional()], format="%Y-%m-%d")
+    return type(f"Paper{q.code}Form", (base,), {"submitted_on": date_field})
+
+
+# --- overview ---------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@roles_required("officer", "staff")
+def index():
+    forbund = user_forbund()
+    insatser = visible_insatser()
+    if current_user.role == "officer":
+        links = db.session.scalars(
+            select(SurveyLink).where(SurveyLink.forbund_id == forbund.id).order_by(SurveyLink.questionnaire, SurveyLink.id)
+        ).all()
+    else:
+        ids = [i.id for i in insatser] or [-1]
+        links = db.session.scalars(
+            select(SurveyLink).where(SurveyLink.insats_id.in_(ids)).order_by(SurveyLink.questionnaire, SurveyLink.id)
+        ).all()
+    inst = instrument()
+    return render_template(
+        "paper/index.html",
+        forbund=forbund,
+        insatser=insatser,
+        links=links,
+        inst=inst,
+        codes=paper.enterable_questionnaires(current_user),
+        insats_codes=paper.INSATS_QUESTIONNAIRES,
+        forbund_codes=paper.FORBUND_QUESTIONNAIRES if current_user.role == "officer" else (),
+        entries=paper.own_paper_entries(current_user),
+        year=measurement_year(today()),
+    )
+
+
+# --- printable questionnaires ---------------------------------------------------------------
+
+
+def _print_language(q) -> str:
+    lang = request.args.get("lang", "")
+    lang = lang if lang in q.languages else q.languages[0]
+    ui = current_app.config["UI_LANGUAGES"]
+    g.respondent_lang = lang if lang in ui else "sv"
+    return lang
+
+
+@bp.get("/lank/<int:link_id>/utskrift")
+@roles_required("officer", "staff")
+def print_link(link_id: int):
+    link = link_or_404(link_id)
+    inst = instrument(link.instrument_version)
+    q = inst.questionnaires[link.questionnaire]
+    lang = _print_language(q)
+    url = paper.respondent_url(link)
+    return render_template(
+        "paper/print.html",
+        inst=inst,
+        q=q,
+        lang=lang,
+        language=inst.languages[lang],
+        blocks=paper.item_blocks(inst, q, lang),
+        forbund=link.forbund,
+        insats=link.insats,
+        link=link,
+        url=url,
+        qr=paper.qr_svg(url, q.name[lang]),
+    )
+
+
+@bp.get("/blankett/<code>")
+@roles_required("officer")
+def print_blank(code: str):
+    forbund = user_forbund()
+    inst = instrument()
+    q = inst.questionnaires.get(code)
+    if q is None:
+        abort(404)
+    lang = _print_language(q)
+    return render_template(
+        "paper/print.html",
+        inst=inst,
+        q=q,
+        lang=lang,
+        language=inst.languages[lang],
+        blocks=paper.item_blocks(inst, q, lang),
+        forbund=forbund,
+        insats=None,
+        link=None,
+        url=None,
+        qr=None,
+    )
+
+
+# --- entry ------------------------------------------------------------------------------------
+
+
+@bp.route("/registrera/<code>/insats/<int:insats_id>", methods=["GET", "POST"])
+@roles_required("officer", "staff")
+def enter(code: str, insats_id: int):
+    insats = insats_or_404(insats_id)
+    if code not in paper.INSATS_QUESTIONNAIRES:
+        abort(404)
+    return _entry_page(code, insats=insats)
+
+
+@bp.route("/registrera/<code>", methods=["GET", "POST"])
+@roles_required("officer")
+def enter_forbund(code: str):
+    user_forbund()
+    if code not in paper.FORBUND_QUESTIONNAIRES:
+        abort(404)
+    return _entry_page(code)
+
+
+@bp.route("/lank/<int:link_id>/registrera", methods=["GET", "POST"])
+@roles_required("officer", "staff")
+def enter_link(link_id: int):
+    link = link_or_404(link_id)
+    if link.questionnaire not in paper.enterable_questionnaires(current_user):
+        abort(404)
+    return _entry_page(link.questionnaire, link=link)
+
+
+def _entry_page(code: str, *, insats=None, link=None):
+    inst = instrument(link.instrument_version if link else None)
+    q = inst.questionnaires[code]
+    form = paper_form_class(inst, q)()
+    status = 200
+    if request.method == "POST":
+        if form.validate():
+            try:
+                submitted_on = paper.parse_paper_date(form.submitted_on.data)
+                created = paper.enter_paper_response(
+                    user=current_user,
+                    inst=inst,
+                    q=q,
+                    submission=form.submission(),
+                    submission_key=form.submission_key.data or "",
+                    submitted_on=submitted_on,
+                    insats=insats or (link.insats if link else None),
+                    link=link,
+                )[1]
+                db.session.commit()
+                if created:
+                    flash(_("Pappersenkäten är sparad. Du kan skriva in nästa."), "success")
+                else:
+                    flash(_("Den här pappersenkäten var redan sparad; den sparades inte en gång till."), "success")
+                return redirect(request.path, code=303)
+            except ValueError as exc:
+                db.session.rollback()
+                if isinstance(exc, SubmissionError):
+                    for field_id, message in exc.errors.items():
+                        if field_id in form:
+                            form[field_id].errors = list(form[field_id].errors) + [message]
+                        else:
+                            form.form_errors.append(message)
+                else:
+                    form.submitted_on.errors = list(form.submitted_on.errors) + [str(exc)]
+        status = 400
+    if not form.submission_key.data:
+        form.submission_key.data = new_submission_key()
+    if not form.submitted_on.data and not form.submitted_on.raw_data:
+        form.submitted_on.data = today()
+    return render_template(
+        "paper/enter.html", form=form, q=q, lang=ENTRY_LANG, insats=insats or (link.insats if link else None),
+        link=link, forbund=user_forbund(),
+    ), status
+
+
+@bp.post("/svar/<response_id>/aterkalla")
+@roles_required("officer", "staff")
+def withdraw(response_id: str):
+    user_forbund()
+    response = paper.own_entry_or_none(current_user, response_id)
+    if response is None:
+        abort(404)
+    form = WithdrawForm()
+    if not form.validate():
+        abort(400)
+    if paper.withdraw_entry(current_user, response):
+        db.session.commit()
+        flash(_("Pappersenkäten är återkallad och räknas inte längre med i resultaten."), "success")
+    return redirect(url_for("paper.index"), code=303)
+
+
+# --- batch import -----------------------------------------------------------------------------
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required("officer")
+def import_file():
+    forbund = user_forbund()
+    form = ImportForm()
+    rejection = None
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = import_responses(
+                forbund, upload.read(), instrument(), entered_by_id=current_user.id, source=upload.filename or ""
+            )
+        except ImportRejected as exc:
+            db.session.rollback()
+            rejection = exc
+            status = 400
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "%(rows)d formulär i filen: %(created)d nya sparade, %(existing)d fanns redan (importerade tidigare).",
+                    rows=result.rows, created=result.created, existing=result.existing,
+                ),
+                "success",
+            )
+            return redirect(url_for("paper.import_file"), code=303)
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "paper/import.html", form=form, rejection=rejection, forbund=forbund, inst=instrument()
+    ), status
