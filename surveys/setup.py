@@ -141,11 +141,17 @@ def configure_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health.bp)
 
-    from .views import admin, officer, staff
+    from .views import admin, link_pages, officer, staff
 
     app.register_blueprint(admin.bp)
     app.register_blueprint(officer.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(link_pages.bp)
+
+    @app.context_processor
+    def navigation_helpers():
+        # templates/_nav.html links only to endpoints that exist in this installation
+        return {"endpoints": app.view_functions.keys()}
 
     from .views import datacare, paper
 

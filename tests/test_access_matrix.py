@@ -36,6 +36,7 @@ from surveys.extensions import db
 from surveys.models import Forbund, Insats, SurveyLink, User
 from tests.conftest import PASSWORD, TODAY
 from tests.helpers import form_fields
+from tests.webclient import FreshGClient
 
 ROLES = ("anonymous", "admin", "officer_a", "officer_b", "staff_a1", "staff_a2")
 LOGIN = "login"
@@ -85,10 +86,35 @@ EXPECTED: dict[str, Route] = {
     "auth.logout": Route(get=everyone(405), post=denied(*ROLES[1:])),
     # Admin: the installation.
     "admin.index": Route(get=only("admin")),
-    # Officer: one förbund.
+    "admin.forbund": Route(get=only("admin")),
+    "admin.users": Route(get=only("admin")),
+    "admin.user": Route(get=only("admin"), args=lambda w: {"user_id": w.officer_a.id}),
+    "admin.deactivate_user": Route(get=everyone(405), args=lambda w: {"user_id": w.officer_a.id},
+                                   post=denied("admin")),
+    "admin.reset_password": Route(get=everyone(405), args=lambda w: {"user_id": w.officer_a.id},
+                                  post=denied("admin")),
+    # Officer: one förbund. Objects of förbund A: officer_b gets 404.
     "officer.dashboard": Route(get=only("officer_a", "officer_b")),
+    "officer.insatser": Route(get=only("officer_a", "officer_b")),
+    "officer.insats": Route(get=only("officer_a"), args=lambda w: {"insats_id": w.insats_a1.id}),
+    "officer.close_insats": Route(get=everyone(405), args=lambda w: {"insats_id": w.insats_a1.id},
+                                  post=denied("officer_a")),
+    "officer.links_list": Route(get=only("officer_a", "officer_b")),
+    "officer.new_link": Route(get=only("officer_a", "officer_b")),
+    "officer.deactivate_link": Route(get=everyone(405), args=lambda w: {"link_id": w.link_a1.id},
+                                     post=denied("officer_a")),
+    "officer.codes": Route(get=only("officer_a"), args=lambda w: {"link_id": w.link_a_ch.id}),
+    "officer.codes_csv": Route(get=everyone(405), args=lambda w: {"link_id": w.link_a_ch.id},
+                               post=denied("officer_a")),
+    # A link's pages: the officer of its förbund and the staff of its insats (A1), nobody else.
+    "links.show": Route(get=only("officer_a", "staff_a1"), args=lambda w: {"link_id": w.link_a1.id}),
+    "links.qr_png_file": Route(get=only("officer_a", "staff_a1"), args=lambda w: {"link_id": w.link_a1.id}),
+    "links.qr_svg_file": Route(get=only("officer_a", "staff_a1"), args=lambda w: {"link_id": w.link_a1.id}),
+    "links.sheet": Route(get=only("officer_a", "staff_a1"), args=lambda w: {"link_id": w.link_a1.id}),
     # Staff: own insatser.
     "staff.dashboard": Route(get=only("staff_a1", "staff_a2")),
+    # Unreviewed translations of the instrument (no förbund data): officers and admins.
+    "languages.index": Route(get=only("admin", "officer_a", "officer_b")),
 }
 
 
@@ -173,6 +199,7 @@ def _outcome_matches(expected, response) -> bool:
 @pytest.mark.parametrize("role", ROLES)
 def test_role_matrix(app, role):
     w = build_world()
+    app.test_client_class = FreshGClient
     client = app.test_client()
     if role != "anonymous":
         fields = form_fields(client.get("/login").get_data(as_text=True))
@@ -182,7 +209,9 @@ def test_role_matrix(app, role):
 
     mismatches = []
     for rule in _rules(app):
-        route = EXPECTED[rule.endpoint]
+        route = EXPECTED.get(rule.endpoint)
+        if route is None:
+            continue  # reported by test_every_route_has_an_entry
         with app.test_request_context():
             url = url_for(rule.endpoint, **route.args(w))
         expected = route.get[role]

@@ -1,0 +1,123 @@
+"""Forms of the admin, officer and staff pages (set-up: förbund, users, insatser, links, codes)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .accounts import MIN_PASSWORD_LENGTH
+from .links import MAX_CODES_PER_BATCH
+
+
+class ButtonForm(FlaskForm):
+    """A form with nothing but its CSRF token: deactivate, close and similar buttons."""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def apply_service_error(form: FlaskForm, exc: ValueError, fields: dict[str, str]) -> None:
+    """Show a service's ``ValueError`` ("Fältnamn: meddelande") at its field, or at the top of the form."""
+    message = str(exc)
+    prefix, sep, rest = message.partition(": ")
+    name = fields.get(prefix) if sep else None
+    if name and name in form:
+        form[name].errors = [*form[name].errors, rest]
+    else:
+        form.form_errors.append(message)
+
+
+# --- admin -----------------------------------------------------------------------------------
+
+
+class ForbundForm(FlaskForm):
+    slug = StringField(_l("Kortnamn"), validators=[DataRequired(_l("Fyll i ett kortnamn.")), Length(max=64)])
+    name = StringField(_l("Namn"), validators=[DataRequired(_l("Fyll i förbundets namn.")), Length(max=200)])
+
+
+class _PasswordFields(FlaskForm):
+    password = PasswordField(_l("Lösenord"), validators=[
+        DataRequired(_l("Fyll i ett lösenord.")),
+        Length(min=MIN_PASSWORD_LENGTH, max=256, message=_l("Lösenordet ska vara minst %(n)s tecken.", n=MIN_PASSWORD_LENGTH)),
+    ])
+    confirm = PasswordField(_l("Upprepa lösenordet"), validators=[
+        DataRequired(_l("Upprepa lösenordet.")), EqualTo("password", _l("Lösenorden är inte lika.")),
+    ])
+
+
+class UserForm(_PasswordFields):
+    username = StringField(_l("Användarnamn"), validators=[DataRequired(_l("Fyll i ett användarnamn.")), Length(max=120)])
+    name = StringField(_l("Namn"), validators=[Optional(), Length(max=200)])
+    role = RadioField(_l("Roll"), choices=[
+        SelectChoice("officer", _l("Förbundskansli (ser hela sitt förbund)")),
+        SelectChoice("staff", _l("Personal (ser sina insatser)")),
+        SelectChoice("admin", _l("Administratör (driftar installationen, ser inga svar)")),
+    ], validators=[InputRequired(_l("Välj en roll."))])
+    forbund = SelectField(_l("Förbund"), coerce=str, validators=[Optional()])
+    insatser = MultiCheckboxField(_l("Insatser (för personal)"), coerce=int, validators=[Optional()])
+
+
+class PasswordForm(_PasswordFields):
+    pass
+
+
+# --- officer ---------------------------------------------------------------------------------
+
+
+class InsatsForm(FlaskForm):
+    name = StringField(_l("Namn"), validators=[DataRequired(_l("Fyll i insatsens namn.")), Length(max=200)])
+
+
+class LinkForm(FlaskForm):
+    questionnaire = RadioField(_l("Enkät"), validators=[InputRequired(_l("Välj en enkät."))])
+    insats = SelectField(_l("Insats"), coerce=str, validators=[Optional()])
+    opens_on = DateField(_l("Öppnar"), validators=[InputRequired(_l("Fyll i öppningsdatum."))])
+    closes_on = DateField(_l("Stänger"), validators=[InputRequired(_l("Fyll i stängningsdatum."))])
+    label = StringField(_l("Etikett (valfri)"), validators=[Optional(), Length(max=200)])
+    requires_code = BooleanField(_l("Kräver engångskod (bara chefsgrupp och styrelse)"))
+
+    def validate_closes_on(self, field):
+        if field.data and self.opens_on.data and field.data < self.opens_on.data:
+            raise ValidationError(_l("Stängningsdatumet kan inte vara före öppningsdatumet."))
+
+
+class CodesForm(FlaskForm):
+    count = IntegerField(_l("Antal koder"), validators=[
+        InputRequired(_l("Fyll i hur många koder du behöver.")),
+        NumberRange(min=1, max=MAX_CODES_PER_BATCH,
+                    message=_l("Ange ett antal från 1 till %(max)s.", max=MAX_CODES_PER_BATCH)),
+    ])
+
+
+#: Service error prefixes (see accounts.py and links.py) and the form field each belongs to.
+SERVICE_FIELDS = {
+    "Kortnamn": "slug",
+    "Namn": "name",
+    "Användarnamn": "username",
+    "Roll": "role",
+    "Förbund": "forbund",
+    "Insatser": "insatser",
+    "Lösenord": "password",
+    "Enkät": "questionnaire",
+    "Insats": "insats",
+    "Öppnar": "opens_on",
+    "Stänger": "closes_on",
+    "Etikett": "label",
+    "Kräver engångskod": "requires_code",
+    "Antal koder": "count",
+}

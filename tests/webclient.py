@@ -1,0 +1,28 @@
+"""A test client whose every request starts with an empty ``flask.g``.
+
+The ``app`` fixture keeps one application context pushed for the whole test, and a request
+reuses a pushed context, so ``g`` would otherwise carry values from one request to the next:
+Flask-Login's cached user (a deactivated user would stay logged in) and Flask-WTF's CSRF
+token (a token generated before login would not be in the new session). Real requests never
+share ``g``; this client makes the tests behave the same way.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import g
+from flask.testing import FlaskClient
+
+
+class FreshGClient(FlaskClient):
+    def open(self, *args, **kwargs):
+        for name in list(g):
+            g.pop(name, None)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    """Override of the conftest ``client``: import it into a test module to use it there."""
+    app.test_client_class = FreshGClient
+    return app.test_client()
