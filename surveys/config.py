@@ -20,7 +20,10 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
-    UI_LANGUAGES = ("sv", "en")
+    #: Languages of the interface strings on respondent pages (Arabic: unreviewed translation).
+    UI_LANGUAGES = ("sv", "en", "ar")
+    #: Languages of the staff, officer and admin interface.
+    STAFF_UI_LANGUAGES = ("sv", "en")
     # Staff sessions end after 30 minutes without a request.
     PERMANENT_SESSION_LIFETIME = 30 * 60
     SESSION_REFRESH_EACH_REQUEST = True

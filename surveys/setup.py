@@ -70,6 +70,7 @@ def select_locale() -> str:
     lang = getattr(g, "respondent_lang", None)
     if lang:
         return lang
+    langs = current_app.config.get("STAFF_UI_LANGUAGES", langs)  # staff pages: no Arabic UI
     if current_user and getattr(current_user, "is_authenticated", False):
         if current_user.language in langs:
             return current_user.language
@@ -157,6 +158,10 @@ def configure_blueprints(app: Flask) -> None:
 
     app.register_blueprint(paper.bp)
     app.register_blueprint(datacare.bp)
+
+    from .views import languages
+
+    app.register_blueprint(languages.bp)
 
 
 def configure_errors(app: Flask) -> None:

@@ -115,6 +115,8 @@ EXPECTED: dict[str, Route] = {
     "staff.dashboard": Route(get=only("staff_a1", "staff_a2")),
     # Unreviewed translations of the instrument (no förbund data): officers and admins.
     "languages.index": Route(get=only("admin", "officer_a", "officer_b")),
+    # Unreviewed translations of the instrument (no förbund data): officers and admins.
+    "languages.index": Route(get=only("admin", "officer_a", "officer_b")),
 }
 
 
