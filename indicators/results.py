@@ -62,6 +62,18 @@ class IndicatorRow:
     reference: Reference | None = None
     comparison: Comparison | None = None
 
+    @property
+    def reference_index(self) -> float | None:
+        """The reference mean on the 0-100 index scale: (mean - 1) / 5 * 100; None if not shown."""
+        ref = self.reference
+        return None if ref is None or ref.suppressed else index_of(ref.mean)
+
+    @property
+    def index_difference(self) -> float | None:
+        """The compared difference in index points: difference / 5 * 100; None if not compared."""
+        cmp = self.comparison
+        return None if cmp is None or not cmp.compared else cmp.difference / 5 * 100
+
 
 @dataclass(frozen=True)
 class CombinedRow:
@@ -98,6 +110,11 @@ class LocalIndicators:
 
     def support_total(self, phase: str) -> int:
         return sum(self.support_counts.get(phase, {}).values())
+
+
+def index_of(mean: float) -> float:
+    """Index 0-100 of a mean on the 1-6 scale: (mean - 1) / 5 * 100."""
+    return (mean - 1) / 5 * 100
 
 
 def _num(x):
@@ -194,6 +211,16 @@ class ResultSet:
     def indicator_trend(self, group: str, indicator_id: str) -> tuple[IndicatorRow, ...]:
         return tuple(r for r in self.indicators if r.group == group and r.indicator_id == indicator_id)
 
+    def indicator_change(self, group: str, indicator_id: str, year: int) -> float | None:
+        """Index change from the previous chosen year; None when either year is suppressed."""
+        trend = self.indicator_trend(group, indicator_id)
+        for before, row in zip(trend, trend[1:], strict=False):
+            if row.year == year:
+                if before.result.suppressed or row.result.suppressed:
+                    return None
+                return row.result.index - before.result.index
+        return None
+
     def local_for(self, year: int) -> LocalIndicators | None:
         for r in self.local:
             if r.year == year:
@@ -214,7 +241,7 @@ class ResultSet:
             "reference_n": ref.n if ref else None,
         }
         if index:
-            out["reference_index"] = (ref.mean - 1) / 5 * 100 if ref else None
+            out["reference_index"] = index_of(ref.mean) if ref else None
         cmp = comparison if comparison is not None and comparison.compared else None
         out.update(
             difference=_num(cmp.difference) if cmp else None,

@@ -288,3 +288,13 @@ def free_texts(forbund: Forbund, insats: Insats | None, year: int, group: str) -
         .where(*scope).order_by(FreeText.question_id, FreeText.text)
     )
     return [(q, t) for q, t in rows if t.strip()]
+
+
+def available_years(forbund_id: int, insats_ids: list[int] | None = None) -> list[int]:
+    """Measurement years with responses (not withdrawn) in a förbund, or in some of its insatser."""
+    stmt = select(Response.measurement_year).distinct().where(
+        Response.forbund_id == forbund_id, Response.withdrawn.is_(false())
+    )
+    if insats_ids is not None:
+        stmt = stmt.where(Response.insats_id.in_(insats_ids))
+    return sorted(db.session.scalars(stmt))

@@ -142,6 +142,11 @@ def configure_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health.bp)
 
+    from .views import references, results
+
+    app.register_blueprint(results.bp)
+    app.register_blueprint(references.bp)
+
     from .views import admin, link_pages, officer, staff
 
     app.register_blueprint(admin.bp)

@@ -113,6 +113,14 @@ EXPECTED: dict[str, Route] = {
     "links.sheet": Route(get=only("officer_a", "staff_a1"), args=lambda w: {"link_id": w.link_a1.id}),
     # Staff: own insatser.
     "staff.dashboard": Route(get=only("staff_a1", "staff_a2")),
+    # Results (issue 4): officers their förbund, staff their own insatser; I15/I16 officers only.
+    "results.index": Route(get=only("officer_a", "officer_b", "staff_a1", "staff_a2")),
+    "results.free_text": Route(get=only("officer_a", "officer_b", "staff_a1", "staff_a2")),
+    "results.local": Route(get=only("officer_a", "officer_b"), post=denied("officer_a", "officer_b")),
+    # Imported reference values (riket): admins only.
+    "references.index": Route(get=only("admin")),
+    "references.upload": Route(get=only("admin"), post=denied("admin")),
+    "references.delete": Route(get=everyone(405), post=denied("admin")),
     # Unreviewed translations of the instrument (no förbund data): officers and admins.
     "languages.index": Route(get=only("admin", "officer_a", "officer_b")),
     # Unreviewed translations of the instrument (no förbund data): officers and admins.
