@@ -301,3 +301,34 @@ def all_tables(rs: ResultSet, inst: Instrument, year: int, *, lang: str = "sv") 
     """The tables of the exports, in sheet order: Indikatorer, Frågor, Lokala indikatorer, Metod."""
     return [indicator_table(rs, inst, lang=lang), item_table(rs, inst, lang=lang), local_table(rs, lang=lang),
             method_table(rs, inst, year, lang=lang)]
+
+
+def chart_names(rs: ResultSet, year: int) -> list[tuple[str, str]]:
+    """(chart name, group) of every chart :func:`all_charts` draws, without drawing them."""
+    out = []
+    for group in rs.groups:
+        items = rs.items_for(group, year)
+        if not items:
+            continue
+        out += [(f"indikatorer-{group}-{year}", group), (f"svarsfordelning-{group}-{year}", group)]
+        out += [(f"fraga-{r.item_id}-{year}", group) for r in items]
+        if len(rs.years) > 1:
+            out += [(f"trend-{r.item_id}", group) for r in items]
+    return out
+
+
+def chart_by_name(rs: ResultSet, inst: Instrument, year: int, name: str, *, lang: str = "sv") -> Chart | None:
+    """Draw one chart of :func:`chart_names`; None for an unknown name."""
+    groups = dict(chart_names(rs, year))
+    if name not in groups:
+        return None
+    group = groups[name]
+    kind = name.split("-", 1)[0]
+    if kind == "indikatorer":
+        return overview_chart(rs, inst, year, group, lang=lang)
+    if kind == "svarsfordelning":
+        return answers_chart(rs, inst, year, group, lang=lang)
+    item_id = name.split("-")[1]
+    subset = dataclasses.replace(rs, items=tuple(r for r in rs.items if r.item_id == item_id))
+    chart = question_charts(subset, inst, year, group, lang=lang, trend=kind == "trend")[0]
+    return chart if kind == "trend" else _named(chart, name)

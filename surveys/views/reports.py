@@ -1,0 +1,211 @@
+"""Report downloads: the appendix PDF, XLSX, CSV, chart ZIP, and every chart with its text alternative.
+
+Officers for their förbund (or one of its insatser); staff for their own insatser. Building the
+files is a job: the page says the report is being prepared and reloads itself until it is done.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField
+
+from indicators.catalogue import measurement_year
+from indicators.chart_style import FORMATS, render
+from indicators.report_data import chart_by_name, chart_names, group_name
+
+from ..access import roles_required, user_forbund, visible_insatser
+from ..audit import record
+from ..clock import today
+from ..extensions import db
+from ..instruments import instrument
+from ..reports import JOB_FILES, ReportOptions, job_file, load_job, result_set, start_job
+from ..results import available_years
+
+bp = Blueprint("reports", __name__, url_prefix="/rapport")
+
+REFERENCE_CHOICES = [
+    ("computed", _l("Beräknat riket (alla förbund i installationen)")),
+    ("imported", _l("Importerade riksvärden")),
+    ("none", _l("Ingen jämförelse")),
+]
+FORMAT_CHOICES = [
+    ("png", _l("PNG för skärm")),
+    ("png300", _l("PNG 300 dpi för tryck")),
+    ("svg", _l("SVG")),
+    ("pdf", _l("PDF")),
+]
+FORMAT_NAMES = dict(FORMAT_CHOICES)
+
+
+class ReportForm(FlaskForm):
+    year = SelectField(_l("Mätår"), coerce=int)
+    scope = SelectField(_l("Enhet"))
+    reference = RadioField(_l("Jämför med"), choices=REFERENCE_CHOICES, default="computed")
+    chart_format = RadioField(_l("Format för diagrammen i zip-filen"), choices=FORMAT_CHOICES, default="png")
+    free_text = BooleanField(_l("Ta med fritextsvar (aldrig för grupper under rapporteringsgränsen)"))
+
+
+class ChartsForm(FlaskForm):
+    """Which charts to look at. GET form: no CSRF (it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    year = SelectField(_l("Mätår"), coerce=int)
+    scope = SelectField(_l("Enhet"))
+    reference = RadioField(_l("Jämför med"), choices=REFERENCE_CHOICES, default="computed")
+
+
+def _lang() -> str:
+    return current_user.language if current_user.language in ("sv", "en") else "sv"
+
+
+def _years(forbund) -> list[int]:
+    years = set(available_years(forbund.id)) | {measurement_year(today())}
+    return sorted(years, reverse=True)
+
+
+def _fill_choices(form, forbund) -> None:
+    form.year.choices = [(y, str(y)) for y in _years(forbund)]
+    scopes = [] if current_user.role == "staff" else [("forbund", _("Hela förbundet"))]
+    form.scope.choices = scopes + [(str(i.id), i.name) for i in visible_insatser()]
+    if not form.scope.choices:
+        abort(404)
+    if not form.scope.data or form.scope.data == "None":
+        form.scope.data = form.scope.choices[0][0]
+    if not form.year.data:
+        form.year.data = form.year.choices[0][0]
+
+
+def _insats_id(scope: str) -> int | None:
+    """The insats of a scope value; 404 outside the user's scope (never a form error)."""
+    if scope == "forbund" and current_user.role == "officer":
+        return None
+    for insats in visible_insatser():
+        if str(insats.id) == scope:
+            return insats.id
+    abort(404)
+
+
+def _options_from_args() -> ReportOptions:
+    forbund = user_forbund()
+    try:
+        year = int(request.args.get("year", ""))
+    except ValueError:
+        abort(404)
+    if year not in _years(forbund):
+        abort(404)
+    reference = request.args.get("reference", "computed")
+    if reference not in dict(REFERENCE_CHOICES):
+        abort(404)
+    return ReportOptions(year=year, reference=reference, insats_id=_insats_id(request.args.get("scope", "forbund")),
+                         lang=_lang())
+
+
+@bp.route("/", methods=["GET", "POST"])
+@roles_required("officer", "staff")
+def index():
+    forbund = user_forbund()
+    form = ReportForm()
+    _fill_choices(form, forbund)
+    if form.validate_on_submit():
+        options = ReportOptions(year=form.year.data, reference=form.reference.data,
+                                include_free_text=form.free_text.data, chart_format=form.chart_format.data,
+                                insats_id=_insats_id(form.scope.data), lang=_lang())
+        job_id = start_job(forbund, options, current_user.id)
+        record("report.create", target=f"{options.year}",
+               detail=f"scope={form.scope.data} reference={options.reference} free_text={options.include_free_text} "
+                      f"format={options.chart_format}")
+        db.session.commit()
+        return redirect(url_for(".job", job_id=job_id))
+    return render_template("reports/index.html", form=form, forbund=forbund, demo=forbund.is_demo)
+
+
+def _own_job(job_id: str) -> dict:
+    """A job of the current user's förbund (staff: their own insatser); 404 otherwise."""
+    job = load_job(job_id)
+    if job is None or job["forbund_id"] != current_user.forbund_id:
+        abort(404)
+    insats_id = job["options"].get("insats_id")
+    if current_user.role == "staff" and (insats_id is None or insats_id not in {i.id for i in visible_insatser()}):
+        abort(404)
+    return job
+
+
+@bp.route("/jobb/<job_id>")
+@roles_required("officer", "staff")
+def job(job_id: str):
+    job = _own_job(job_id)
+    forbund = user_forbund()
+    files = [(key, job["files"][key]) for key in JOB_FILES]
+    response = Response(render_template("reports/job.html", job=job, files=files, forbund=forbund,
+                                        demo=forbund.is_demo, format_names=FORMAT_NAMES))
+    if job["status"] == "running":
+        response.headers["Refresh"] = "2"  # also in a <meta>; either keeps the page waiting
+    return response
+
+
+@bp.route("/jobb/<job_id>/<name>")
+@roles_required("officer", "staff")
+def job_download(job_id: str, name: str):
+    _own_job(job_id)
+    path = job_file(job_id, name)
+    if path is None or not path.is_file():
+        abort(404)
+    key = next(k for k, (pattern, _m) in JOB_FILES.items() if name.endswith(pattern.rsplit(".", 1)[1]))
+    record("report.download", target=name, detail=f"job={job_id[:8]}")
+    db.session.commit()
+    return send_file(path, mimetype=JOB_FILES[key][1], as_attachment=True, download_name=name)
+
+
+@bp.route("/diagram")
+@roles_required("officer", "staff")
+def charts():
+    forbund = user_forbund()
+    form = ChartsForm(formdata=request.args)
+    _fill_choices(form, forbund)
+    if form.reference.data not in dict(REFERENCE_CHOICES):
+        form.reference.data = "computed"
+    options = ReportOptions(year=form.year.data, reference=form.reference.data,
+                            insats_id=_insats_id(form.scope.data), lang=_lang())
+    rs = result_set(forbund, options)
+    inst = instrument(rs.instrument_version)
+    wanted = request.args.get("group", "")
+    figures = []
+    for name, group in chart_names(rs, options.year):
+        if wanted and group != wanted:
+            continue
+        figures.append((name, group, chart_by_name(rs, inst, options.year, name, lang=options.lang)))
+    groups = [(g, group_name(inst, g, options.lang)) for g in rs.groups]
+    args = {"year": options.year, "scope": form.scope.data, "reference": options.reference}
+    return render_template("reports/charts.html", form=form, figures=figures, groups=groups, wanted=wanted,
+                           args=args, forbund=forbund, demo=rs.is_demo, formats=FORMAT_CHOICES,
+                           group_names=dict(groups))
+
+
+@bp.route("/diagram/<name>.<fmt>")
+@roles_required("officer", "staff")
+def chart_file(name: str, fmt: str):
+    if fmt not in FORMATS:
+        abort(404)
+    forbund = user_forbund()
+    options = _options_from_args()
+    rs = result_set(forbund, options)
+    chart = chart_by_name(rs, instrument(rs.instrument_version), options.year, name, lang=options.lang)
+    if chart is None:
+        abort(404)
+    data = render(chart, fmt)
+    ext, _dpi, mimetype = FORMATS[fmt]
+    download = request.args.get("download") == "1"
+    if download:
+        record("report.chart", target=f"{name}.{fmt}", detail=f"year={options.year} reference={options.reference}")
+        db.session.commit()
+    suffix = "-300dpi" if fmt == "png300" else ""
+    response = Response(data, mimetype=mimetype)
+    disposition = "attachment" if download else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{name}{suffix}.{ext}"'
+    return response

@@ -1,0 +1,315 @@
+"""``flask results --format json`` checked figure by figure against values computed here by hand.
+
+Responses are stored through the response CSV import (surveys.imports); every expected figure is
+computed in this file with plain Python arithmetic and scipy.stats.t only (no indicators code).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+
+import pytest
+from scipy import stats
+
+from indicators.catalogue import get_instrument
+from surveys.extensions import db
+from surveys.imports import import_responses
+from surveys.instruments import instrument
+from surveys.references import import_references
+
+INST = get_instrument("2026.1")
+YEAR = 2025
+DATE = "2025-03-01"  # measurement year 2025
+THRESHOLD = 5
+
+
+def _records(seed: int = 7):
+    """Synthetic responses: (förbund slug, insats name or "", group, {item: code or None (Vet ej)})."""
+    rng = random.Random(seed)
+    plan = [
+        ("fa", "X", "DP", 9), ("fa", "Y", "DP", 4), ("fa", "X", "DA", 3),  # DA below the threshold
+        ("fa", "X", "PE", 6), ("fa", "", "CH", 6),
+        ("fb", "Z", "DP", 8), ("fb", "Z", "PE", 2), ("fb", "", "CH", 5), ("fb", "", "ST", 6),
+    ]
+    out = []
+    for slug, insats, group, count in plan:
+        items = INST.questionnaires[group].item_ids
+        for k in range(count):
+            answers = {}
+            for j, item in enumerate(items):
+                roll = rng.random()
+                if j == 1 and group == "DP" and slug == "fa" and k:
+                    answers[item] = None  # DP02 mostly "Vet ej" in fa: item below the threshold
+                elif roll < 0.08:
+                    continue  # unanswered
+                elif roll < 0.15:
+                    answers[item] = None  # Vet ej
+                else:
+                    answers[item] = rng.randint(1, 6)
+            if all(v is None for v in answers.values()):
+                answers[items[0]] = 3
+            out.append((slug, insats, group, answers))
+    return out
+
+
+def _csv(records, slug):
+    items = list(INST.items)
+    lines = [",".join(["questionnaire", "insats", "date", *items])]
+    for s, insats, group, answers in records:
+        if s != slug:
+            continue
+        cells = []
+        for item in items:
+            if item not in answers:
+                cells.append("")
+            else:
+                cells.append("9" if answers[item] is None else str(answers[item]))
+        lines.append(",".join([group, insats, DATE, *cells]))
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.fixture
+def world(app, make_forbund, make_insats):
+    fa = make_forbund(slug="fa", name="Förbund A")
+    fb = make_forbund(slug="fb", name="Förbund B")
+    for name in ("X", "Y"):
+        make_insats(fa, name)
+    make_insats(fb, "Z")
+    records = _records()
+    for forbund in (fa, fb):
+        result = import_responses(forbund, _csv(records, forbund.slug), instrument(), entered_by_id=None, source="t.csv")
+        assert result.created == sum(1 for r in records if r[0] == forbund.slug)
+    db.session.commit()
+    return {"fa": fa.id, "fb": fb.id, "records": records}
+
+
+def run(app, *args):
+    result = app.test_cli_runner().invoke(args=["results", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+# --- hand computations ---------------------------------------------------------------------------
+
+
+def stats_of(values):
+    n = len(values)
+    if n == 0:
+        return None
+    mean = sum(values) / n
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else None
+    return {"n": n, "mean": mean, "sd": sd}
+
+
+def item_expected(values):
+    s = stats_of(values)
+    if s is None or s["n"] < THRESHOLD:
+        return None
+    half = stats.t.ppf(0.975, s["n"] - 1) * s["sd"] / math.sqrt(s["n"])
+    share = sum(1 for v in values if v >= 4) / s["n"]
+    return {**s, "ci_low": s["mean"] - half, "ci_high": s["mean"] + half, "share_positive": share}
+
+
+def welch_p(m1, s1, n1, m2, s2, n2):
+    v1, v2 = s1 ** 2 / n1, s2 ** 2 / n2
+    if v1 + v2 == 0:
+        return None
+    t = (m1 - m2) / math.sqrt(v1 + v2)
+    df = (v1 + v2) ** 2 / (v1 ** 2 / (n1 - 1) + v2 ** 2 / (n2 - 1))
+    return 2 * stats.t.sf(abs(t), df)
+
+
+def one_sample_p(m, s, n, mu):
+    if s == 0:
+        return None
+    t = (m - mu) / (s / math.sqrt(n))
+    return 2 * stats.t.sf(abs(t), n - 1)
+
+
+def valid(records, item, pick):
+    return [a[item] for r in records if pick(r) for a in [r[3]] if a.get(item) is not None]
+
+
+def indicator_expected(records, group, indicator, pick):
+    items = INST.indicator_items(group, indicator)
+    rows = [r for r in records if pick(r) and r[2] == group]
+    means = [stats_of(valid(rows, i, lambda r: True)) for i in items]
+    means = [m["mean"] for m in means if m is not None]
+    scores = []
+    for r in rows:
+        vals = [r[3][i] for i in items if r[3].get(i) is not None]
+        if vals:
+            scores.append(sum(vals) / len(vals))
+    if len(scores) < THRESHOLD:
+        return None
+    mean = sum(means) / len(means)
+    s = stats_of(scores)
+    return {"n": s["n"], "mean": mean, "index": (mean - 1) / 5 * 100, "score_mean": s["mean"], "score_sd": s["sd"]}
+
+
+def approx(x):
+    return pytest.approx(x, rel=1e-9, abs=1e-12)
+
+
+def contributors(records, group, items):
+    return {r[0] for r in records if r[2] == group and any(r[3].get(i) is not None for i in items)}
+
+
+def check_items(out, records, unit_pick, reference):
+    """Every item entry of every group: unit figures, and against the computed riket."""
+    seen = 0
+    for entry in out["items"]:
+        group, item = entry["group"], entry["id"]
+        rows = [r for r in records if r[2] == group]
+        exp = item_expected(valid(rows, item, unit_pick))
+        if exp is None:
+            assert entry["suppressed"] is True
+            for key in ("n", "mean", "sd", "ci_low", "ci_high", "share_positive", "difference", "p_value"):
+                assert entry.get(key) is None, (item, key)
+            continue
+        seen += 1
+        assert entry["suppressed"] is False
+        assert entry["n"] == exp["n"]
+        for key in ("mean", "sd", "ci_low", "ci_high", "share_positive"):
+            assert entry[key] == approx(exp[key]), (group, item, key)
+        if reference == "none":
+            assert "reference_mean" not in entry
+            continue
+        if reference == "computed":
+            ref = stats_of(valid(rows, item, lambda r: True))
+            if ref is None or ref["n"] < THRESHOLD:
+                assert entry["reference_mean"] is None and entry["p_value"] is None
+                continue
+            assert entry["reference_mean"] == approx(ref["mean"])
+            assert entry["reference_n"] == ref["n"]
+            if contributors(records, group, [item]) == {"fa"}:
+                assert entry["difference"] is None and entry["not_compared_reason"] == "self_reference"
+                continue
+            assert entry["difference"] == approx(exp["mean"] - ref["mean"])
+            p = welch_p(exp["mean"], exp["sd"], exp["n"], ref["mean"], ref["sd"], ref["n"])
+        else:  # imported: reference rows with and without sd/n (see IMPORTED)
+            ref = IMPORTED.get((group, item))
+            if ref is None:
+                assert entry["reference_mean"] is None and entry["difference"] is None
+                continue
+            assert entry["reference_mean"] == approx(ref[0])
+            assert entry["difference"] == approx(exp["mean"] - ref[0])
+            if ref[1] is None:
+                p = one_sample_p(exp["mean"], exp["sd"], exp["n"], ref[0])
+                assert entry["test"] == "one_sample"
+            else:
+                p = welch_p(exp["mean"], exp["sd"], exp["n"], ref[0], ref[1], ref[2])
+                assert entry["test"] == "welch"
+        assert entry["p_value"] == approx(p)
+        assert entry["significant"] == (p < 0.05)
+    return seen
+
+
+def check_indicators(out, records, unit_pick, reference):
+    seen = 0
+    for entry in out["indicators"]:
+        group, ind = entry["group"], entry["id"]
+        exp = indicator_expected(records, group, ind, unit_pick)
+        if exp is None:
+            assert entry["suppressed"] is True
+            for key in ("n", "mean", "index", "difference", "p_value"):
+                assert entry.get(key) is None, (group, ind, key)
+            continue
+        seen += 1
+        assert entry["n"] == exp["n"]
+        assert entry["mean"] == approx(exp["mean"])
+        assert entry["index"] == approx(exp["index"])
+        if reference == "none":
+            assert "reference_mean" not in entry
+            continue
+        if reference == "computed":
+            ref = indicator_expected(records, group, ind, lambda r: True)
+            if ref is None:
+                assert entry["reference_mean"] is None
+                continue
+            assert entry["reference_mean"] == approx(ref["mean"])
+            assert entry["reference_index"] == approx(ref["index"])
+            assert entry["reference_n"] == ref["n"]
+            if contributors(records, group, INST.indicator_items(group, ind)) == {"fa"}:
+                assert entry["not_compared_reason"] == "self_reference" and entry["p_value"] is None
+                continue
+            assert entry["difference"] == approx(exp["mean"] - ref["mean"])
+            p = welch_p(exp["score_mean"], exp["score_sd"], exp["n"], ref["score_mean"], ref["score_sd"], ref["n"])
+        else:
+            ref = IMPORTED.get((group, ind))
+            if ref is None:
+                assert entry["reference_mean"] is None
+                continue
+            assert entry["difference"] == approx(exp["mean"] - ref[0])
+            p = (one_sample_p(exp["score_mean"], exp["score_sd"], exp["n"], ref[0]) if ref[1] is None
+                 else welch_p(exp["score_mean"], exp["score_sd"], exp["n"], ref[0], ref[1], ref[2]))
+        assert entry["p_value"] == approx(p)
+    return seen
+
+
+# --- tests -------------------------------------------------------------------------------------
+
+
+def test_whole_forbund_against_computed_riket(app, world):
+    out = run(app, "--forbund", "fa", "--year", str(YEAR))
+    records = world["records"]
+    unit = lambda r: r[0] == "fa"  # noqa: E731
+    assert out["reference"] == "computed"
+    assert "2 förbund" in out["reference_source"]
+    assert len(out["items"]) == len(INST.items)
+    assert check_items(out, records, unit, "computed") > 10
+    assert check_indicators(out, records, unit, "computed") > 5
+    # The suppressed group (DA, 3 responses) and the empty one (ST) carry no figures at all.
+    da = [e for e in out["items"] + out["indicators"] if e["group"] in ("DA", "ST")]
+    assert da and all(e["suppressed"] and e["n"] is None and e["mean"] is None for e in da)
+    counts = {(c["group"], c["year"]): c["n"] for c in out["response_counts"]}
+    assert counts[("DP", YEAR)] == 13 and counts[("DA", YEAR)] is None and counts[("ST", YEAR)] is None
+    # DP02 is mostly "Vet ej" in fa: the item is suppressed while its group is shown.
+    dp02 = next(e for e in out["items"] if e["id"] == "DP02")
+    assert dp02["suppressed"] is True
+
+
+def test_one_insats_and_no_reference(app, world):
+    out = run(app, "--forbund", "fa", "--year", str(YEAR), "--insats", "X", "--reference", "none")
+    unit = lambda r: r[0] == "fa" and r[1] == "X"  # noqa: E731
+    assert out["groups"] == ["DP", "DA", "PE"]  # CH and ST are answered about the förbund
+    assert check_items(out, world["records"], unit, "none") > 5
+    assert check_indicators(out, world["records"], unit, "none") > 3
+
+
+def test_self_reference_is_refused(app, world):
+    # CH in fb has 5 responses, fa 6: both contribute. ST only in fb: for fb it is only itself.
+    out = run(app, "--forbund", "fb", "--year", str(YEAR), "--group", "ST")
+    shown = [e for e in out["items"] + out["indicators"] if not e["suppressed"]]
+    assert shown
+    for entry in shown:
+        assert entry["difference"] is None and entry["p_value"] is None
+        assert entry["not_compared_reason"] == "self_reference"
+
+
+#: (group, target) -> (mean, sd, n): rows with sd and n get Welch, bare means a one-sample test.
+IMPORTED = {
+    ("DP", "DP01"): (4.2, 1.1, 800),
+    ("DP", "DP03"): (3.9, None, None),
+    ("PE", "PE05"): (4.6, 0.9, 300),
+    ("DP", "I01"): (4.4, 0.8, 700),
+    ("DP", "I02"): (4.0, None, None),
+}
+
+
+def test_against_imported_riket(app, world, tmp_path):
+    lines = ["year;group;target;mean;sd;n;source"]
+    for (group, target), (mean, sd, n) in IMPORTED.items():
+        fmt = lambda x: "" if x is None else str(x).replace(".", ",")  # noqa: E731
+        lines.append(f"{YEAR};{group};{target};{fmt(mean)};{fmt(sd)};{fmt(n)};Testkälla")
+    import_references("\n".join(lines).encode(), filename="ref.csv")
+    db.session.commit()
+    out = run(app, "--forbund", "fa", "--year", str(YEAR), "--reference", "imported")
+    assert out["reference"] == "imported" and "Testkälla" in out["reference_source"]
+    unit = lambda r: r[0] == "fa"  # noqa: E731
+    check_items(out, world["records"], unit, "imported")
+    check_indicators(out, world["records"], unit, "imported")
+    compared = [e for e in out["items"] + out["indicators"] if e["p_value"] is not None]
+    assert {e["test"] for e in compared} == {"welch", "one_sample"}
