@@ -168,6 +168,10 @@ def configure_blueprints(app: Flask) -> None:
 
     app.register_blueprint(languages.bp)
 
+    from .views import reports
+
+    app.register_blueprint(reports.bp)
+
 
 def configure_errors(app: Flask) -> None:
     def render_error(status: int, title, message):
