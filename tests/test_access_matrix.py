@@ -125,6 +125,23 @@ EXPECTED: dict[str, Route] = {
     "languages.index": Route(get=only("admin", "officer_a", "officer_b")),
     # Unreviewed translations of the instrument (no förbund data): officers and admins.
     "languages.index": Route(get=only("admin", "officer_a", "officer_b")),
+    # Paper questionnaires (issue 3): print, enter, withdraw own entries, import (officers).
+    "paper.index": Route(get=only("officer_a", "officer_b", "staff_a1", "staff_a2")),
+    "paper.print_link": Route(get=only("officer_a", "staff_a1"), args=lambda w: {"link_id": w.link_a1.id}),
+    "paper.print_blank": Route(get=only("officer_a", "officer_b"), args=lambda w: {"code": "DP"}),
+    "paper.enter": Route(get=only("officer_a", "staff_a1"), args=lambda w: {"code": "DP", "insats_id": w.insats_a1.id},
+                         post=denied("officer_a", "staff_a1")),
+    "paper.enter_forbund": Route(get=only("officer_a", "officer_b"), args=lambda w: {"code": "CH"},
+                                 post=denied("officer_a", "officer_b")),
+    "paper.enter_link": Route(get=only("officer_a", "staff_a1"), args=lambda w: {"link_id": w.link_a1.id},
+                              post=denied("officer_a", "staff_a1")),
+    "paper.withdraw": Route(get=everyone(405), args=lambda w: {"response_id": "0" * 32}, post=denied("officer_a")),
+    "paper.import_file": Route(get=only("officer_a", "officer_b"), post=denied("officer_a", "officer_b")),
+    # Care of data: audit log (officers their förbund, admins installation-wide) and gallring.
+    "datacare.audit": Route(get=only("officer_a", "officer_b")),
+    "datacare.admin_audit": Route(get=only("admin")),
+    "datacare.gallring": Route(get=only("officer_a", "officer_b"), post=denied("officer_a", "officer_b")),
+    "datacare.gallring_delete": Route(get=everyone(405), post=denied("officer_a", "officer_b")),
 }
 
 

@@ -1,0 +1,210 @@
+"""Batch import of paper answers: all-or-nothing validation, formats, idempotency, CLI and upload."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from surveys.extensions import db
+from surveys.models import Answer, AuditEvent, BackgroundAnswer, Response
+from tests.helpers import form_fields
+from tests.test_paper import FreshClient
+
+HEADER = "questionnaire,insats,date,DP01,DP02,DP03,CH01,CH02"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clients(app):
+    app.test_client_class = FreshClient
+
+
+@pytest.fixture
+def world(make_forbund, make_insats, make_user):
+    forbund = make_forbund(slug="a", name="Förbund A")
+    other = make_forbund(slug="b", name="Förbund B")
+    insats = make_insats(forbund, "Steg för steg")
+    make_insats(other, "Vägen vidare")
+    officer = make_user("officer", "officer", forbund)
+    make_user("staff", "staff", forbund, insatser=[insats])
+    return {"forbund": forbund, "other": other, "insats": insats, "officer": officer}
+
+
+def run_import(runner, tmp_path, text: str | bytes, slug="a", name="svar.csv"):
+    path = tmp_path / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return runner.invoke(args=["import-responses", "--forbund", slug, str(path)])
+
+
+def count(model=Response) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_valid_file_imports_with_codes(runner, tmp_path, world):
+    text = "\n".join([
+        HEADER,
+        "DP,Steg för steg,2026-01-15,4,9,,,",
+        "DP,steg för steg,2025-11-01,1,6,3,,",
+        "CH,,2026-02-01,,,,5,2",
+    ]) + "\n"
+    result = run_import(runner, tmp_path, text)
+    assert result.exit_code == 0, result.output
+    assert "3 nya" in result.output
+    rows = db.session.scalars(select(Response).order_by(Response.submitted_on)).all()
+    assert [r.questionnaire for r in rows] == ["DP", "DP", "CH"]
+    assert all(r.channel == "import" and r.entered_by_id is None for r in rows)
+    assert all(r.forbund_id == world["forbund"].id for r in rows)
+    assert rows[0].insats_id == world["insats"].id and rows[2].insats_id is None
+    assert rows[0].measurement_year == 2026
+    first = next(r for r in rows if r.submitted_on.isoformat() == "2026-01-15")
+    assert {a.item_id: a.value for a in first.answers} == {"DP01": 4, "DP02": None}  # 9 -> NULL, empty absent
+    assert {a.item_id: a.value for a in rows[2].answers} == {"CH01": 5, "CH02": 2}
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "responses.import"))
+    assert event.forbund_id == world["forbund"].id and "nya=3" in event.detail
+
+
+def test_semicolon_bom_and_crlf(runner, tmp_path, world):
+    text = "\ufeffquestionnaire;insats;date;DP01;gender\r\nDP;Steg för steg;2026-03-01;5;kvinna\r\n;;;;\r\n"
+    result = run_import(runner, tmp_path, text.encode("utf-8"))
+    assert result.exit_code == 0, result.output
+    assert count() == 1
+    assert db.session.scalar(select(BackgroundAnswer.value)) == "kvinna"
+
+
+def test_reimport_does_not_duplicate(runner, tmp_path, world):
+    text = f"{HEADER}\nDP,Steg för steg,2026-01-15,4,,,,\nDP,Steg för steg,2026-01-15,4,,,,\n"
+    assert "2 nya" in run_import(runner, tmp_path, text).output
+    result = run_import(runner, tmp_path, text)
+    assert result.exit_code == 0
+    assert "0 nya" in result.output and "2 fanns redan" in result.output
+    assert count() == 2  # identical rows are still two questionnaires
+
+
+def test_same_file_into_another_forbund_is_new(runner, tmp_path, world):
+    text = "questionnaire,insats,date,CH01\nCH,,2026-01-15,4\n"
+    run_import(runner, tmp_path, text, slug="a")
+    result = run_import(runner, tmp_path, text, slug="b")
+    assert "1 nya" in result.output
+    assert count() == 2
+
+
+def test_bad_row_at_end_of_long_file_rejects_everything(runner, tmp_path, world):
+    lines = [HEADER] + ["DP,Steg för steg,2026-01-15,4,5,6,," for _ in range(1999)]
+    lines.append("DP,Steg för steg,2026-01-15,4,7,6,,")  # row 2001: 7 is not a code
+    result = run_import(runner, tmp_path, "\n".join(lines) + "\n")
+    assert result.exit_code != 0
+    assert "Rad 2001" in result.output and "DP02" in result.output
+    assert "Inget importerades" in result.output
+    assert count() == 0 and count(Answer) == 0
+
+
+@pytest.mark.parametrize(
+    ("rows", "row", "fragment"),
+    [
+        (["XX,Steg för steg,2026-01-15,4,,,,"], 2, "Okänt formulär"),
+        (["DP,Finns inte,2026-01-15,4,,,,"], 2, "Okänd insats"),
+        (["DP,Vägen vidare,2026-01-15,4,,,,"], 2, "Okänd insats"),  # another förbund's insats
+        (["DP,,2026-01-15,4,,,,"], 2, "fyll i kolumnen insats"),
+        (["CH,Steg för steg,2026-01-15,,,,4,"], 2, "lämna kolumnen insats tom"),
+        (["DP,Steg för steg,2026-01-15,4,,,,", "DP,Steg för steg,15/01/2026,4,,,,"], 3, "Felaktigt datum"),
+        (["DP,Steg för steg,2026-02-30,4,,,,"], 2, "Felaktigt datum"),
+        (["DP,Steg för steg,2027-01-15,4,,,,"], 2, "framtiden"),
+        (["DP,Steg för steg,,4,,,,"], 2, "date är tom"),
+        (["DP,Steg för steg,2026-01-15,0,,,,"], 2, "inte tillåtet"),
+        (["DP,Steg för steg,2026-01-15,4.0,,,,"], 2, "inte tillåtet"),
+        (["DP,Steg för steg,2026-01-15,=1+3,,,,"], 2, "formel"),
+        (["DP,Steg för steg,2026-01-15,4,,,3,"], 2, "CH01 hör inte till formuläret DP"),
+        (["DP,Steg för steg,2026-01-15,,,,,"], 2, "inga svar"),
+        (["DP,Steg för steg,2026-01-15,4,,,,,9"], 2, "9 värden men rubrikraden bara 8"),
+    ],
+)
+def test_each_error_kind(runner, tmp_path, world, rows, row, fragment):
+    result = run_import(runner, tmp_path, "\n".join([HEADER, *rows]) + "\n")
+    assert result.exit_code != 0
+    assert f"Rad {row}:" in result.output
+    assert fragment in result.output
+    assert count() == 0
+
+
+@pytest.mark.parametrize(
+    ("header", "fragment"),
+    [
+        ("questionnaire,insats,date,DP01,XX99", "Okänd kolumn"),
+        ("questionnaire,insats,DP01", "date"),
+        ("questionnaire,insats,date,DP01,dp01", "två gånger"),
+        ("questionnaire insats date", "kolumner"),
+    ],
+)
+def test_header_errors(runner, tmp_path, world, header, fragment):
+    result = run_import(runner, tmp_path, f"{header}\nDP,Steg för steg,2026-01-15,4\n")
+    assert result.exit_code != 0
+    assert "Rad 1:" in result.output and fragment in result.output
+
+
+def test_file_level_errors(runner, tmp_path, world):
+    latin1 = "questionnaire,insats,date,DP01\nDP,Steg för steg,2026-01-15,4\n".encode("latin-1")
+    result = run_import(runner, tmp_path, latin1)
+    assert "Rad 2:" in result.output and "UTF-8" in result.output
+    assert "tom" in run_import(runner, tmp_path, "").output
+    assert "bara en rubrikrad" in run_import(runner, tmp_path, HEADER + "\n").output
+    assert "förbund" in run_import(runner, tmp_path, HEADER, slug="nope").output
+    assert count() == 0
+
+
+def test_size_and_row_limits(runner, tmp_path, world, monkeypatch):
+    import surveys.imports as imports
+
+    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    text = "\n".join([HEADER] + ["DP,Steg för steg,2026-01-15,4,,,,"] * 4)
+    assert "för många rader" in run_import(runner, tmp_path, text).output
+    with pytest.raises(imports.ImportRejected, match="för stor"):
+        imports.decode(b"x" * (imports.MAX_BYTES + 1))
+
+
+# --- upload page ------------------------------------------------------------------------------
+
+
+def _upload(client, content: bytes, name="svar.csv"):
+    page = client.get("/papper/import")
+    assert page.status_code == 200
+    fields = form_fields(page.get_data(as_text=True))
+    return client.post("/papper/import", data={**fields, "file": (io.BytesIO(content), name)},
+                       content_type="multipart/form-data")
+
+
+def test_upload_page_imports_and_reports(client, auth, world):
+    auth.login("officer")
+    content = f"{HEADER}\nDP,Steg för steg,2026-01-15,4,,,,\nCH,,2026-01-16,,,,6,\n".encode()
+    resp = _upload(client, content)
+    assert resp.status_code == 303
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "2 nya sparade" in page
+    rows = db.session.scalars(select(Response)).all()
+    assert len(rows) == 2 and all(r.entered_by_id == world["officer"].id and r.channel == "import" for r in rows)
+    resp = _upload(client, content)
+    assert "0 nya sparade, 2 fanns redan" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert count() == 2
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "responses.import")).all()
+    assert len(events) == 2 and all(e.user_id == world["officer"].id for e in events)
+
+
+def test_upload_page_shows_row_and_reason(client, auth, world):
+    auth.login("officer")
+    resp = _upload(client, f"{HEADER}\nDP,Steg för steg,2026-01-15,4,,,,\nDP,Okänd,2026-01-15,4,,,,\n".encode())
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    assert "Rad 3" in html and "Okänd insats" in html and "Ingenting ur filen har sparats" in html
+    assert count() == 0
+
+
+def test_upload_page_requires_file_and_officer(app, client, auth, world):
+    auth.login("officer")
+    page = client.get("/papper/import")
+    resp = client.post("/papper/import", data=form_fields(page.get_data(as_text=True)))
+    assert resp.status_code == 400 and "Välj en fil" in resp.get_data(as_text=True)
+    staff = app.test_client()
+    from tests.conftest import AuthActions
+
+    AuthActions(staff).login("staff")
+    assert staff.get("/papper/import").status_code == 404
