@@ -17,7 +17,7 @@ from . import audit
 from .extensions import db
 from .models import ROLES, Forbund, Insats, User
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,119}$")
 MIN_PASSWORD_LENGTH = 10
 
@@ -45,7 +45,7 @@ def create_forbund(slug: str, name: str) -> Forbund:
     """Create a förbund with a unique short name (lower-case letters, digits and hyphens)."""
     slug = (slug or "").strip().lower()
     if not SLUG.match(slug):
-        raise ValueError("Kortnamn: 2–64 tecken, bara a–z, siffror och bindestreck, börjar med bokstav eller siffra.")
+        raise ValueError("Kortnamn: 1–64 tecken, bara a–z, siffror och bindestreck, börjar med bokstav eller siffra.")
     if db.session.scalar(select(Forbund.id).where(Forbund.slug == slug)) is not None:
         raise ValueError(f"Kortnamn: det finns redan ett förbund med kortnamnet {slug!r}.")
     forbund = Forbund(slug=slug, name=_clean_name(name, "Namn"))

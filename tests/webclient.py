@@ -21,8 +21,7 @@ class FreshGClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-@pytest.fixture
-def client(app):
-    """Override of the conftest ``client``: import it into a test module to use it there."""
+@pytest.fixture(autouse=True)
+def fresh_g(app):
+    """Import this fixture into a test module: its ``client`` (and ``auth``) then use FreshGClient."""
     app.test_client_class = FreshGClient
-    return app.test_client()
