@@ -7,7 +7,7 @@ import importlib
 from flask import Flask
 
 #: Modules that define commands (each has ``register(app)``).
-COMMAND_MODULES = ("surveys.demo", "surveys.import_cli", "surveys.backup_cli", "surveys.results_cli", "surveys.report_cli")
+COMMAND_MODULES = ("surveys.demo", "surveys.import_cli", "surveys.setup_cli", "surveys.backup_cli", "surveys.results_cli", "surveys.report_cli")
 
 
 def register(app: Flask) -> None:
