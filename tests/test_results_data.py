@@ -1,0 +1,117 @@
+"""The results query layer: withdrawn responses excluded, scoping, computed riket, self-reference."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from surveys.extensions import db
+from surveys.models import Answer, Response
+from surveys.results import ResultRequest, build_result_set, load_answers
+
+YEAR = 2025
+
+
+@pytest.fixture
+def add(app):
+    counter = iter(range(10_000))
+
+    def factory(forbund, group, values, insats=None, withdrawn=False, year=YEAR):
+        for value in values:
+            r = Response(submission_key=f"key-{next(counter):012d}-xxxx", forbund_id=forbund.id,
+                         insats_id=insats.id if insats else None, questionnaire=group, instrument_version="2026.1",
+                         measurement_year=year, submitted_on=dt.date(year, 3, 1), withdrawn=withdrawn)
+            r.answers.append(Answer(item_id=f"{group}01", value=value))
+            db.session.add(r)
+        db.session.commit()
+
+    return factory
+
+
+def test_load_answers_excludes_withdrawn_and_scopes(app, make_forbund, make_insats, add):
+    fa, fb = make_forbund(slug="a"), make_forbund(slug="b")
+    x, y = make_insats(fa, "X"), make_insats(fa, "Y")
+    add(fa, "DP", [1, 2, 3], insats=x)
+    add(fa, "DP", [4, 5], insats=y)
+    add(fa, "DP", [6, 6], insats=x, withdrawn=True)
+    add(fb, "DP", [5, None])
+    everything = load_answers(years=[YEAR], groups=["DP"])
+    assert sorted(np.nan_to_num(everything.value).tolist()) == [0, 1, 2, 3, 4, 5, 5]
+    assert sorted(load_answers(years=[YEAR], groups=["DP"], forbund_id=fa.id).value.tolist()) == [1, 2, 3, 4, 5]
+    assert sorted(load_answers(years=[YEAR], groups=["DP"], forbund_id=fa.id, insats_id=x.id).value.tolist()) == [1, 2, 3]
+    assert len(load_answers(years=[YEAR - 1], groups=["DP"])) == 0
+    assert len(load_answers(years=[YEAR], groups=["PE"])) == 0
+
+
+def test_results_use_one_query_for_answers(app, make_forbund, add):
+    from sqlalchemy import event
+
+    fa, fb = make_forbund(slug="a"), make_forbund(slug="b")
+    add(fa, "DP", [1, 2, 3, 4, 5])
+    add(fb, "PE", [3, 4, 5, 6, 6])
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        build_result_set(ResultRequest(forbund=fa, years=(YEAR,), reference="computed"))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert sum(1 for s in statements if "FROM response LEFT OUTER JOIN answer" in s) == 1
+
+
+def test_computed_riket_pools_every_forbund_but_withdrawn(app, make_forbund, make_insats, add):
+    fa, fb = make_forbund(slug="a"), make_forbund(slug="b")
+    add(fa, "DP", [2, 2, 3, 3, 4])
+    add(fb, "DP", [5, 5, 6, 6, 6])
+    add(fb, "DP", [1, 1, 1, 1, 1], withdrawn=True)
+    result = build_result_set(ResultRequest(forbund=fa, years=(YEAR,), groups=("DP",)))
+    row = result.item("DP", "DP01", YEAR)
+    assert row.result.n == 5 and row.result.mean == pytest.approx(2.8)
+    assert row.reference.n == 10 and row.reference.mean == pytest.approx(4.2)
+    assert row.reference.contributors == {fa.id, fb.id}
+    assert row.comparison.compared and row.comparison.difference == pytest.approx(-1.4)
+    assert "2 förbund" in result.reference_source
+
+
+def test_insats_compared_with_riket_of_all_forbund(app, make_forbund, make_insats, add):
+    fa, fb = make_forbund(slug="a"), make_forbund(slug="b")
+    x = make_insats(fa, "X")
+    add(fa, "DP", [2, 2, 3, 3, 4], insats=x)
+    add(fa, "DP", [6, 6, 6, 6, 6])
+    add(fb, "DP", [5, 5, 6, 6, 6])
+    row = build_result_set(ResultRequest(forbund=fa, insats=x, years=(YEAR,), groups=("DP",))).item("DP", "DP01", YEAR)
+    assert row.result.n == 5 and row.reference.n == 15 and row.comparison.compared
+
+
+def test_self_reference_refused_with_one_forbund(app, make_forbund, add):
+    fa = make_forbund(slug="a")
+    add(fa, "DP", [2, 3, 4, 5, 6])
+    result = build_result_set(ResultRequest(forbund=fa, years=(YEAR,), groups=("DP",)))
+    row = result.item("DP", "DP01", YEAR)
+    assert not row.comparison.compared and row.comparison.reason == "self_reference"
+    ind = result.indicator("DP", "I01", YEAR)
+    assert not ind.comparison.compared and ind.comparison.reason == "self_reference"
+    assert "bara ert eget förbund" in result.reference_source
+
+
+def test_small_groups_are_suppressed_and_counts_hidden(app, make_forbund, add):
+    fa, fb = make_forbund(slug="a"), make_forbund(slug="b")
+    add(fa, "DP", [2, 3, 4, 5])  # 4 < 5
+    add(fb, "DP", [2, 3, 4, 5, 6])
+    result = build_result_set(ResultRequest(forbund=fa, years=(YEAR,), groups=("DP",)))
+    assert result.item("DP", "DP01", YEAR).result.suppressed
+    assert result.item("DP", "DP01", YEAR).result.n is None
+    assert result.response_count("DP", YEAR) is None
+    assert result.to_json_dict()["response_counts"] == [{"group": "DP", "year": YEAR, "n": None}]
+
+
+def test_bad_request_values_raise_value_error(app, make_forbund, make_insats):
+    fa, fb = make_forbund(slug="a"), make_forbund(slug="b")
+    with pytest.raises(ValueError):
+        ResultRequest(forbund=fa, years=(YEAR,), reference="bogus")
+    with pytest.raises(ValueError):
+        ResultRequest(forbund=fa, years=())
+    with pytest.raises(ValueError):
+        ResultRequest(forbund=fa, years=(YEAR,), insats=make_insats(fb, "Z"))
