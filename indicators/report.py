@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
@@ -200,9 +201,11 @@ def _grid_pages(pages: _Pages, title: str, rs: ResultSet, inst: Instrument, year
     rows_all = rs.items_for(group, year)
     if not rows_all:
         return
+    # The tallest chart is the one with the longest question (the title wraps most).
+    longest = max(rows_all, key=lambda r: len(r.text.get(lang) or r.text["sv"]))
     with style():
-        probe = question_charts(rs, inst, year, group, lang=lang, trend=trend)
-        height = max(c.figure.get_figheight() for c in probe)
+        subset = replace(rs, items=tuple(r for r in rs.items if r.group != group or r.item_id == longest.item_id))
+        height = question_charts(subset, inst, year, group, lang=lang, trend=trend)[0].figure.get_figheight()
     avail = A4[1] - 2 * MARGIN - TITLE_SPACE
     per_page = 2 * max(1, int(avail // height))
     for start in range(0, len(rows_all), per_page):
@@ -219,8 +222,6 @@ def _grid_pages(pages: _Pages, title: str, rs: ResultSet, inst: Instrument, year
 
 
 def _subset_charts(rs, inst, year, group, lang, trend, start, targets) -> None:
-    from dataclasses import replace
-
     items = rs.items_for(group, year)[start:start + len(targets)]
     keep = {r.item_id for r in items}
     subset = replace(rs, items=tuple(r for r in rs.items if r.group != group or r.item_id in keep))

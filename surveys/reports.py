@@ -137,7 +137,8 @@ def _write(path: Path, data: bytes) -> Path:
 
 
 def jobs_dir() -> Path:
-    return Path(current_app.instance_path) / "reports"
+    """Where jobs live: ``REPORT_DIR`` if set, else ``instance/reports``."""
+    return Path(current_app.config.get("REPORT_DIR") or Path(current_app.instance_path) / "reports")
 
 
 def _job_path(job_id: str) -> Path | None:
@@ -175,7 +176,7 @@ def start_job(forbund: Forbund, options: ReportOptions, user_id: int | None) -> 
     """Create a report job and run it (a background thread; at once when testing); return its id."""
     job_id = secrets.token_urlsafe(16)
     path = _job_path(job_id)
-    path.mkdir(parents=True)
+    path.mkdir(parents=True, mode=0o700)
     job = {"id": job_id, "forbund_id": forbund.id, "user_id": user_id, "options": asdict(options),
            "status": "running", "step": "", "files": job_file_names(options)}
     _save_job(path, job)

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField
+from wtforms.fields.choices import SelectChoice
 
 from indicators.catalogue import measurement_year
 from indicators.chart_style import FORMATS, render
@@ -27,18 +28,19 @@ from ..results import available_years
 
 bp = Blueprint("reports", __name__, url_prefix="/rapport")
 
-REFERENCE_CHOICES = [
-    ("computed", _l("Beräknat riket (alla förbund i installationen)")),
-    ("imported", _l("Importerade riksvärden")),
-    ("none", _l("Ingen jämförelse")),
-]
-FORMAT_CHOICES = [
-    ("png", _l("PNG för skärm")),
-    ("png300", _l("PNG 300 dpi för tryck")),
-    ("svg", _l("SVG")),
-    ("pdf", _l("PDF")),
-]
-FORMAT_NAMES = dict(FORMAT_CHOICES)
+REFERENCES = {
+    "computed": _l("Beräknat riket (alla förbund i installationen)"),
+    "imported": _l("Importerade riksvärden"),
+    "none": _l("Ingen jämförelse"),
+}
+FORMAT_NAMES = {
+    "png": _l("PNG för skärm"),
+    "png300": _l("PNG 300 dpi för tryck"),
+    "svg": _l("SVG"),
+    "pdf": _l("PDF"),
+}
+REFERENCE_CHOICES = [SelectChoice(k, v) for k, v in REFERENCES.items()]
+FORMAT_CHOICES = [SelectChoice(k, v) for k, v in FORMAT_NAMES.items()]
 
 
 class ReportForm(FlaskForm):
@@ -70,15 +72,15 @@ def _years(forbund) -> list[int]:
 
 
 def _fill_choices(form, forbund) -> None:
-    form.year.choices = [(y, str(y)) for y in _years(forbund)]
-    scopes = [] if current_user.role == "staff" else [("forbund", _("Hela förbundet"))]
-    form.scope.choices = scopes + [(str(i.id), i.name) for i in visible_insatser()]
+    form.year.choices = [SelectChoice(y, str(y)) for y in _years(forbund)]
+    scopes = [] if current_user.role == "staff" else [SelectChoice("forbund", _("Hela förbundet"))]
+    form.scope.choices = scopes + [SelectChoice(str(i.id), i.name) for i in visible_insatser()]
     if not form.scope.choices:
         abort(404)
     if not form.scope.data or form.scope.data == "None":
-        form.scope.data = form.scope.choices[0][0]
+        form.scope.data = form.scope.choices[0].value
     if not form.year.data:
-        form.year.data = form.year.choices[0][0]
+        form.year.data = form.year.choices[0].value
 
 
 def _insats_id(scope: str) -> int | None:
@@ -100,7 +102,7 @@ def _options_from_args() -> ReportOptions:
     if year not in _years(forbund):
         abort(404)
     reference = request.args.get("reference", "computed")
-    if reference not in dict(REFERENCE_CHOICES):
+    if reference not in REFERENCES:
         abort(404)
     return ReportOptions(year=year, reference=reference, insats_id=_insats_id(request.args.get("scope", "forbund")),
                          lang=_lang())
@@ -168,7 +170,7 @@ def charts():
     forbund = user_forbund()
     form = ChartsForm(formdata=request.args)
     _fill_choices(form, forbund)
-    if form.reference.data not in dict(REFERENCE_CHOICES):
+    if form.reference.data not in REFERENCES:
         form.reference.data = "computed"
     options = ReportOptions(year=form.year.data, reference=form.reference.data,
                             insats_id=_insats_id(form.scope.data), lang=_lang())
@@ -183,7 +185,7 @@ def charts():
     groups = [(g, group_name(inst, g, options.lang)) for g in rs.groups]
     args = {"year": options.year, "scope": form.scope.data, "reference": options.reference}
     return render_template("reports/charts.html", form=form, figures=figures, groups=groups, wanted=wanted,
-                           args=args, forbund=forbund, demo=rs.is_demo, formats=FORMAT_CHOICES,
+                           args=args, forbund=forbund, demo=rs.is_demo, formats=FORMAT_NAMES.items(),
                            group_names=dict(groups))
 
 

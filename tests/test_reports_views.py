@@ -1,0 +1,139 @@
+"""/rapport: the report job, downloads with the right content types, charts, scope, and flask report."""
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from surveys.extensions import db
+from surveys.models import Answer, AuditEvent, Response
+from tests.helpers import form_fields
+from tests.webclient import fresh_g  # noqa: F401  (fresh flask.g per request)
+
+
+def add_responses(forbund, insats, group="DP", year=2026, n=6, items=("DP01", "DP02", "DP03")):
+    for k in range(n):
+        r = Response(submission_key=f"k-{forbund.id}-{group}-{year}-{k}", forbund_id=forbund.id,
+                     insats_id=insats.id if insats else None, questionnaire=group, instrument_version="2026.1",
+                     measurement_year=year, submitted_on=dt.date(year, 3, 1))
+        r.answers = [Answer(item_id=i, value=(k % 6) + 1) for i in items]
+        db.session.add(r)
+    db.session.commit()
+
+
+@pytest.fixture
+def world(app, make_forbund, make_insats, make_user, tmp_path):
+    app.config["REPORT_DIR"] = str(tmp_path / "reports")
+    a = make_forbund("a", "Samordningsförbundet A")
+    b = make_forbund("b", "Samordningsförbundet B")
+    ia, ib = make_insats(a, "Steg A"), make_insats(b, "Steg B")
+    add_responses(a, ia)
+    add_responses(b, ib)
+    make_user("off-a", "officer", a)
+    make_user("off-b", "officer", b)
+    make_user("staff-a", "staff", a, insatser=[ia])
+    return a, b, ia, ib
+
+
+def create_report(client, **data):
+    fields = form_fields(client.get("/rapport/").get_data(as_text=True))
+    return client.post("/rapport/", data={**fields, "year": "2026", "scope": "forbund", "reference": "computed",
+                                          "chart_format": "svg", **data})
+
+
+def test_officer_creates_a_report_and_downloads_every_file(client, auth, world):
+    auth.login("off-a")
+    page = client.get("/rapport/")
+    assert page.status_code == 200 and "Skapa rapporten" in page.get_data(as_text=True)
+    resp = create_report(client)
+    assert resp.status_code == 302
+    job_url = resp.headers["Location"]
+    html = client.get(job_url).get_data(as_text=True)
+    assert "Rapporten är klar" in html
+    links = re.findall(r'href="(/rapport/jobb/[^"]+/[^"]+)"', html)
+    types = {}
+    for link in links:
+        r = client.get(link)
+        assert r.status_code == 200
+        types[link.rsplit("/", 1)[1]] = (r.mimetype, r.data)
+        r.close()
+    assert types["bilaga-2026.pdf"][0] == "application/pdf" and types["bilaga-2026.pdf"][1].startswith(b"%PDF")
+    assert types["tabeller-2026.xlsx"][0].endswith("spreadsheetml.sheet")
+    load_workbook(io.BytesIO(types["tabeller-2026.xlsx"][1]))
+    assert types["tabeller-2026-csv.zip"][0] == "application/zip"
+    svgs = zipfile.ZipFile(io.BytesIO(types["diagram-2026-svg.zip"][1])).namelist()
+    assert any(n.endswith(".svg") for n in svgs)
+    actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {"report.create", "report.download"} <= actions
+
+
+def test_running_job_page_waits_and_refreshes(client, auth, world, app):
+    from surveys.reports import _job_path, _save_job, load_job
+
+    auth.login("off-a")
+    job_url = create_report(client).headers["Location"]
+    job_id = job_url.rstrip("/").rsplit("/", 1)[1]
+    job = load_job(job_id)
+    job["status"] = "running"
+    _save_job(_job_path(job_id), job)
+    resp = client.get(job_url)
+    html = resp.get_data(as_text=True)
+    assert "Rapporten förbereds…" in html and '<meta http-equiv="refresh" content="2">' in html
+    assert resp.headers["Refresh"] == "2"
+
+
+def test_other_forbund_gets_404_for_jobs_files_and_insatser(client, auth, world):
+    a, b, ia, ib = world
+    auth.login("off-a")
+    job_url = create_report(client).headers["Location"]
+    html = client.get(job_url).get_data(as_text=True)
+    pdf_link = re.findall(r'href="(/rapport/jobb/[^"]+\.pdf)"', html)[0]
+    auth.logout()
+    auth.login("off-b")
+    assert client.get(job_url).status_code == 404
+    assert client.get(pdf_link).status_code == 404
+    # another förbund's insats is not among the choices: a form error, no job
+    assert create_report(client, scope=str(ia.id)).status_code == 200
+    assert client.get(f"/rapport/diagram?year=2026&scope={ia.id}").status_code == 404
+    assert client.get(f"/rapport/diagram/indikatorer-DP-2026.svg?year=2026&scope={ia.id}").status_code == 404
+
+
+def test_chart_page_shows_text_alternatives_and_downloads(client, auth, world):
+    auth.login("off-a")
+    html = client.get("/rapport/diagram?year=2026&scope=forbund&reference=none&group=DP").get_data(as_text=True)
+    assert "<figure" in html and "<figcaption>" in html and 'alt="' in html
+    assert "medelvärde" in html
+    for fmt, mime in (("png", "image/png"), ("png300", "image/png"), ("svg", "image/svg+xml"), ("pdf", "application/pdf")):
+        r = client.get(f"/rapport/diagram/fraga-DP01-2026.{fmt}?year=2026&scope=forbund&reference=none&download=1")
+        assert r.status_code == 200 and r.mimetype == mime
+        assert "attachment" in r.headers["Content-Disposition"]
+    assert client.get("/rapport/diagram/okand-2026.svg?year=2026&scope=forbund").status_code == 404
+    assert client.get("/rapport/diagram/fraga-DP01-2026.gif?year=2026&scope=forbund").status_code == 404
+
+
+def test_staff_reports_only_on_own_insats(client, auth, world):
+    a, b, ia, ib = world
+    auth.login("staff-a")
+    assert create_report(client, scope="forbund").status_code == 200  # not a choice for staff: no job
+    assert create_report(client, scope=str(ia.id)).status_code == 302
+    assert client.get(f"/rapport/diagram?year=2026&scope={ia.id}").status_code == 200
+
+
+def test_anonymous_is_sent_to_login(client, world):
+    assert client.get("/rapport/").status_code == 302
+
+
+def test_cli_writes_the_files(runner, world, tmp_path):
+    result = runner.invoke(args=["report", "--forbund", "a", "--year", "2026", "--out", str(tmp_path),
+                                 "--reference", "none", "--format", "svg"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "bilaga-2026.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "tabeller-2026.xlsx").is_file()
+    assert (tmp_path / "csv" / "fragor.csv").is_file()
+    assert list((tmp_path / "diagram").glob("*.svg"))
+    bad = runner.invoke(args=["report", "--forbund", "nope", "--year", "2026", "--out", str(tmp_path)])
+    assert bad.exit_code != 0
