@@ -117,6 +117,14 @@ EXPECTED: dict[str, Route] = {
     "results.index": Route(get=only("officer_a", "officer_b", "staff_a1", "staff_a2")),
     "results.free_text": Route(get=only("officer_a", "officer_b", "staff_a1", "staff_a2")),
     "results.local": Route(get=only("officer_a", "officer_b"), post=denied("officer_a", "officer_b")),
+    # Reports and charts (issue 5): officers their förbund, staff their own insatser; jobs are per förbund.
+    "reports.index": Route(get=only("officer_a", "officer_b", "staff_a1", "staff_a2"),
+                           post=denied("officer_a", "officer_b", "staff_a1", "staff_a2")),
+    "reports.charts": Route(get=only("officer_a", "officer_b", "staff_a1", "staff_a2")),
+    "reports.chart_file": Route(get=only("officer_a", "officer_b"), args=lambda w: {
+        "name": "indikatorer-DP-2026", "fmt": "svg", "year": 2026, "scope": "forbund"}),
+    "reports.job": Route(get=only(), args=lambda w: {"job_id": "no-such-job"}),
+    "reports.job_download": Route(get=only(), args=lambda w: {"job_id": "no-such-job", "name": "bilaga-2026.pdf"}),
     # Imported reference values (riket): admins only.
     "references.index": Route(get=only("admin")),
     "references.upload": Route(get=only("admin"), post=denied("admin")),
