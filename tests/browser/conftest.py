@@ -60,6 +60,7 @@ class Site:
     url: str
     app: object
     links: dict[str, str] = field(default_factory=dict)  # name -> token
+    link_ids: dict[str, int] = field(default_factory=dict)  # name -> id
     users: dict[str, str] = field(default_factory=dict)  # role -> username
 
     def link(self, name: str, path: str = "", lang: str | None = None) -> str:
@@ -67,7 +68,7 @@ class Site:
         return url + (f"?lang={lang}" if lang else "")
 
 
-def seed(app) -> tuple[dict[str, str], dict[str, str]]:
+def seed(app) -> tuple[dict[str, SurveyLink], dict[str, str]]:
     today = dt.date.fromisoformat(TODAY)
     forbund = Forbund(slug="browser", name="Samordningsförbundet Webbläsare")
     db.session.add(forbund)
@@ -82,7 +83,7 @@ def seed(app) -> tuple[dict[str, str], dict[str, str]]:
                           closes_on=today + dt.timedelta(days=closes), **kw)
         db.session.add(made)
         db.session.flush()
-        return made.token
+        return made
 
     links = {
         "dp": link("DP"),
@@ -109,12 +110,14 @@ def site(database_url):
     with app.app_context():
         clean_database()
         links, users = seed(app)
+        tokens = {name: link.token for name, link in links.items()}
+        ids = {name: link.id for name, link in links.items()}
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Site(url=f"http://127.0.0.1:{server.server_port}", app=app, links=links, users=users)
+        yield Site(url=f"http://127.0.0.1:{server.server_port}", app=app, links=tokens, link_ids=ids, users=users)
     finally:
         server.shutdown()
         thread.join(timeout=5)
