@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import Flask, g, has_request_context, render_template, request, session
+from flask import Flask, abort, g, has_request_context, render_template, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_talisman import Talisman
@@ -17,7 +17,15 @@ from .extensions import babel, csrf, db, limiter, login_manager, migrate
 def configure_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(app), render_as_batch=True, compare_type=True)
-    csrf.init_app(app)
+
+    @app.before_request
+    def refuse_nameless_fields():
+        # A multipart part whose name cannot be parsed arrives as a field named None, which
+        # crashes the CSRF check (500); no browser sends one, so refuse it as a bad request.
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and (None in request.form or None in request.files):
+            abort(400)
+
+    csrf.init_app(app)  # after the check above: before_request functions run in order
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

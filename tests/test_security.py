@@ -127,6 +127,15 @@ def test_respondent_form_without_csrf_token_keeps_answers_and_stores_nothing(app
     assert table_counts() == before
 
 
+def test_multipart_field_without_a_name_is_a_bad_request_not_a_crash(app, world, client):
+    # Found by tests/test_fuzz.py: Flask-WTF's CSRF check crashed on a field named None.
+    import io
+
+    for url in ("/login", f"/s/{world.link_a1.token}/svar"):
+        resp = client.post(url, data={"\r": "x", "file": (io.BytesIO(b"a"), "a.csv")})
+        assert resp.status_code == 400
+
+
 # --- headers and cookies -------------------------------------------------------------------------
 
 
@@ -157,13 +166,13 @@ def test_security_headers_on_respondent_pages(app, world, client):
         _assert_security_headers(client.get(url))
 
 
-def test_security_headers_on_staff_pages(app, world):
-    for username in ("officer_a", "staff_a1", "admin"):
-        client = app.test_client()
-        login(client, username)
-        resp = client.get("/start", follow_redirects=True)
-        assert resp.status_code == 200
-        _assert_security_headers(resp)
+@pytest.mark.parametrize("username", ["officer_a", "staff_a1", "admin"])
+def test_security_headers_on_staff_pages(app, world, client, username):
+    # One client per test: with the app context pushed, ``g`` (current user, CSRF token) is shared.
+    login(client, username)
+    resp = client.get("/start", follow_redirects=True)
+    assert resp.status_code == 200
+    _assert_security_headers(resp)
 
 
 def test_no_inline_script_or_style_in_pages(app, world, client):

@@ -1,0 +1,443 @@
+"""Load and fault benchmark: many respondents at once against gunicorn, on SQLite and PostgreSQL.
+
+Run by hand (not a test), from the repository root::
+
+    python bench/load.py                      # both databases, 200 virtual users
+    python bench/load.py --db sqlite --users 300 --rounds 3
+
+For each database it starts a fresh database and ``gunicorn -w 4`` on 127.0.0.1 (loopback only),
+seeds one förbund with a DP link, and then runs three phases with the same number of virtual users
+(threads, one cookie jar each):
+
+1. ceiling:   GET /healthz (no database work) -- the fastest the same app can answer;
+2. answering: every user fetches the questionnaire and submits it; a share of them send the same
+              submission again (double click / retry: same submission key);
+3. faults:    as 2, while one gunicorn worker is SIGKILLed and (PostgreSQL) the database is
+              restarted with ``pg_ctl restart -m fast``. A refused submission (5xx or connection
+              error) is resent with the same key, as a respondent would.
+
+It prints throughput and p50/p95/p99 latency per phase, then checks the database: exactly one
+response per acknowledged submission (303 to /tack), none lost, none duplicated, nothing stored
+that was never sent. Rate limits are switched off (SURVEYS_RATELIMIT_ENABLED=false) so they do not
+distort the figures. Everything is bounded in count and time (--max-seconds per phase).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SECRET = "bench-secret-key-shared-by-all-workers"
+HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+ATTR = re.compile(r'(name|value)="([^"]*)"')
+ITEM = re.compile(r'name="(DP\d\d)" type="radio"')
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class TempPostgres:
+    """A throwaway PostgreSQL cluster on loopback, as scripts/pg-temp.sh starts one."""
+
+    def __init__(self):
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: float(p.parent.name))
+        if not bins:
+            raise SystemExit("PostgreSQL is not installed (scripts/install.sh --test installs it)")
+        self.bin = bins[-1]
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="pgbench."))
+        self.run = []
+        if os.getuid() == 0:
+            shutil.chown(self.dir, "postgres")
+            self.run = ["runuser", "-u", "postgres", "--"]
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run([*self.run, str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), *args],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def start(self) -> None:
+        subprocess.run([*self.run, str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-U", "postgres",
+                        "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], check=True, stdout=subprocess.DEVNULL)
+        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c max_connections=300"
+        self._ctl("-l", str(self.dir / "log"), "-w", "-o", opts, "start")
+
+    def restart(self) -> None:
+        self._ctl("-m", "fast", "-w", "restart")
+
+    def stop(self) -> None:
+        try:
+            self._ctl("-m", "fast", "-w", "stop")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def version(self) -> str:
+        out = subprocess.run([str(self.bin / "postgres"), "--version"], capture_output=True, text=True)
+        return out.stdout.strip()
+
+
+class Gunicorn:
+    def __init__(self, database_url: str, workers: int):
+        self.port = free_port()
+        env = {**os.environ, "DATABASE_URL": database_url, "SURVEYS_RATELIMIT_ENABLED": "false",
+               "SURVEYS_SECRET_KEY": SECRET}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
+             "--backlog", "2048", "--graceful-timeout", "5", "--log-level", "warning", "app:create_app()"],
+            cwd=ROOT, env=env,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if request(self.port, "GET", "/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit("gunicorn did not start")
+
+    def workers(self) -> list[int]:
+        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        return [int(pid) for pid in path.read_text().split()]
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+# --- the database -------------------------------------------------------------------------------
+
+
+def make_app(database_url: str):
+    from app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": False})
+
+
+def seed(database_url: str) -> str:
+    """Migrate the empty database and create one förbund, one insats and an open DP link."""
+    from flask_migrate import upgrade
+
+    from surveys.extensions import db
+    from surveys.models import Forbund, Insats, SurveyLink
+
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade()
+        forbund = Forbund(slug="bench", name="Samordningsförbundet Bench")
+        insats = Insats(forbund=forbund, name="Belastning")
+        db.session.add_all([forbund, insats])
+        db.session.flush()
+        link = SurveyLink(forbund_id=forbund.id, insats_id=insats.id, questionnaire="DP", instrument_version="2026.1",
+                          opens_on=dt.date(2000, 1, 1), closes_on=dt.date(2199, 12, 31))
+        db.session.add(link)
+        db.session.commit()
+        token = link.token
+        db.session.remove()
+        db.engine.dispose()
+    return token
+
+
+def stored_keys(database_url: str) -> Counter:
+    from sqlalchemy import select
+
+    from surveys.extensions import db
+    from surveys.models import Response
+
+    app = make_app(database_url)
+    with app.app_context():
+        keys = Counter(db.session.scalars(select(Response.submission_key)))
+        db.session.remove()
+        db.engine.dispose()
+    return keys
+
+
+# --- HTTP -----------------------------------------------------------------------------------------
+
+
+def request(port: int, method: str, path: str, body: str | None = None, cookies: dict | None = None,
+            timeout: float = 60) -> tuple[int, dict, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    headers = {"Connection": "close"}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    if body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read().decode("utf-8", "replace")
+        if cookies is not None:
+            for header in resp.headers.get_all("Set-Cookie") or []:
+                name, _, rest = header.partition("=")
+                cookies[name.strip()] = rest.split(";", 1)[0]
+        return resp.status, dict(resp.headers), data
+    finally:
+        conn.close()
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    out = {}
+    for tag in HIDDEN.findall(html):
+        attrs = dict(ATTR.findall(tag))
+        if "name" in attrs:
+            out.setdefault(attrs["name"], attrs.get("value", ""))
+    return out
+
+
+@dataclass
+class Stats:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: {"GET": [], "POST": []})
+    outcomes: Counter = field(default_factory=Counter)
+    acknowledged: set = field(default_factory=set)
+    sent: set = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    started: float = 0.0
+    finished: float = 0.0
+
+    def time(self, kind: str, seconds: float) -> None:
+        with self.lock:
+            self.latencies[kind].append(seconds)
+
+    def count(self, what: str) -> None:
+        with self.lock:
+            self.outcomes[what] += 1
+
+
+def percentiles(values: list[float]) -> str:
+    if len(values) < 2:
+        return "n/a"
+    qs = statistics.quantiles(values, n=100, method="inclusive")
+    return f"p50 {qs[49] * 1000:7.1f} ms  p95 {qs[94] * 1000:7.1f} ms  p99 {qs[98] * 1000:7.1f} ms"
+
+
+def run_users(users: int, work, max_seconds: float) -> float:
+    deadline = time.monotonic() + max_seconds
+    start = time.monotonic()
+    threads = [threading.Thread(target=work, args=(n, deadline), daemon=True) for n in range(users)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()) + 70)
+    return time.monotonic() - start
+
+
+def phase_ceiling(port: int, users: int, per_user: int, max_seconds: float) -> None:
+    stats = Stats()
+
+    def work(n, deadline):
+        for _ in range(per_user):
+            if time.monotonic() > deadline:
+                return
+            t0 = time.monotonic()
+            try:
+                status = request(port, "GET", "/healthz")[0]
+                stats.count(str(status))
+            except OSError as exc:
+                stats.count(type(exc).__name__)
+                continue
+            stats.time("GET", time.monotonic() - t0)
+
+    elapsed = run_users(users, work, max_seconds)
+    done = len(stats.latencies["GET"])
+    print(f"  ceiling  /healthz: {done} requests in {elapsed:.1f} s = {done / elapsed:7.1f} req/s   "
+          f"{percentiles(stats.latencies['GET'])}   outcomes {dict(stats.outcomes)}")
+
+
+def phase_answering(port: int, token: str, users: int, rounds: int, max_seconds: float, retry_share: float,
+                    resend_refused: bool, on_progress=None) -> Stats:
+    stats = Stats()
+    rng = random.Random(7)
+    retriers = {n for n in range(users) if rng.random() < retry_share}
+
+    def submit(body: str, cookies: dict, key: str) -> str:
+        t0 = time.monotonic()
+        try:
+            status, headers, _ = request(port, "POST", f"/s/{token}/svar", body, cookies)
+        except OSError as exc:
+            return "refused:" + type(exc).__name__
+        stats.time("POST", time.monotonic() - t0)
+        if status == 303 and "/tack" in headers.get("Location", ""):
+            with stats.lock:
+                stats.acknowledged.add(key)
+            return "acknowledged"
+        return f"refused:{status}" if status >= 500 else f"unexpected:{status}"
+
+    def work(n, deadline):
+        answer_rng = random.Random(n)
+        for _ in range(rounds):
+            if time.monotonic() > deadline:
+                return
+            cookies: dict[str, str] = {}
+            t0 = time.monotonic()
+            try:
+                status, _, html = request(port, "GET", f"/s/{token}/svar", cookies=cookies)
+            except OSError as exc:
+                stats.count("form refused:" + type(exc).__name__)
+                continue
+            if status != 200:
+                stats.count(f"form refused:{status}")
+                continue
+            stats.time("GET", time.monotonic() - t0)
+            fields = hidden_fields(html)
+            key = fields["submission_key"]
+            answers = {item: str(answer_rng.choice("1234569")) for item in sorted(set(ITEM.findall(html)))}
+            body = urlencode({**fields, **answers})
+            with stats.lock:
+                stats.sent.add(key)
+            outcome = submit(body, cookies, key)
+            stats.count("first attempt " + outcome.split(":")[0])
+            attempts = 1
+            while outcome != "acknowledged" and resend_refused and attempts < 6 and time.monotonic() < deadline:
+                time.sleep(0.5 * attempts)  # the respondent presses "Skicka" again
+                outcome = submit(body, cookies, key)
+                attempts += 1
+            if outcome == "acknowledged" and n in retriers:
+                # A double click / back-and-resubmit: the same key again must not store a second response.
+                second = submit(body, cookies, key)
+                stats.count("duplicate post " + second.split(":")[0])
+            stats.count("final " + outcome)
+            if on_progress:
+                on_progress()
+
+    stats.started = time.monotonic()
+    elapsed = run_users(users, work, max_seconds)
+    posts, gets = stats.latencies["POST"], stats.latencies["GET"]
+    print(f"  answering: {len(stats.acknowledged)} acknowledged submissions in {elapsed:.1f} s = "
+          f"{len(stats.acknowledged) / elapsed:6.1f} submissions/s ({(len(gets) + len(posts)) / elapsed:6.1f} req/s)")
+    print(f"    GET  questionnaire: {percentiles(gets)}")
+    print(f"    POST submission:    {percentiles(posts)}")
+    print(f"    outcomes: {dict(sorted(stats.outcomes.items()))}")
+    return stats
+
+
+def check(database_url: str, stats: Stats, before: Counter) -> bool:
+    keys = stored_keys(database_url) - before
+    duplicated = sum(1 for count in keys.values() if count > 1)
+    lost = stats.acknowledged - set(keys)
+    unknown = set(keys) - stats.sent
+    stored_unacknowledged = set(keys) - stats.acknowledged
+    print(f"    database: {sum(keys.values())} responses for {len(stats.acknowledged)} acknowledged submissions; "
+          f"lost {len(lost)}, duplicated {duplicated}, never sent {len(unknown)}, "
+          f"stored but not acknowledged {len(stored_unacknowledged)}")
+    return not lost and not duplicated and not unknown
+
+
+def bench(db_kind: str, args) -> bool:
+    pg = None
+    tmp = Path(tempfile.mkdtemp(prefix="bench."))
+    try:
+        if db_kind == "postgres":
+            pg = TempPostgres()
+            pg.start()
+            url = pg.url
+            print(f"\n== PostgreSQL ({pg.version()}) ==")
+        else:
+            import sqlite3
+
+            url = f"sqlite:///{tmp / 'bench.sqlite'}"
+            print(f"\n== SQLite {sqlite3.sqlite_version} (WAL, busy_timeout 30 s) ==")
+        token = seed(url)
+        server = Gunicorn(url, args.workers)
+        ok = True
+        try:
+            print(f"  gunicorn -w {args.workers}, {args.users} virtual users, rate limits off "
+                  f"(SURVEYS_RATELIMIT_ENABLED=false)")
+            phase_ceiling(server.port, args.users, args.ceiling_requests, args.max_seconds)
+            stats = phase_answering(server.port, token, args.users, args.rounds, args.max_seconds, args.retry_share,
+                                    resend_refused=False)
+            ok &= check(url, stats, Counter())
+            before = stored_keys(url)
+
+            print("  faults: " + ("SIGKILL one worker, then restart PostgreSQL" if pg else "SIGKILL one worker"))
+            total = args.users * args.rounds
+            done = Counter()
+            lock = threading.Lock()
+
+            def kill_worker(n):
+                victim = server.workers()[0]
+                os.kill(victim, signal.SIGKILL)
+                print(f"    ... SIGKILL worker {victim} after {n} submissions")
+
+            def restart_db(n):
+                t0 = time.monotonic()
+                pg.restart()
+                print(f"    ... PostgreSQL restarted after {n} submissions (took {time.monotonic() - t0:.1f} s)")
+
+            def progress():
+                with lock:
+                    done["n"] += 1
+                    n = done["n"]
+                if n == total // 5:
+                    threading.Thread(target=kill_worker, args=(n,)).start()
+                if pg and n == total // 2:
+                    threading.Thread(target=restart_db, args=(n,)).start()
+
+            stats = phase_answering(server.port, token, args.users, args.rounds, args.max_seconds, args.retry_share,
+                                    resend_refused=True, on_progress=progress)
+            ok &= check(url, stats, before)
+        finally:
+            server.stop()
+        return ok
+    finally:
+        if pg:
+            pg.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def machine() -> str:
+    mem = Path("/proc/meminfo").read_text().split("\n")[0].split()[1]
+    return (f"{platform.platform()}; {os.cpu_count()} CPUs; {int(mem) // 1024 // 1024} GiB RAM; "
+            f"Python {platform.python_version()}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--users", type=int, default=200, help="virtual users (threads)")
+    parser.add_argument("--rounds", type=int, default=3, help="questionnaires each user answers per phase")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--ceiling-requests", type=int, default=10, help="/healthz requests per user")
+    parser.add_argument("--retry-share", type=float, default=0.2, help="share of users who submit twice")
+    parser.add_argument("--max-seconds", type=float, default=180, help="time limit of each phase")
+    args = parser.parse_args()
+    if not 1 <= args.users <= 2000 or not 1 <= args.rounds <= 50:
+        parser.error("keep it bounded: 1-2000 users, 1-50 rounds")
+    print(machine())
+    kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
+    results = {kind: bench(kind, args) for kind in kinds}
+    print("\n" + ", ".join(f"{k}: {'OK' if v else 'FAILED'}" for k, v in results.items()))
+    return 0 if all(results.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
