@@ -121,3 +121,12 @@ def test_officer_page_lists_unreviewed_languages(client, make_user, forbund, aut
     assert "العربية" in text and "Lättläst svenska" in text and "2026.1" in text
     assert "43" in text  # texts in DP in each unreviewed language
     assert "inte heller granskat" in text  # the Arabic UI strings are unreviewed too
+
+
+@pytest.mark.parametrize("lang,message", [("en", "Enter the code you were given."), ("ar", "اكتب الرمز الذي حصلت عليه."),
+                                          ("sv", "Skriv in koden du har fått.")])
+def test_service_errors_are_shown_in_the_respondents_language(client, forbund, make_link, lang, message):
+    link = make_link(forbund, "DP", requires_code=True)
+    fields = form_fields(client.get(f"/s/{link.token}/svar?lang={lang}").get_data(as_text=True))
+    html = client.post(f"/s/{link.token}/svar?lang={lang}", data={**fields, "DP01": "4"}).get_data(as_text=True)
+    assert message in html

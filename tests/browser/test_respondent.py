@@ -234,7 +234,7 @@ def test_questionnaire_prints_without_controls(browser, site, tmp_path):
         reader = PdfReader(BytesIO(pdf))
         text = "".join(p.extract_text() for p in reader.pages)
         assert "Utgår stödet du får från dina behov?" in text.replace("\n", " ")
-        assert 2 <= len(reader.pages) <= 6
+        assert len(reader.pages) <= 3  # options side by side: a short questionnaire fits on few pages
         if os.environ.get("BROWSER_SCREENSHOTS"):
             (Path(os.environ["BROWSER_SCREENSHOTS"]) / "questionnaire-print.pdf").write_bytes(pdf)
     finally:
