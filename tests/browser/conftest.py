@@ -21,7 +21,7 @@ from surveys.extensions import db
 from surveys.models import Forbund, Insats, SurveyLink, User
 from tests.conftest import BASE_CONFIG, PASSWORD, TODAY, clean_database
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -93,6 +93,13 @@ def seed(app) -> tuple[dict[str, SurveyLink], dict[str, str]]:
         "not_open": link("DP", opens=10, closes=40),
         "code": link("DP", requires_code=True),
     }
+    demo = Forbund(slug="browser-demo", name="Demoförbundet", is_demo=True)
+    db.session.add(demo)
+    db.session.flush()
+    links["demo"] = SurveyLink(forbund_id=demo.id, questionnaire="CH", instrument_version="2026.1",
+                               opens_on=today - dt.timedelta(days=30), closes_on=today + dt.timedelta(days=30))
+    db.session.add(links["demo"])
+    db.session.flush()
     users = {}
     for role, insatser in (("officer", []), ("staff", [insats]), ("admin", [])):
         username = f"browser-{role}"

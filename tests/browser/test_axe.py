@@ -10,8 +10,8 @@ from tests.browser.conftest import VIEWPORTS, describe_violations, login, run_ax
 pytestmark = pytest.mark.browser
 
 
-def _questionnaire_with_errors(page, site):
-    page.goto(site.link("code", "/svar"))
+def _questionnaire_with_errors(page, site, lang="sv"):
+    page.goto(site.link("code", "/svar", lang=lang))
     page.check("#DP02-3")
     page.fill("#code", "fel-kod")
     page.click("button[type=submit]")
@@ -31,6 +31,8 @@ RESPONDENT_PAGES = {
     "questionnaire-lattlast": lambda page, site: page.goto(site.link("dp", "/svar", lang="sv-LL")),
     "questionnaire-staff": lambda page, site: page.goto(site.link("pe", "/svar")),
     "validation-error": _questionnaire_with_errors,
+    "validation-error-ar": lambda page, site: _questionnaire_with_errors(page, site, "ar"),
+    "demo-banner": lambda page, site: page.goto(site.link("demo", "/svar")),
     "thanks": lambda page, site: page.goto(site.link("dp", "/tack")),
     "thanks-ar": lambda page, site: page.goto(site.link("dp", "/tack", lang="ar")),
     "closed": lambda page, site: page.goto(site.link("closed")),
