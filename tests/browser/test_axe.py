@@ -52,6 +52,10 @@ STAFF_PAGES = {
     "officer-link-page": ("officer", "links.show", lambda page, site: page.goto(f"{site.url}/lankar/{site.link_ids['dp']}")),
     "officer-results": ("officer", "results.index", _go("/resultat/")),
     "officer-languages": ("officer", "languages.index", _go("/forbund/sprak/")),
+    "officer-reports": ("officer", "reports.index", _go("/rapport/")),
+    "officer-paper": ("officer", "paper.index", _go("/papper/")),
+    "officer-paper-print-ar": ("officer", "paper.print_link",
+                               lambda page, site: page.goto(f"{site.url}/papper/lank/{site.link_ids['dp']}/utskrift?lang=ar")),
     "staff-dashboard": ("staff", "staff.dashboard", _go("/personal/")),
     "admin-index": ("admin", "admin.index", _go("/admin/")),
 }
