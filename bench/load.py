@@ -104,14 +104,16 @@ class TempPostgres:
 
 
 class Gunicorn:
-    def __init__(self, database_url: str, workers: int):
+    def __init__(self, database_url: str, workers: int, log: Path):
         self.port = free_port()
+        self.log_path = log
+        self.log = open(log, "w")  # tracebacks of the refused requests during the faults go here
         env = {**os.environ, "DATABASE_URL": database_url, "SURVEYS_RATELIMIT_ENABLED": "false",
                "SURVEYS_SECRET_KEY": SECRET}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
              "--backlog", "2048", "--graceful-timeout", "5", "--log-level", "warning", "app:create_app()"],
-            cwd=ROOT, env=env,
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -132,14 +134,24 @@ class Gunicorn:
             self.proc.wait(15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        self.log.close()
+
+    def errors_logged(self) -> int:
+        """Requests that ended in an exception (a 500 for the client), per the server log."""
+        self.log.flush()
+        text = self.log_path.read_text(errors="replace")
+        return text.count("ERROR in app: Exception on") + text.count("Error handling request")
 
 
 # --- the database -------------------------------------------------------------------------------
 
 
 def make_app(database_url: str):
+    import logging
+
     from app import create_app
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": False})
 
 
@@ -367,7 +379,7 @@ def bench(db_kind: str, args) -> bool:
             url = f"sqlite:///{tmp / 'bench.sqlite'}"
             print(f"\n== SQLite {sqlite3.sqlite_version} (WAL, busy_timeout 30 s) ==")
         token = seed(url)
-        server = Gunicorn(url, args.workers)
+        server = Gunicorn(url, args.workers, tmp / "gunicorn.log")
         ok = True
         try:
             print(f"  gunicorn -w {args.workers}, {args.users} virtual users, rate limits off "
@@ -376,7 +388,9 @@ def bench(db_kind: str, args) -> bool:
             stats = phase_answering(server.port, token, args.users, args.rounds, args.max_seconds, args.retry_share,
                                     resend_refused=False)
             ok &= check(url, stats, Counter())
+            print(f"    server errors logged: {server.errors_logged()}")
             before = stored_keys(url)
+            logged_before = server.errors_logged()
 
             print("  faults: " + ("SIGKILL one worker, then restart PostgreSQL" if pg else "SIGKILL one worker"))
             total = args.users * args.rounds
@@ -405,6 +419,8 @@ def bench(db_kind: str, args) -> bool:
             stats = phase_answering(server.port, token, args.users, args.rounds, args.max_seconds, args.retry_share,
                                     resend_refused=True, on_progress=progress)
             ok &= check(url, stats, before)
+            print(f"    server errors logged during the faults: {server.errors_logged() - logged_before} "
+                  "(requests refused with 500 while the database restarted)")
         finally:
             server.stop()
         return ok
