@@ -178,8 +178,13 @@ def login(page, site: Site, role: str) -> None:
     page.goto(f"{site.url}/login")
     page.fill("input[name=username]", site.users[role])
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    submit(page)
+
+
+def submit(page, selector: str = "button[type=submit]") -> None:
+    """Click a submit button and wait until the next page has loaded."""
+    with page.expect_navigation():
+        page.click(selector)
 
 
 def no_horizontal_scroll(page) -> tuple[int, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import VIEWPORTS, describe_violations, login, run_axe
+from tests.browser.conftest import VIEWPORTS, describe_violations, login, run_axe, submit
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +14,7 @@ def _questionnaire_with_errors(page, site, lang="sv"):
     page.goto(site.link("code", "/svar", lang=lang))
     page.check("#DP02-3")
     page.fill("#code", "fel-kod")
-    page.click("button[type=submit]")
+    submit(page)
     assert page.locator(".error-summary").count() == 1
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from surveys.extensions import db
 from surveys.models import Answer, BackgroundAnswer, FreeText, Response
-from tests.browser.conftest import PHONE, PHONE_L
+from tests.browser.conftest import PHONE, PHONE_L, submit
 
 pytestmark = pytest.mark.browser
 
@@ -107,7 +107,7 @@ def test_error_summary_links_to_fields_and_answers_are_kept(page, site):
     page.check("#DP02-3")
     page.check("#gender-1")
     page.fill("#best", "Bra stöd")
-    page.click("button[type=submit]")  # no code: the code field is in error
+    submit(page)  # no code: the code field is in error
     summary = page.locator(".error-summary")
     assert summary.count() == 1
     # The summary comes before the form and is announced (role=alert).
@@ -129,7 +129,7 @@ def test_error_summary_links_to_fields_and_answers_are_kept(page, site):
     # A radio group error: the link goes to the group's first option; the group states its error.
     page.evaluate("() => { const r = document.getElementById('DP01-0'); r.value = '8'; r.checked = true; }")
     page.fill("#code", "fel-kod")
-    page.click("button[type=submit]")
+    submit(page)
     assert page.locator("#DP01-error").is_visible()
     assert page.locator("#DP01").get_attribute("aria-describedby") == "DP01-error"
     page.locator(".error-summary a[href='#DP01-0']").click()
@@ -145,13 +145,13 @@ def test_expired_session_keeps_answers_and_resubmits(context, page, site):
     page.check("#age_group-2")
     page.fill("#improve", "More meetings")
     context.clear_cookies()  # the session (and with it the CSRF token) has expired
-    page.click("button[type=submit]")
+    submit(page)
     assert page.locator(".error-summary").count() == 1
     assert "Your answers are still here" in page.locator(".error-summary").inner_text()
     assert page.is_checked("#DP03-4") and page.is_checked("#age_group-2")
     assert page.input_value("#improve") == "More meetings"
     assert stored(site) == []
-    page.click("button[type=submit]")
+    submit(page)
     page.wait_for_url("**/tack?lang=en")
     [response] = stored(site)
     assert response["answers"] == {"DP03": 5} and response["background"] == {"age_group": "45-67"}
@@ -162,7 +162,8 @@ def test_expired_session_keeps_answers_and_resubmits(context, page, site):
                                                        ("ar", "ar", "rtl"), ("sv-LL", "sv", "ltr")])
 def test_language_is_chosen_on_the_intro_and_kept_to_the_thank_you_page(page, site, lang, html_lang, direction):
     page.goto(site.link("da"))
-    page.locator(f".language-choice a[href$='lang={lang}']").click()
+    with page.expect_navigation():
+        page.locator(f".language-choice a[href$='lang={lang}']").click()
     for _ in range(2):
         assert page.get_attribute("html", "lang") == html_lang
         assert page.get_attribute("html", "dir") == direction
@@ -172,7 +173,7 @@ def test_language_is_chosen_on_the_intro_and_kept_to_the_thank_you_page(page, si
         page.wait_for_url(f"**/svar?lang={lang}")
     assert page.input_value("input[name=lang]") == lang
     page.check("#DA01-5")
-    page.click("button[type=submit]")
+    submit(page)
     page.wait_for_url(f"**/tack?lang={lang}")
     assert page.get_attribute("html", "lang") == html_lang and page.get_attribute("html", "dir") == direction
     if lang == "ar":
@@ -196,7 +197,7 @@ def test_reflow_at_320_px_and_200_percent_text(browser, site, lang):
                     page.evaluate(f"document.documentElement.style.fontSize = '{zoom}'")
                     assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 36
                 if "code" in url:
-                    page.click("button[type=submit]")  # with the error summary
+                    submit(page)  # with the error summary
                 width, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
                 assert width <= inner, f"{url} at {viewport['width']}px, text {zoom or '100%'}: scrolls sideways"
     finally:
@@ -258,7 +259,7 @@ def test_screenshots_for_review(browser, site):
         page.screenshot(path=str(out / "intro-ar.png"), full_page=True)
         page.goto(site.link("code", "/svar"))
         page.check("#DP02-3")
-        page.click("button[type=submit]")
+        submit(page)
         page.screenshot(path=str(out / "error-summary.png"), full_page=False)
         page.keyboard.press("Tab")
         page.keyboard.press("Tab")
