@@ -266,3 +266,18 @@ def test_screenshots_for_review(browser, site):
         page.screenshot(path=str(out / "focus.png"), full_page=False)
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("lang", ["sv", "ar"])
+def test_skip_link_is_first_visible_on_focus_and_moves_to_the_content(page, site, lang):
+    page.set_viewport_size(PHONE)
+    page.goto(site.link("dp", "/svar", lang=lang))
+    page.keyboard.press("Tab")
+    focus = page.evaluate(FOCUS_VISIBLE)
+    assert focus["tag"] == "A" and focus["visible"]
+    box = page.locator(".skip-link").bounding_box()
+    assert box["width"] > 40 and box["height"] >= 24 and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "DP01"
