@@ -130,3 +130,10 @@ def test_service_errors_are_shown_in_the_respondents_language(client, forbund, m
     fields = form_fields(client.get(f"/s/{link.token}/svar?lang={lang}").get_data(as_text=True))
     html = client.post(f"/s/{link.token}/svar?lang={lang}", data={**fields, "DP01": "4"}).get_data(as_text=True)
     assert message in html
+
+
+def test_english_questionnaire_has_english_ui_strings(client, links):
+    html = client.get(f"/s/{links['DP'].token}/svar?lang=en").get_data(as_text=True)
+    assert "Send your answers" in html and "About you" in html and "Skicka svaren" not in html
+    intro = strip_tags(client.get(f"/s/{links['DP'].token}?lang=en").get_data(as_text=True))
+    assert "You are anonymous" in intro and "It takes about 5 minutes." in intro
