@@ -478,3 +478,11 @@ def test_exports_make_formulas_inert_and_keep_markup_as_text():
     assert all(c.data_type != "f" for c in cells), "a cell became a formula"
     assert "'" + FORMULA in [c.value for c in cells]
     assert 4.5 in [c.value for c in cells]  # numbers stay numbers
+
+
+def test_healthz_answers_without_database_or_https_redirect(make_app):
+    make_app()  # the first app cleans the session database afterwards; this one has none
+    app = make_app(FORCE_HTTPS=True, SQLALCHEMY_DATABASE_URI="sqlite:////nonexistent/dir/db.sqlite")
+    resp = app.test_client().get("/healthz")
+    assert resp.status_code == 200 and resp.get_data(as_text=True) == "ok"
+    assert "session" not in resp.headers.get("Set-Cookie", "")
