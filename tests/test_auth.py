@@ -106,3 +106,14 @@ def test_deactivated_user_is_logged_out(client, officer):
     resp = client.get("/forbund/")
     assert resp.status_code == 302 and "/login" in resp.location
     assert login(client, "officer_a").status_code == 200
+
+
+def test_a_saved_session_cookie_is_useless_after_logout(client, officer):
+    """Logout rotates the user's session token, so a copied cookie no longer logs anyone in."""
+    assert login(client, "officer_a").status_code == 303
+    saved = client.get_cookie("session").value
+    fields = form_fields(client.get("/forbund/").get_data(as_text=True))
+    assert client.post("/logout", data={"csrf_token": fields["csrf_token"]}).status_code == 303
+    client.set_cookie("session", saved)
+    resp = client.get("/forbund/")
+    assert resp.status_code == 302 and "/login" in resp.location

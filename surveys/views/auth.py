@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -62,6 +64,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # A new session token invalidates every copy of the signed session cookie, on every device.
+    current_user.session_token = secrets.token_hex(16)
+    db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"), code=303)
