@@ -315,12 +315,14 @@ IMPORT_ENDPOINTS = {"paper.import_file", "references.upload"}
 
 def upload_targets(app, urls, usernames) -> list[tuple[str, str, str]]:
     """(endpoint, url, role) of every form with a file field, found from url_map and the pages."""
+    clients = {}
+    for role in UPLOAD_ROLES:
+        clients[role] = app.test_client()
+        login(clients[role], usernames[role])
     found = []
     for endpoint, url in urls:
         for role in UPLOAD_ROLES:
-            client = app.test_client()
-            login(client, usernames[role])
-            page = client.get(url)
+            page = clients[role].get(url)
             if page.status_code == 200 and 'type="file"' in page.get_data(as_text=True):
                 found.append((endpoint, url, role))
                 break
