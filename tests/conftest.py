@@ -18,6 +18,7 @@ from app import create_app
 from surveys.extensions import db
 from surveys.models import Forbund, Insats, SurveyLink, User
 from tests.helpers import form_fields
+from tests.webclient import FreshGClient
 
 TODAY = "2026-03-15"  # measurement year 2026
 PASSWORD = "test-losen-123"
@@ -58,6 +59,7 @@ def make_app(database_url, tmp_path):
 
     def factory(**config):
         app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url, **config})
+        app.test_client_class = FreshGClient
         created.append(app)
         return app
 

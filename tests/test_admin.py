@@ -8,7 +8,6 @@ from surveys.extensions import db
 from surveys.models import AuditEvent, Forbund, User
 from tests.conftest import PASSWORD
 from tests.helpers import form_fields, strip_tags
-from tests.webclient import fresh_g  # noqa: F401  (fresh flask.g per request)
 
 NEW_PASSWORD = "ett-nytt-losen-42"
 

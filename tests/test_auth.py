@@ -10,7 +10,6 @@ from surveys import accounts
 from surveys.extensions import db
 from tests.conftest import PASSWORD
 from tests.helpers import form_fields
-from tests.webclient import FreshGClient, fresh_g  # noqa: F401  (fresh flask.g per request)
 
 
 def login(client, username, password=PASSWORD):
@@ -34,7 +33,6 @@ def test_login_and_wrong_password(client, officer):
 
 def test_five_failures_lock_the_username(make_app):
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="100 per minute")
-    app.test_client_class = FreshGClient
     with app.app_context():
         forbund = accounts.create_forbund("a", "Förbund A")
         accounts.create_user("officer_a", "officer", PASSWORD, forbund=forbund)
@@ -53,7 +51,6 @@ def test_five_failures_lock_the_username(make_app):
 
 def test_successful_logins_do_not_count_towards_the_lock(make_app):
     app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="100 per minute")
-    app.test_client_class = FreshGClient
     with app.app_context():
         accounts.create_user("root", "admin", PASSWORD)
         db.session.commit()

@@ -11,12 +11,6 @@ from surveys.extensions import db
 from surveys.models import Answer, AuditEvent, BackgroundAnswer, FreeText, Response
 from tests.conftest import AuthActions
 from tests.helpers import form_fields
-from tests.test_paper import FreshClient
-
-
-@pytest.fixture(autouse=True)
-def _fresh_clients(app):
-    app.test_client_class = FreshClient
 
 
 @pytest.fixture

@@ -10,14 +10,8 @@ from sqlalchemy import func, select
 from surveys.extensions import db
 from surveys.models import Answer, AuditEvent, BackgroundAnswer, Response
 from tests.helpers import form_fields
-from tests.test_paper import FreshClient
 
 HEADER = "questionnaire,insats,date,DP01,DP02,DP03,CH01,CH02"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_clients(app):
-    app.test_client_class = FreshClient
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from surveys.extensions import db
 from surveys.models import AccessCode, AuditEvent, Response
 from surveys.responses import hash_code
 from tests.helpers import form_fields, strip_tags
-from tests.webclient import fresh_g  # noqa: F401  (fresh flask.g per request)
 
 D = dt.date
 

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from surveys.extensions import db
 from surveys.models import Answer, AuditEvent, Insats, Response, SurveyLink
 from tests.helpers import form_fields, strip_tags
-from tests.webclient import fresh_g  # noqa: F401  (fresh flask.g per request)
 
 
 @pytest.fixture

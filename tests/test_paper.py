@@ -6,8 +6,6 @@ import datetime as dt
 import re
 
 import pytest
-from flask import g
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from indicators.catalogue import get_instrument
@@ -17,25 +15,6 @@ from tests.conftest import AuthActions
 from tests.helpers import form_fields, strip_tags
 
 INST = get_instrument("2026.1")
-
-
-class FreshClient(FlaskClient):
-    """A test client whose requests do not share ``g`` with the test's pushed app context.
-
-    The ``app`` fixture keeps an app context pushed, so every request shares its ``g``: the
-    CSRF token cached there before login (which clears the session) and Flask-Login's cached
-    user would leak from one request, or one client, into the next.
-    """
-
-    def open(self, *args, **kwargs):
-        for key in ("csrf_token", "_login_user"):
-            g.pop(key, None)
-        return super().open(*args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_clients(app):
-    app.test_client_class = FreshClient
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from surveys.extensions import db
 from surveys.models import AuditEvent, ReferenceValue
 from surveys.references import ReferenceImportError, create_demo_references, import_references, list_sources
 from tests.helpers import form_fields
-from tests.webclient import fresh_g  # noqa: F401  (each request starts with an empty g)
 
 GOOD = (
     "\ufeffyear,group,target,mean,sd,n,share_positive,source\n"

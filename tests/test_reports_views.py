@@ -12,7 +12,6 @@ from sqlalchemy import select
 from surveys.extensions import db
 from surveys.models import Answer, AuditEvent, Response
 from tests.helpers import form_fields
-from tests.webclient import fresh_g  # noqa: F401  (fresh flask.g per request)
 
 
 def add_responses(forbund, insats, group="DP", year=2026, n=6, items=("DP01", "DP02", "DP03")):

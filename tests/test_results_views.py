@@ -10,7 +10,6 @@ from sqlalchemy import select
 from surveys.extensions import db
 from surveys.models import Answer, AuditEvent, FreeText, Response, SupportCount
 from tests.helpers import form_fields, strip_tags
-from tests.webclient import fresh_g  # noqa: F401  (each request starts with an empty g)
 
 YEAR = 2025
 

@@ -4,12 +4,12 @@ The ``app`` fixture keeps one application context pushed for the whole test, and
 reuses a pushed context, so ``g`` would otherwise carry values from one request to the next:
 Flask-Login's cached user (a deactivated user would stay logged in) and Flask-WTF's CSRF
 token (a token generated before login would not be in the new session). Real requests never
-share ``g``; this client makes the tests behave the same way.
+share ``g``; this client makes the tests behave the same way. ``conftest.make_app`` makes it
+every test app's client.
 """
 
 from __future__ import annotations
 
-import pytest
 from flask import g
 from flask.testing import FlaskClient
 
@@ -19,9 +19,3 @@ class FreshGClient(FlaskClient):
         for name in list(g):
             g.pop(name, None)
         return super().open(*args, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def fresh_g(app):
-    """Import this fixture into a test module: its ``client`` (and ``auth``) then use FreshGClient."""
-    app.test_client_class = FreshGClient
