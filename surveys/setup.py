@@ -54,11 +54,13 @@ def configure_extensions(app: Flask) -> None:
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     """SQLite under several gunicorn workers: WAL lets readers run beside the one writer, and a
     busy timeout makes a writer wait for the lock instead of failing with "database is locked"
-    (a 500 for the respondent). Other databases are left alone."""
+    (a 500 for the respondent). Foreign keys are enforced as on PostgreSQL, so deleting a
+    response removes its answers on both. Other databases are left alone."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
 

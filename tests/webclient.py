@@ -10,12 +10,13 @@ every test app's client.
 
 from __future__ import annotations
 
-from flask import g
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 
 
 class FreshGClient(FlaskClient):
     def open(self, *args, **kwargs):
-        for name in list(g):
-            g.pop(name, None)
+        if has_app_context():
+            for name in list(g):
+                g.pop(name, None)
         return super().open(*args, **kwargs)
