@@ -131,8 +131,6 @@ EXPECTED: dict[str, Route] = {
     "references.delete": Route(get=everyone(405), post=denied("admin")),
     # Unreviewed translations of the instrument (no förbund data): officers and admins.
     "languages.index": Route(get=only("admin", "officer_a", "officer_b")),
-    # Unreviewed translations of the instrument (no förbund data): officers and admins.
-    "languages.index": Route(get=only("admin", "officer_a", "officer_b")),
     # Paper questionnaires (issue 3): print, enter, withdraw own entries, import (officers).
     "paper.index": Route(get=only("officer_a", "officer_b", "staff_a1", "staff_a2")),
     "paper.print_link": Route(get=only("officer_a", "staff_a1"), args=lambda w: {"link_id": w.link_a1.id}),
