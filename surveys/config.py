@@ -41,8 +41,9 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     #: Limits (Flask-Limiter syntax); see README, "Rate limits".
     RATELIMIT_LOGIN = "10 per minute;50 per hour"
-    RATELIMIT_ANSWER = "30 per minute"
-    RATELIMIT_TOKEN_LOOKUP = "60 per minute"
+    # A room of participants on one network shares one address: allow a full room at once.
+    RATELIMIT_ANSWER = "120 per minute"
+    RATELIMIT_TOKEN_LOOKUP = "300 per minute"
     #: Failed logins for one username before it is locked for LOGIN_LOCK_MINUTES.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
