@@ -22,9 +22,9 @@ from sqlalchemy import literal as sql_literal
 from werkzeug.datastructures import MultiDict
 
 from surveys.extensions import db
+from tests.formwalk import login, state_changing_rules, url_for_rule, valid_answers
 from tests.helpers import form_fields
 from tests.test_access_matrix import EXPECTED, build_world
-from tests.test_security import login, state_changing_rules, url_for_rule, valid_answers
 
 ROLES = ("anonymous", "admin", "officer_a", "staff_a1")
 STAFF_ROLES = ROLES[1:]

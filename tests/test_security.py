@@ -11,73 +11,15 @@ import re
 
 import pytest
 from flask import url_for
-from sqlalchemy import func, select
 
 from surveys.extensions import db
 from tests.conftest import PASSWORD
+from tests.formwalk import STATE_CHANGING, login, state_changing_rules, table_counts, url_for_rule, valid_answers
 from tests.helpers import form_fields
-from tests.test_access_matrix import EXPECTED, build_world
+from tests.test_access_matrix import build_world
+from tests.test_import_security import FORMULA
 
-STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 SCRIPT = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
-
-
-# --- shared with tests/test_fuzz.py ------------------------------------------------------------
-
-
-def state_changing_rules(app):
-    return sorted(
-        (rule for rule in app.url_map.iter_rules() if rule.endpoint != "static" and rule.methods & STATE_CHANGING),
-        key=lambda rule: rule.rule,
-    )
-
-
-def _by_name(w) -> dict:
-    """URL variables by name, for routes without an entry in the role matrix yet."""
-    response_id = getattr(getattr(w, "response_a1", None), "id", "0" * 32)
-    return {
-        "token": w.link_a1.token, "link_id": w.link_a1.id, "insats_id": w.insats_a1.id,
-        "forbund_id": w.forbund_a.id, "user_id": w.staff_a1.id, "code": w.link_a1.questionnaire,
-        "questionnaire": w.link_a1.questionnaire, "response_id": response_id, "year": 2026,
-        "group": "DP", "slug": w.forbund_a.slug,
-    }
-
-
-def url_for_rule(app, rule, w) -> str | None:
-    """The URL of ``rule`` in world ``w`` (objects of förbund A), or None if it cannot be built."""
-    args = {}
-    route = EXPECTED.get(rule.endpoint)
-    if route is not None:
-        try:
-            args = route.args(w)
-        except AttributeError:
-            args = {}
-    names = _by_name(w)
-    for name in rule.arguments:
-        if name not in args:
-            if name not in names:
-                return None
-            args[name] = names[name]
-    with app.test_request_context():
-        return url_for(rule.endpoint, **args)
-
-
-def table_counts() -> dict[str, int]:
-    db.session.expire_all()
-    return {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
-
-
-def login(client, username) -> None:
-    fields = form_fields(client.get("/login").get_data(as_text=True))
-    resp = client.post("/login", data={**fields, "username": username, "password": PASSWORD})
-    assert resp.status_code == 303, f"could not log in as {username}"
-
-
-def valid_answers(token_page_html: str) -> dict:
-    """A valid questionnaire submission for a DP form page: hidden fields plus every item answered."""
-    fields = form_fields(token_page_html)
-    items = sorted(set(re.findall(r'name="(DP\d\d)" type="radio"', token_page_html)))
-    return {**fields, **{item: "4" for item in items}}
 
 
 @pytest.fixture
@@ -304,138 +246,6 @@ def test_free_text_with_html_is_escaped_when_the_form_is_shown_again(app, world,
     again = client.post(url, data=data).get_data(as_text=True)
     _assert_escaped(again, "the re-rendered questionnaire")
     assert "&lt;script&gt;alert" in again
-
-
-# --- imports are parsed defensively ------------------------------------------------------------
-
-
-UPLOAD_ROLES = ("officer_a", "admin", "staff_a1")
-IMPORT_ENDPOINTS = {"paper.import_file", "references.upload"}
-
-
-def upload_targets(app, urls, usernames) -> list[tuple[str, str, str]]:
-    """(endpoint, url, role) of every form with a file field, found from url_map and the pages."""
-    clients = {}
-    for role in UPLOAD_ROLES:
-        clients[role] = app.test_client()
-        login(clients[role], usernames[role])
-    found = []
-    for endpoint, url in urls:
-        for role in UPLOAD_ROLES:
-            page = clients[role].get(url)
-            if page.status_code == 200 and 'type="file"' in page.get_data(as_text=True):
-                found.append((endpoint, url, role))
-                break
-    return found
-
-
-def _formula_csv(endpoint: str) -> bytes:
-    if endpoint == "references.upload":
-        return (b"year,group,target,mean,source\n"
-                b"2024,DP,I01,=cmd|' /C calc'!A0,NNS 2024\n")
-    return (b"questionnaire,insats,date,DP01,DP02\n"
-            b"DP,A1,2026-03-01,=cmd|' /C calc'!A0,4\n"
-            b"DP,A1,2026-03-01,\"=HYPERLINK(\"\"http://x\"\")\",4\n")
-
-
-BAD_FILES = {
-    "formula": (_formula_csv, ("formel", "Formel", "värde", "tal", "ogiltig", "Ogiltig")),
-    "binary": (lambda e: bytes(range(256)) * 40, ("UTF-8", "binär")),
-    "latin-1": (lambda e: "questionnaire,insats,date,DP01\nDP,Åtgärd,2026-03-01,4\n".encode("latin-1"), ("UTF-8",)),
-    "utf-16": (lambda e: "year,group,target,mean,source\n2024,DP,I01,4.1,Källa\n".encode("utf-16"), ("UTF-8",)),
-    "empty": (lambda e: b"", ("tom", "Välj", "fil")),
-}
-
-
-class UploadWorld:
-    """The role-matrix world with every upload form; requests run with no app context pushed
-    (a pushed one would share ``g`` -- the current user, the CSRF token -- between clients)."""
-
-    def __init__(self, app):
-        self.app = app
-        with app.app_context():
-            w = build_world()
-            self.usernames = {role: getattr(w, role).username for role in UPLOAD_ROLES}
-            # An upload form's POST route usually shares its URL with the page (or its GET twin).
-            urls = [(rule.endpoint, url_for_rule(app, rule, w)) for rule in state_changing_rules(app)]
-        self.targets = upload_targets(app, [(e, u) for e, u in urls if u], self.usernames)
-
-    def counts(self) -> dict[str, int]:
-        with self.app.app_context():
-            counts = table_counts()
-            db.session.remove()
-        counts.pop("audit_event", None)  # a refused import may be logged; nothing else may change
-        return counts
-
-    def client(self, role):
-        client = self.app.test_client()
-        login(client, self.usernames[role])
-        return client
-
-
-@pytest.fixture
-def uploads(make_app):
-    world = UploadWorld(make_app())
-    existing = IMPORT_ENDPOINTS & set(world.app.view_functions)
-    found = {endpoint for endpoint, _, _ in world.targets}
-    for endpoint in existing:
-        # A POST-only upload route has its form on another page: post to its own URL.
-        if endpoint not in found:
-            with world.app.test_request_context():
-                from flask import url_for as build
-
-                world.targets.append((endpoint, build(endpoint), "admin" if "references" in endpoint else "officer_a"))
-    return world
-
-
-def _token(client) -> str:
-    return form_fields(client.get("/tillganglighet").get_data(as_text=True))["csrf_token"]
-
-
-@pytest.mark.parametrize("kind", sorted(BAD_FILES))
-def test_imports_refuse_bad_files_clearly_and_store_nothing(uploads, kind):
-    import io
-
-    make, words = BAD_FILES[kind]
-    assert uploads.targets
-    for endpoint, url, role in uploads.targets:
-        client = uploads.client(role)
-        before = uploads.counts()
-        resp = client.post(url, data={"csrf_token": _token(client), "file": (io.BytesIO(make(endpoint)), f"{kind}.csv")})
-        html = resp.get_data(as_text=True)
-        assert resp.status_code == 400, f"{endpoint} with a {kind} file: {resp.status_code}"
-        assert any(word in html for word in words), f"{endpoint} with a {kind} file: no clear error"
-        assert uploads.counts() == before, f"{endpoint} stored data from a {kind} file"
-
-
-def _multipart(token: str, content: bytes) -> tuple[bytes, str]:
-    """A multipart body built in memory (the test client would spool a big one to an unclosed temp file)."""
-    boundary = "----fuzzboundary7MA4YWxkTrZu0gW"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
-            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"stor.csv\"\r\n"
-            "Content-Type: text/csv\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
-
-
-def test_imports_refuse_oversized_files(uploads):
-    limit = uploads.app.config["MAX_CONTENT_LENGTH"]
-    for endpoint, url, role in uploads.targets:
-        client = uploads.client(role)
-        before = uploads.counts()
-        too_big = b"questionnaire,insats,date,DP01\n" + b"DP,A1,2026-03-01,4\n" * (limit // 18 + 10)
-        body, content_type = _multipart(_token(client), too_big)
-        resp = client.post(url, data=body, content_type=content_type)
-        assert resp.status_code == 413, (endpoint, resp.status_code)
-        assert "För stor fil" in resp.get_data(as_text=True)
-        # Under the request limit but over the import's own limit (if lower): a clear 400.
-        medium = b"year,group,target,mean,source\n" + b"2024,DP,I01,4.1,x\n" * (3 * 1024 * 1024 // 18)
-        body, content_type = _multipart(_token(client), medium)
-        resp = client.post(url, data=body, content_type=content_type)
-        assert resp.status_code in (400, 413), (endpoint, resp.status_code)
-        assert uploads.counts() == before
-
-
-FORMULA = "=cmd|' /C calc'!A0"
 
 
 @pytest.mark.parametrize("username", ["officer_a", "staff_a1"])
