@@ -1,11 +1,14 @@
-.PHONY: run test install demo translations lint
+.PHONY: run test translations lint
+
+PYTHON ?= python3
+FLASK = $(PYTHON) -m flask --app app
 
 # Install, create the SQLite database in instance/, add demo data, serve on http://127.0.0.1:5000
 run:
 	bash scripts/install.sh
-	flask --app app db upgrade
-	flask --app app demo
-	flask --app app run
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run
 
 # The whole test suite on SQLite and PostgreSQL (installs Chromium and PostgreSQL when missing)
 test:
