@@ -15,6 +15,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
+from flask import url_for
 from sqlalchemy import func, select
 
 from . import audit
@@ -27,6 +28,11 @@ from .responses import hash_code
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10  # 31**10, about 49 bits; codes are also rate-limited and single-use
 MAX_CODES_PER_BATCH = 500
+
+
+def respondent_url(link: SurveyLink) -> str:
+    """The public address of a link: what its QR code, sheet and paper questionnaire show."""
+    return url_for("respond.intro", token=link.token, _external=True)
 
 
 def questionnaire_scope(code: str, version: str | None = None) -> str:

@@ -11,8 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from itertools import groupby
 
-from flask import current_app, url_for
-from markupsafe import Markup
+from flask import current_app
 from sqlalchemy import select
 
 from indicators.catalogue import Instrument, Item, Questionnaire, measurement_year
@@ -47,19 +46,6 @@ def item_blocks(inst: Instrument, q: Questionnaire, lang: str) -> list[ItemBlock
         scale = inst.scales[scale_id]
         blocks.append(ItemBlock(scale_id, tuple(scale.labels[lang]), scale.missing[lang], tuple(run)))
     return blocks
-
-
-def respondent_url(link: SurveyLink) -> str:
-    """The address printed under the QR code."""
-    return url_for("respond.intro", token=link.token, _external=True)
-
-
-def qr_svg(url: str, title: str) -> Markup:
-    """An inline SVG QR code for ``url``, made by segno (never hand-written)."""
-    import segno
-
-    code = segno.make(url, error="m")
-    return Markup(code.svg_inline(scale=3, border=2, title=title, svgclass="qr-code", lineclass=None))
 
 
 # --- entry ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import segno
+from markupsafe import Markup
 
 
 def _code(url: str) -> segno.QRCode:
@@ -25,3 +26,8 @@ def qr_svg(url: str, scale: int = 8, title: str | None = None) -> bytes:
     _code(url).save(buf, kind="svg", scale=scale, border=4, dark="black", light="white",
                     xmldecl=True, title=title, unit=None, svgclass="qr-code")
     return buf.getvalue()
+
+
+def qr_svg_inline(url: str, title: str, scale: int = 3) -> Markup:
+    """Return an inline ``<svg>`` element of the QR code for ``url``, for printed pages."""
+    return Markup(_code(url).svg_inline(scale=scale, border=2, title=title, svgclass="qr-code", lineclass=None))

@@ -91,7 +91,7 @@ def test_qr_encodes_the_external_url(make_app, setup, make_link):
     """The URL in the QR code follows SERVER_NAME and PREFERRED_URL_SCHEME."""
     link = make_link(setup["a"], "DP", setup["a1"])
     app = make_app(SERVER_NAME="enkat.example.se", PREFERRED_URL_SCHEME="https")
-    from surveys.views.link_pages import public_url
+    from surveys.links import respondent_url as public_url
 
     with app.test_request_context():
         assert public_url(link) == f"https://enkat.example.se/s/{link.token}"

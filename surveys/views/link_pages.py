@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 
 from indicators.catalogue import measurement_year
@@ -51,11 +51,7 @@ class LinkRow:
 
 def link_rows(link_list: list[SurveyLink], year: int) -> list[LinkRow]:
     counts = links.link_counts(link_list, year)
-    return [LinkRow(link, public_url(link), link_state(link), counts[link.id]) for link in link_list]
-
-
-def public_url(link: SurveyLink) -> str:
-    return url_for("respond.intro", token=link.token, _external=True)
+    return [LinkRow(link, links.respondent_url(link), link_state(link), counts[link.id]) for link in link_list]
 
 
 def _filename(link: SurveyLink, ext: str) -> str:
@@ -68,7 +64,7 @@ def show(link_id: int):
     link = link_or_404(link_id)
     year = measurement_year(today())
     return render_template(
-        "links/show.html", link=link, url=public_url(link), state=link_state(link), year=year,
+        "links/show.html", link=link, url=links.respondent_url(link), state=link_state(link), year=year,
         count=links.link_counts([link], year)[link.id], names=questionnaire_names(),
         code_counts=links.code_counts(link) if link.requires_code else None, button=ButtonForm(),
     )
@@ -78,7 +74,7 @@ def show(link_id: int):
 @roles_required("officer", "staff")
 def qr_png_file(link_id: int):
     link = link_or_404(link_id)
-    return Response(qr_png(public_url(link)), mimetype="image/png",
+    return Response(qr_png(links.respondent_url(link)), mimetype="image/png",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(link, "png")}"'})
 
 
@@ -88,7 +84,7 @@ def qr_svg_file(link_id: int):
     """The SVG; ``?inline=1`` shows it in a page (the A4 sheet) instead of downloading it."""
     link = link_or_404(link_id)
     disposition = "inline" if request.args.get("inline") else "attachment"
-    return Response(qr_svg(public_url(link), title=public_url(link)), mimetype="image/svg+xml",
+    return Response(qr_svg(links.respondent_url(link), title=links.respondent_url(link)), mimetype="image/svg+xml",
                     headers={"Content-Disposition": f'{disposition}; filename="{_filename(link, "svg")}"'})
 
 
@@ -96,6 +92,6 @@ def qr_svg_file(link_id: int):
 @roles_required("officer", "staff")
 def sheet(link_id: int):
     link = link_or_404(link_id)
-    url = public_url(link)
+    url = links.respondent_url(link)
     return render_template("links/sheet.html", link=link, url=url, short_url=url.split("://", 1)[-1],
                            names=questionnaire_names())

@@ -14,7 +14,7 @@ from wtforms.validators import Optional
 
 from indicators.catalogue import measurement_year
 
-from .. import paper
+from .. import links, paper
 from ..access import insats_or_404, link_or_404, roles_required, user_forbund, visible_insatser
 from ..clock import today
 from ..extensions import db
@@ -22,6 +22,7 @@ from ..forms import new_submission_key, questionnaire_form_class
 from ..imports import ImportRejected, import_responses
 from ..instruments import instrument
 from ..models import SurveyLink
+from ..qr import qr_svg_inline
 from ..responses import SubmissionError
 
 bp = Blueprint("paper", __name__, url_prefix="/papper")
@@ -97,7 +98,7 @@ def print_link(link_id: int):
     inst = instrument(link.instrument_version)
     q = inst.questionnaires[link.questionnaire]
     lang = _print_language(q)
-    url = paper.respondent_url(link)
+    url = links.respondent_url(link)
     return render_template(
         "paper/print.html",
         inst=inst,
@@ -109,7 +110,7 @@ def print_link(link_id: int):
         insats=link.insats,
         link=link,
         url=url,
-        qr=paper.qr_svg(url, q.name[lang]),
+        qr=qr_svg_inline(url, q.name[lang]),
     )
 
 
