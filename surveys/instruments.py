@@ -14,3 +14,8 @@ def instrument(version: str | None = None) -> Instrument:
 
 def versions() -> tuple[str, ...]:
     return available_versions()
+
+
+def questionnaires_about(about: str, version: str | None = None) -> tuple[str, ...]:
+    """Codes of the questionnaires answered about one insats ("insats") or the förbund ("forbund")."""
+    return tuple(code for code, q in instrument(version).questionnaires.items() if q.about == about)

@@ -19,13 +19,9 @@ from indicators.catalogue import Instrument, Item, Questionnaire, measurement_ye
 from . import audit
 from .clock import today
 from .extensions import db
+from .instruments import questionnaires_about
 from .models import Insats, Response, SurveyLink, User
 from .responses import Submission, submit_response
-
-#: Questionnaires answered about one insats; staff may enter only these.
-INSATS_QUESTIONNAIRES = ("DP", "DA", "PE")
-#: Questionnaires answered about the whole förbund; only officers enter these.
-FORBUND_QUESTIONNAIRES = ("CH", "ST")
 
 
 @dataclass(frozen=True)
@@ -52,11 +48,11 @@ def item_blocks(inst: Instrument, q: Questionnaire, lang: str) -> list[ItemBlock
 
 
 def enterable_questionnaires(user: User) -> tuple[str, ...]:
-    """Questionnaires a user may type in: staff the insats ones, officers all five."""
+    """Questionnaires a user may type in: staff those about an insats, officers all of them."""
     if user.role == "officer":
-        return INSATS_QUESTIONNAIRES + FORBUND_QUESTIONNAIRES
+        return questionnaires_about("insats") + questionnaires_about("forbund")
     if user.role == "staff":
-        return INSATS_QUESTIONNAIRES
+        return questionnaires_about("insats")
     return ()
 
 

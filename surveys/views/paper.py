@@ -20,7 +20,7 @@ from ..clock import today
 from ..extensions import db
 from ..forms import new_submission_key, questionnaire_form_class
 from ..imports import ImportRejected, import_responses
-from ..instruments import instrument
+from ..instruments import instrument, questionnaires_about
 from ..models import SurveyLink
 from ..qr import qr_svg_inline
 from ..responses import SubmissionError
@@ -73,8 +73,8 @@ def index():
         links=links,
         inst=inst,
         codes=paper.enterable_questionnaires(current_user),
-        insats_codes=paper.INSATS_QUESTIONNAIRES,
-        forbund_codes=paper.FORBUND_QUESTIONNAIRES if current_user.role == "officer" else (),
+        insats_codes=questionnaires_about("insats"),
+        forbund_codes=questionnaires_about("forbund") if current_user.role == "officer" else (),
         entries=paper.own_paper_entries(current_user),
         year=measurement_year(today()),
     )
@@ -145,7 +145,7 @@ def print_blank(code: str):
 @roles_required("officer", "staff")
 def enter(code: str, insats_id: int):
     insats = insats_or_404(insats_id)
-    if code not in paper.INSATS_QUESTIONNAIRES:
+    if code not in questionnaires_about("insats"):
         abort(404)
     return _entry_page(code, insats=insats)
 
@@ -154,7 +154,7 @@ def enter(code: str, insats_id: int):
 @roles_required("officer")
 def enter_forbund(code: str):
     user_forbund()
-    if code not in paper.FORBUND_QUESTIONNAIRES:
+    if code not in questionnaires_about("forbund"):
         abort(404)
     return _entry_page(code)
 
