@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 
 from . import audit
 from .extensions import db
-from .models import Answer, AuditEvent, BackgroundAnswer, FreeText, Response
+from .models import Answer, AuditEvent, Response
 
 AUDIT_PAGE_SIZE = 50
 
@@ -88,15 +88,12 @@ def delete_years(forbund_id: int, years: list[int]) -> list[YearCount]:
     """Delete every response of the chosen years in one förbund, with everything that hangs on it.
 
     Counts are taken inside the same transaction, just before deleting, so the log states what
-    was actually deleted. Child rows are deleted explicitly rather than left to ON DELETE CASCADE,
-    which SQLite only honours when foreign keys are switched on.
+    was actually deleted. Answers, background answers and free text go with their response through
+    the schema's ON DELETE CASCADE (SQLite enforces foreign keys too: see setup.py).
     """
     counts = count_years(forbund_id, years)
     if not any(c.responses for c in counts):
         return counts
-    ids = select(Response.id).where(Response.forbund_id == forbund_id, Response.measurement_year.in_(years))
-    for model in (Answer, BackgroundAnswer, FreeText):
-        db.session.execute(delete(model).where(model.response_id.in_(ids)), execution_options={"synchronize_session": False})
     db.session.execute(
         delete(Response).where(Response.forbund_id == forbund_id, Response.measurement_year.in_(years)),
         execution_options={"synchronize_session": False},

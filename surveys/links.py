@@ -127,19 +127,20 @@ def create_access_codes(link: SurveyLink, count: int) -> list[str]:
         raise ValueError("Länken är inaktiverad.")
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_CODES_PER_BATCH:
         raise ValueError(f"Antal koder: ett heltal från 1 till {MAX_CODES_PER_BATCH}.")
-    codes: list[str] = []
-    hashes: set[str] = set()
-    while len(codes) < count:
-        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        digest = hash_code(raw)
-        if digest in hashes or db.session.scalar(select(AccessCode.id).where(AccessCode.code_hash == digest)):
-            continue  # astronomically unlikely; the hash column is unique
-        hashes.add(digest)
-        codes.append(format_code(raw))
-    db.session.add_all(AccessCode(link_id=link.id, code_hash=digest) for digest in hashes)
+    new: dict[str, str] = {}  # hash -> code shown once
+    while len(new) < count:
+        while len(new) < count:
+            raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            new[hash_code(raw)] = format_code(raw)
+        # One query for the whole batch; a clash with an existing code is astronomically unlikely
+        # (the hash column is unique), and such a code is simply drawn again.
+        taken = set(db.session.scalars(select(AccessCode.code_hash).where(AccessCode.code_hash.in_(list(new)))))
+        for digest in taken:
+            del new[digest]
+    db.session.add_all(AccessCode(link_id=link.id, code_hash=digest) for digest in new)
     db.session.flush()
     audit.record("codes.create", f"länk {link.id}", f"{count} engångskoder", forbund_id=link.forbund_id)
-    return codes
+    return list(new.values())
 
 
 def unused_codes_of_link(link: SurveyLink, codes: list[str]) -> list[str]:
