@@ -147,13 +147,18 @@ def make_link(app):
     return factory
 
 
+def login(client, username, password=PASSWORD):
+    """Post the login form with a fresh CSRF token; return the response (303 on success)."""
+    fields = form_fields(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={**fields, "username": username, "password": password})
+
+
 class AuthActions:
     def __init__(self, client):
         self.client = client
 
     def login(self, username, password=PASSWORD):
-        fields = form_fields(self.client.get("/login").get_data(as_text=True))
-        return self.client.post("/login", data={**fields, "username": username, "password": password})
+        return login(self.client, username, password)
 
     def logout(self):
         token = form_fields(self.client.get("/start", follow_redirects=True).get_data(as_text=True)).get("csrf_token", "")

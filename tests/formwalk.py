@@ -8,7 +8,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from surveys.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import login as conftest_login
 from tests.helpers import form_fields
 from tests.test_access_matrix import EXPECTED
 
@@ -58,8 +58,7 @@ def table_counts() -> dict[str, int]:
 
 
 def login(client, username) -> None:
-    fields = form_fields(client.get("/login").get_data(as_text=True))
-    resp = client.post("/login", data={**fields, "username": username, "password": PASSWORD})
+    resp = conftest_login(client, username)
     assert resp.status_code == 303, f"could not log in as {username}"
 
 

@@ -8,13 +8,8 @@ import pytest
 
 from surveys import accounts
 from surveys.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, login
 from tests.helpers import form_fields
-
-
-def login(client, username, password=PASSWORD):
-    fields = form_fields(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={**fields, "username": username, "password": password})
 
 
 @pytest.fixture
