@@ -33,9 +33,7 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -47,100 +45,13 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-SECRET = "bench-secret-key-shared-by-all-workers"
+from servers import SECRET, Gunicorn, TempPostgres  # noqa: E402
+
 HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
 ATTR = re.compile(r'(name|value)="([^"]*)"')
 ITEM = re.compile(r'name="(DP\d\d)" type="radio"')
-
-
-# --- processes ----------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class TempPostgres:
-    """A throwaway PostgreSQL cluster on loopback, as scripts/pg-temp.sh starts one."""
-
-    def __init__(self):
-        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: float(p.parent.name))
-        if not bins:
-            raise SystemExit("PostgreSQL is not installed (scripts/install.sh --test installs it)")
-        self.bin = bins[-1]
-        self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="pgbench."))
-        self.run = []
-        if os.getuid() == 0:
-            shutil.chown(self.dir, "postgres")
-            self.run = ["runuser", "-u", "postgres", "--"]
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _ctl(self, *args: str) -> None:
-        subprocess.run([*self.run, str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), *args],
-                       check=True, stdout=subprocess.DEVNULL)
-
-    def start(self) -> None:
-        subprocess.run([*self.run, str(self.bin / "initdb"), "-D", str(self.dir / "data"), "-U", "postgres",
-                        "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], check=True, stdout=subprocess.DEVNULL)
-        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c max_connections=300"
-        self._ctl("-l", str(self.dir / "log"), "-w", "-o", opts, "start")
-
-    def restart(self) -> None:
-        self._ctl("-m", "fast", "-w", "restart")
-
-    def stop(self) -> None:
-        try:
-            self._ctl("-m", "fast", "-w", "stop")
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-    def version(self) -> str:
-        out = subprocess.run([str(self.bin / "postgres"), "--version"], capture_output=True, text=True)
-        return out.stdout.strip()
-
-
-class Gunicorn:
-    def __init__(self, database_url: str, workers: int, log: Path):
-        self.port = free_port()
-        self.log_path = log
-        self.log = open(log, "w")  # tracebacks of the refused requests during the faults go here
-        env = {**os.environ, "DATABASE_URL": database_url, "SURVEYS_RATELIMIT_ENABLED": "false",
-               "SURVEYS_SECRET_KEY": SECRET}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-             "--backlog", "2048", "--graceful-timeout", "5", "--log-level", "warning", "app:create_app()"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if request(self.port, "GET", "/healthz")[0] == 200:
-                    return
-            except OSError:
-                time.sleep(0.2)
-        raise SystemExit("gunicorn did not start")
-
-    def workers(self) -> list[int]:
-        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
-        return [int(pid) for pid in path.read_text().split()]
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
-
-    def errors_logged(self) -> int:
-        """Requests that ended in an exception (a 500 for the client), per the server log."""
-        self.log.flush()
-        text = self.log_path.read_text(errors="replace")
-        return text.count("ERROR in app: Exception on") + text.count("Error handling request")
 
 
 # --- the database -------------------------------------------------------------------------------
