@@ -58,7 +58,8 @@ def worker_command(workers: int | None) -> None:
     huey = app.extensions["huey"]
     if huey.immediate:
         raise click.ClickException("QUEUE_IMMEDIATE is on: jobs run in the request, there is nothing for a worker.")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("huey").setLevel(logging.INFO)  # one line per job started and finished
     with app.app_context():
         jobs.housekeeping()  # jobs a previous worker left running are failed now, not in a minute
     consumer = huey.create_consumer(workers=workers or int(app.config["JOB_WORKERS"]), periodic=True,
