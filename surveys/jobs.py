@@ -43,6 +43,7 @@ from .models import Forbund, Job, JobFile, utcnow
 #: Why a job failed (``Job.message`` of a failed job); the page explains each in Swedish.
 WORKER_LOST = "worker_lost"
 NOT_STARTED = "not_started"
+QUEUE_DOWN = "queue_unavailable"
 ERROR = "error"
 
 Progress = Callable[[int, str], None]
@@ -124,11 +125,25 @@ def create_job(kind: str, *, forbund_id: int, user_id: int | None, params: dict,
     return job
 
 
-def enqueue(job: Job) -> None:
-    """Hand a committed job to the queue (in testing: run it at once)."""
+def enqueue(job: Job) -> bool:
+    """Hand a committed job to the queue (in testing: run it at once).
+
+    When the queue cannot be reached (Redis down) the job is marked failed, so its page says so
+    instead of the request failing; returns False then. Commits in that case only.
+    """
     from .queue import enqueue_job
 
-    enqueue_job(job.id)
+    try:
+        enqueue_job(job.id)
+        return True
+    except Exception:
+        current_app.logger.error("could not queue job %s:\n%s", job.id, traceback.format_exc())
+        db.session.rollback()
+        db.session.execute(update(Job).where(Job.id == job.id, Job.status == "queued")
+                           .values(status="failed", message=QUEUE_DOWN, finished_at=utcnow()),
+                           execution_options={"synchronize_session": False})
+        db.session.commit()
+        return False
 
 
 def get_job(job_id: str) -> Job | None:
@@ -169,6 +184,9 @@ def reap_stale(now: dt.datetime | None = None) -> int:
         ("running", WORKER_LOST, Job.heartbeat_at < lost),
         ("queued", NOT_STARTED, Job.created_at < waited),
     ):
+        # Look first (a read), write only when there is something to fail: every page view calls this.
+        if db.session.scalar(select(Job.id).where(Job.status == status, condition).limit(1)) is None:
+            continue
         result = db.session.execute(
             update(Job).where(Job.status == status, condition)
             .values(status="failed", message=message, finished_at=now),

@@ -211,3 +211,18 @@ def test_job_ids_that_do_not_exist_are_404(world, auth, client):
     for job_id in ("nope", "x" * 40, "../etc"):
         assert client.get(f"/rapport/jobb/{job_id}").status_code == 404
     assert re.search("Inga rapporter har beställts", client.get("/rapport/").get_data(as_text=True))
+
+
+def test_an_unreachable_queue_fails_the_job_with_a_clear_page_not_a_500(world, make_app):
+    server = make_app(QUEUE_URL="redis://127.0.0.1:9/0", QUEUE_IMMEDIATE=False)  # nothing listens on port 9
+    client = server.test_client()
+    fields = form_fields(client.get("/login").get_data(as_text=True))
+    assert client.post("/login", data={**fields, "username": "off-a", "password": "test-losen-123"}).status_code == 303
+    fields = form_fields(client.get("/rapport/").get_data(as_text=True))
+    resp = client.post("/rapport/", data={**fields, "year": "2026", "scope": "forbund", "reference": "none",
+                                          "chart_format": "svg"})
+    assert resp.status_code == 303
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "kön gick inte att nå" in html and "Försök igen med samma val" in html
+    job = db.session.get(Job, resp.headers["Location"].rsplit("/", 1)[1])
+    assert (job.status, job.message) == ("failed", jobs.QUEUE_DOWN)
