@@ -47,8 +47,8 @@ class Defaults:
     #: Failed logins for one username before it is locked for LOGIN_LOCK_MINUTES.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
-    #: Task queue (Huey): empty = a SQLite file in the instance folder (one server); redis://host:6379/0
-    #: when several app servers share workers. See README, "Production".
+    #: Task queue (Huey): empty = instance/queue.sqlite (one server; sqlite:////path for another file);
+    #: redis://host:6379/0 when several app servers share workers. See README, "Worker and jobs".
     QUEUE_URL = ""
     #: Jobs one ``flask worker`` process runs at the same time.
     JOB_WORKERS = 1

@@ -1,8 +1,8 @@
 """The task queue (Huey): carries job ids from the app servers to the worker (``flask worker``).
 
-Storage: a SQLite file in the instance folder by default (nothing else to start), Redis when
-``QUEUE_URL`` (``SURVEYS_QUEUE_URL``) is ``redis://...`` (several app servers, workers on any of
-them). In testing (unless ``QUEUE_IMMEDIATE`` is False) Huey's immediate mode runs a job at once,
+Storage: a SQLite file in the instance folder by default (nothing else to start; another file
+with ``QUEUE_URL=sqlite:////path/queue.sqlite``), Redis when ``QUEUE_URL`` (``SURVEYS_QUEUE_URL``)
+is ``redis://...`` (several app servers, workers on any of them). In testing (unless ``QUEUE_IMMEDIATE`` is False) Huey's immediate mode runs a job at once,
 inside the request. The jobs' state and files are in the database (``surveys.jobs``), never here.
 """
 
@@ -24,11 +24,11 @@ def create_huey(app: Flask):
     immediate = bool(app.config.get("QUEUE_IMMEDIATE", app.config.get("TESTING", False)))
     if url.startswith(("redis://", "rediss://", "unix://")):
         huey = RedisHuey("surveys", url=url, results=False, immediate=immediate)
-    elif url:
-        raise ValueError("QUEUE_URL must be a redis:// URL, or empty for the SQLite file in the instance folder")
-    else:
-        filename = os.path.join(app.instance_path, "queue.sqlite")
+    elif url.startswith("sqlite:///") or not url:
+        filename = url[len("sqlite:///"):] or os.path.join(app.instance_path, "queue.sqlite")
         huey = SqliteHuey("surveys", filename=filename, results=False, immediate=immediate)
+    else:
+        raise ValueError("QUEUE_URL must be redis://..., sqlite:///path, or empty (instance/queue.sqlite)")
 
     @huey.task(name="run_job")
     def run_job_task(job_id: str) -> None:

@@ -262,3 +262,48 @@ def test_login_lock_and_address_limit_hold_across_servers(cluster):
 
     keys = redis.Redis.from_url(cluster["redis"].url + "/1").keys("*")
     assert keys, "Flask-Limiter kept its counters outside Redis"
+
+
+def _default_signals():  # as in a terminal: `make run` gets Ctrl-C (SIGINT) with the whole group
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
+def test_make_run_serves_and_works_off_jobs_with_nothing_else_running_and_stops_on_ctrl_c(tmp_path):
+    """The embedded default: SQLite database, SQLite queue file, scripts/run.sh (what `make run` ends with)."""
+    database_url = f"sqlite:///{tmp_path / 'surveys.sqlite'}"
+    seed(database_url)
+    port = free_port()
+    env = {**os.environ, "PYTHON": sys.executable, "DATABASE_URL": database_url, "SURVEYS_SECRET_KEY": SECRET,
+           "SURVEYS_QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}", "SURVEYS_RATELIMIT_ENABLED": "false"}
+    log = open(tmp_path / "run.log", "w")
+    proc = subprocess.Popen(["bash", "scripts/run.sh", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT, preexec_fn=_default_signals, start_new_session=True)
+    try:
+        browser = Browser()
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if browser.get(port, "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline and proc.poll() is None, (tmp_path / "run.log").read_text()
+            time.sleep(0.5)
+        assert browser.login(port, "off-a") == 303
+        job_path = start_report(browser, port)
+        html, headers = wait_for(browser, port, job_path, lambda h: "Rapporten är klar" in h, REPORT_TIMEOUT)
+        pdf = re.findall(r'href="(/rapport/jobb/[^"]+\.pdf)"', html)[0]
+        assert browser.get(port, pdf)[2].startswith(b"%PDF")
+        children = subprocess.run(["ps", "-o", "pid=", "-g", str(proc.pid)], capture_output=True, text=True).stdout
+        assert len(children.split()) >= 3  # the script, the web server and the worker
+        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C
+        assert proc.wait(30) != 0
+        time.sleep(1)
+        left = subprocess.run(["ps", "-o", "pid=", "-g", str(proc.pid)], capture_output=True, text=True).stdout
+        assert left.split() == [], "Ctrl-C left processes running"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(30)
+        log.close()
