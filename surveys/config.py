@@ -47,6 +47,9 @@ class Defaults:
     #: Failed logins for one username before it is locked for LOGIN_LOCK_MINUTES.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    #: Time zone of "today", the measurement year and link open/close dates, whatever the
+    #: server's own zone (an IANA name; the tzdata package supplies it where the system lacks it).
+    TIME_ZONE = "Europe/Stockholm"
     #: For tests and demos: pretend today is this ISO date.
     FIXED_TODAY = None
 
