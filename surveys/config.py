@@ -47,6 +47,9 @@ class Defaults:
     #: Failed logins for one username before it is locked for LOGIN_LOCK_MINUTES.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    #: Roles that must use a second factor (TOTP app plus one-time recovery codes); see README,
+    #: "Accounts and passwords". Other users may turn it on themselves.
+    REQUIRE_2FA_ROLES = ("admin",)
     #: Time zone of "today", the measurement year and link open/close dates, whatever the
     #: server's own zone (an IANA name; the tzdata package supplies it where the system lacks it).
     TIME_ZONE = "Europe/Stockholm"

@@ -182,6 +182,10 @@ def configure_blueprints(app: Flask) -> None:
 
     app.register_blueprint(reports.bp)
 
+    from .views import account
+
+    app.register_blueprint(account.bp)
+
 
 def configure_errors(app: Flask) -> None:
     def render_error(status: int, title, message):

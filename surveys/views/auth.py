@@ -1,8 +1,10 @@
-"""Staff login and logout. Participants never log in."""
+"""Staff login (password, then the second factor where enrolled) and logout. Participants never
+log in. Every login, failed login and lock is in the audit log."""
 
 from __future__ import annotations
 
 import secrets
+import time
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -10,14 +12,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from .. import audit, devices, passwords, twofactor
 from ..extensions import db, limiter
 from ..models import User
 
 bp = Blueprint("auth", __name__)
+
+#: Seconds between the password step and the second-factor step before starting again.
+PENDING_SECONDS = 300
 
 
 class LoginForm(FlaskForm):
@@ -25,8 +30,21 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Lösenord"), validators=[DataRequired(_l("Fyll i lösenord.")), Length(max=256)])
 
 
+class CodeForm(FlaskForm):
+    code = StringField(_l("Kod"), validators=[DataRequired(_l("Fyll i koden.")), Length(max=32)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+def _typed_username() -> str:
+    return (request.form.get("username") or "").strip().lower()[:120]
+
+
 def _username_key() -> str:
-    return "login:" + (request.form.get("username") or "").strip().lower()[:120]
+    return "login:" + _typed_username()
+
+
+def _pending_key() -> str:
+    return "login2fa:" + str((session.get("pending_login") or {}).get("id", ""))
 
 
 def _login_limit() -> str:
@@ -42,9 +60,26 @@ def _failed(response) -> bool:
     return response.status_code == 200  # a re-rendered form is a failed attempt
 
 
+def _known_device() -> bool:
+    """A browser where this user logged in before is exempt from the user-name lock."""
+    return devices.is_known(_typed_username())
+
+
+def _locked(limit) -> None:
+    """Flask-Limiter calls this when the user-name lock refuses a login: audit it once per lock."""
+    username = _typed_username()
+    user = db.session.scalar(select(User).where(User.username == username)) if username else None
+    if user is not None:
+        audit.record("login.locked", f"användare {user.username}",
+                     f"för många misslyckade inloggningar; låst i {current_app.config['LOGIN_LOCK_MINUTES']} minuter",
+                     forbund_id=user.forbund_id, user_id=user.id)
+        db.session.commit()
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_failures_limit, methods=["POST"], key_func=_username_key, deduct_when=_failed)
+@limiter.limit(_failures_limit, methods=["POST"], key_func=_username_key, deduct_when=_failed,
+               exempt_when=_known_device, on_breach=_locked)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("pages.home"))
@@ -52,13 +87,66 @@ def login():
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
         user = db.session.scalar(select(User).where(User.username == username))
-        if user is not None and user.active and check_password_hash(user.password_hash, form.password.data):
-            session.clear()
-            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
-            login_user(user)
-            return redirect(url_for("pages.home"), code=303)
+        # An unknown name is checked against a dummy hash: the answer takes as long either way.
+        ok = passwords.verify(user.password_hash if user is not None else None, form.password.data)
+        if ok and user is not None and user.active:
+            if twofactor.enrolled(user):
+                session.clear()
+                session["pending_login"] = {"id": user.get_id(), "at": time.time()}
+                return redirect(url_for("auth.login_code"), code=303)
+            return _finish_login(user, "lösenord")
+        if user is not None:
+            audit.record("login.failed", f"användare {user.username}",
+                         "fel lösenord" if not ok else "kontot är inaktiverat", forbund_id=user.forbund_id,
+                         user_id=user.id)
+        else:
+            audit.record("login.failed", "okänt användarnamn")
+        db.session.commit()
         form.form_errors.append(_("Fel användarnamn eller lösenord."))
     return render_template("auth/login.html", form=form)
+
+
+def _pending_user() -> User | None:
+    pending = session.get("pending_login") or {}
+    if not pending or time.time() - float(pending.get("at", 0)) > PENDING_SECONDS:
+        return None
+    ident, _sep, token = str(pending.get("id", "")).partition(":")
+    user = db.session.get(User, int(ident)) if ident.isdigit() else None
+    if user is None or not user.active or user.session_token != token or not twofactor.enrolled(user):
+        return None
+    return user
+
+
+@bp.route("/login/kod", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_failures_limit, methods=["POST"], key_func=_pending_key, deduct_when=_failed)
+def login_code():
+    user = _pending_user()
+    if user is None:
+        session.pop("pending_login", None)
+        return redirect(url_for("auth.login"), code=303)
+    form = CodeForm()
+    if form.validate_on_submit():
+        method = twofactor.verify_login(user, form.code.data)
+        if method:
+            return _finish_login(user, "lösenord och engångskod" if method == "totp" else "lösenord och återställningskod")
+        audit.record("login.failed", f"användare {user.username}", "fel kod i andra steget",
+                     forbund_id=user.forbund_id, user_id=user.id)
+        db.session.commit()
+        form.code.errors = [*form.code.errors, _("Koden stämmer inte. Skriv koden som appen visar just nu, "
+                                                 "eller en av dina återställningskoder.")]
+    return render_template("auth/login_code.html", form=form)
+
+
+def _finish_login(user: User, how: str):
+    session.clear()
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME of inactivity
+    login_user(user)
+    audit.record("login", f"användare {user.username}", how, forbund_id=user.forbund_id, user_id=user.id)
+    db.session.commit()
+    response = redirect(url_for("pages.home"), code=303)
+    devices.remember(response, user)
+    return response
 
 
 @bp.post("/logout")
