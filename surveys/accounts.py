@@ -101,7 +101,8 @@ def close_insats(insats: Insats) -> Insats:
 
 def _check_password(password: str | None, username: str = "", name: str = "") -> str:
     """At least 12 characters and not easy to guess (zxcvbn), also given the user's own names."""
-    return check_strength(password, [username, name, *(name or "").split()])
+    parts = re.split(r"[\s._@-]+", f"{username} {name}".lower())
+    return check_strength(password, [username, name, *parts])
 
 
 def create_user(
