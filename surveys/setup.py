@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from flask import Flask, abort, g, has_request_context, render_template, request, session
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_talisman import Talisman
@@ -12,9 +13,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .web_input import CleanRequest
+
+
+#: Names of the form fields that take a file upload (the import pages).
+UPLOAD_FIELDS = {"file"}
 
 
 def configure_extensions(app: Flask) -> None:
+    app.request_class = CleanRequest  # control characters removed from every text input
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(app), render_as_batch=True, compare_type=True)
 
@@ -24,6 +31,10 @@ def configure_extensions(app: Flask) -> None:
         # crashes the CSRF check (500); no browser sends one, so refuse it as a bad request.
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and (None in request.form or None in request.files):
             abort(400)
+        # A file part under a text field's name reaches that field as a file (a 500 in a length
+        # check); uploads only ever come in a field named "file".
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and set(request.files) - UPLOAD_FIELDS:
+            abort(400, description=_l("Formuläret innehöll en fil i ett fält för text. Skicka formuläret från sidan igen."))
 
     csrf.init_app(app)  # after the check above: before_request functions run in order
     limiter.init_app(app)
@@ -193,7 +204,10 @@ def configure_errors(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(exc):
-        return render_error(400, _l("Felaktig begäran"), _l("Sidan kunde inte visas eftersom begäran var felaktig."))
+        # A view that says what was wrong passes a translatable description (never library English).
+        own = getattr(exc, "description", None)
+        message = own if isinstance(own, LazyString) else _l("Sidan kunde inte visas eftersom begäran var felaktig.")
+        return render_error(400, _l("Felaktig begäran"), message)
 
     @app.errorhandler(403)
     def forbidden(exc):

@@ -361,3 +361,25 @@ def test_fuzz_access_code_form_wrong_codes_store_nothing(world):
         assert world.counts(RESPONSE_TABLES + ("access_code",)) == before
 
     run()
+
+
+# --- a file part under a text field's name --------------------------------------------------------
+
+
+def test_file_parts_named_like_text_fields_are_a_clear_400_everywhere(world):
+    """A multipart file part named like a text field (once a 500, "FileStorage has no len()")."""
+    import io
+
+    before = world.counts()
+    checked = 0
+    for target in world.targets:
+        for role in target.roles:
+            for name in [f for f in target.fields if f not in ("csrf_token", "file")][:3] or ["name"]:
+                data = {"csrf_token": world.tokens[role], name: (io.BytesIO(b"A" * 300), "text.txt")}
+                resp = world.clients[role].post(target.url, data=data)
+                _assert_ok(resp, f"file part {name!r} to {target.url} as {role}")
+                assert resp.status_code == 400, (target.endpoint, role, name, resp.status_code)
+                assert "en fil i ett fält för text" in resp.get_data(as_text=True)
+                checked += 1
+    assert checked > 20
+    assert world.counts() == before
