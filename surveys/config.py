@@ -17,7 +17,8 @@ class Defaults:
     FREE_TEXT_MAX_LENGTH = 2000
     #: Largest accepted request body (uploads included), in bytes.
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: hide_parameters: SQL parameters (submission keys, free text) never appear in error messages.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
     #: Languages of the interface strings on respondent pages (Arabic: unreviewed translation).

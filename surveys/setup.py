@@ -21,6 +21,9 @@ UPLOAD_FIELDS = {"file"}
 
 
 def configure_extensions(app: Flask) -> None:
+    from . import logs
+
+    logs.install(app.logger)  # no respondent path, SQL parameter or answer text in any log line
     app.request_class = CleanRequest  # control characters removed from every text input
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(app), render_as_batch=True, compare_type=True)
