@@ -75,7 +75,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[2]]
         cursor.close()
+        _owner_only(files)
+
+
+def _owner_only(paths) -> None:
+    """The database holds every answer: readable by the app's own user only (0600), with its
+    write-ahead log and shared-memory files; SQLite creates them with the process umask."""
+    import os
+
+    for path in paths:
+        for name in (path, path + "-wal", path + "-shm"):
+            try:
+                if os.stat(name).st_mode & 0o077:
+                    os.chmod(name, 0o600)
+            except FileNotFoundError:
+                pass
 
 
 def _migrations_dir(app: Flask) -> str:
