@@ -11,10 +11,11 @@ import secrets
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
+
 from . import audit
-from .passwords import MIN_PASSWORD_LENGTH, check_strength, hash_password, verify
 from .extensions import db
 from .models import ROLES, Forbund, Insats, User
+from .passwords import MIN_PASSWORD_LENGTH, check_strength, hash_password, verify
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,119}$")

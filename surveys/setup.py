@@ -15,7 +15,6 @@ from sqlalchemy.engine import Engine
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .web_input import CleanRequest
 
-
 #: Names of the form fields that take a file upload (the import pages).
 UPLOAD_FIELDS = {"file"}
 

@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash
 
 from surveys import accounts, devices, passwords
 from surveys.extensions import db, limiter
-from surveys.models import AuditEvent, User
+from surveys.models import AuditEvent
 from tests.conftest import PASSWORD, login
 from tests.helpers import form_fields
 

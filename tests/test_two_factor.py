@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from surveys.extensions import db
-from surveys.models import AuditEvent, User
+from surveys.models import AuditEvent
 from tests.conftest import login
 from tests.helpers import form_fields
 
