@@ -56,6 +56,15 @@ def test_create_rename_close_insats(client, officer):
     assert f'<option value="{insats.id}"' not in client.get("/forbund/lankar/ny").get_data(as_text=True)
 
 
+def test_control_characters_never_reach_a_staff_form(client, officer):
+    """NUL and other C0 characters are removed from staff input too (a 500 on PostgreSQL before)."""
+    resp = post_form(client, "/forbund/insatser", {"name": "Steg\x00 för\x1f steg\x08"})
+    assert resp.status_code == 303
+    assert db.session.scalar(select(Insats.name)) == "Steg för steg"
+    again = client.get("/resultat/?year=2026\x00&scope=x\x00")
+    assert again.status_code < 500
+
+
 def test_create_link_through_the_form(client, officer, make_insats):
     a1 = make_insats(officer, "A1")
     data = {"questionnaire": "DP", "insats": str(a1.id), "opens_on": "2026-03-01", "closes_on": "2026-04-30",
