@@ -22,12 +22,18 @@ def strip_control(text: str) -> str:
     return CONTROL.sub("", text)
 
 
+def _clean_value(value):
+    return strip_control(value) if isinstance(value, str) else value  # a nameless part's key is None
+
+
+def _dirty(value) -> bool:
+    return isinstance(value, str) and CONTROL.search(value) is not None
+
+
 def _clean(data: MultiDict) -> ImmutableMultiDict:
-    if not any(CONTROL.search(k) or (isinstance(v, str) and CONTROL.search(v)) for k, v in data.items(multi=True)):
+    if not any(_dirty(k) or _dirty(v) for k, v in data.items(multi=True)):
         return data if isinstance(data, ImmutableMultiDict) else ImmutableMultiDict(data)
-    return ImmutableMultiDict(
-        [(strip_control(k), strip_control(v) if isinstance(v, str) else v) for k, v in data.items(multi=True)]
-    )
+    return ImmutableMultiDict([(_clean_value(k), _clean_value(v)) for k, v in data.items(multi=True)])
 
 
 class CleanRequest(Request):
