@@ -106,10 +106,12 @@ def _pending_user() -> User | None:
 @bp.route("/login/kod", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login_code():
+    if current_user.is_authenticated:
+        return redirect(url_for("pages.home"))
     user = _pending_user()
     if user is None:
         session.pop("pending_login", None)
-        return redirect(url_for("auth.login"), code=303)
+        return redirect(url_for("auth.login"))
     if request.method == "POST" and accounts.check_login_lock(user) is not None and not _known_device(user):
         session.pop("pending_login", None)
         abort(429)
