@@ -39,7 +39,6 @@ ACTION_LABELS = {
     "report.chart": _l("Diagram hämtat"),
     "results.export": _l("Resultat exporterade"),
     "backup.create": _l("Säkerhetskopia skapad"),
-    "backup.restore": _l("Säkerhetskopia återställd"),
 }
 
 
