@@ -41,8 +41,8 @@ def provisioning_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
 
 
-def qr_for(user: User, secret: str) -> Markup:
-    return qr_svg_inline(provisioning_uri(user, secret), title="QR-kod för appen", scale=4)
+def qr_for(user: User, secret: str, title: str) -> Markup:
+    return qr_svg_inline(provisioning_uri(user, secret), title=title, scale=4)
 
 
 def _normalise(code: str) -> str:

@@ -80,7 +80,7 @@ def two_factor():
         form.code.errors = [*form.code.errors, _("Koden stämmer inte. Kontrollera att telefonens klocka går rätt "
                                                  "och skriv den kod som visas just nu.")]
     return render_template("account/two_factor.html", enrolled=False, form=form, secret=secret,
-                           qr=twofactor.qr_for(current_user, secret))
+                           qr=twofactor.qr_for(current_user, secret, _("QR-kod för autentiseringsappen")))
 
 
 @bp.post("/tvastegs/nya-koder")
