@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash
 
 from surveys import accounts, devices, passwords
 from surveys.extensions import db, limiter
-from surveys.models import AuditEvent
+from surveys.models import AuditEvent, User
 from tests.conftest import PASSWORD, login
 from tests.helpers import form_fields
 
@@ -151,3 +151,11 @@ def test_lockout_does_not_keep_an_officer_out_of_a_known_browser(make_app):
         assert login(own, "officer_a").status_code == 303  # the officer's own browser still logs in
         limiter.reset()
         db.session.remove()
+
+
+def test_create_user_command_applies_the_password_rule(runner):
+    weak = runner.invoke(args=["create-user", "root", "--role", "admin", "--password-stdin"], input="password1234\n")
+    assert weak.exit_code != 0 and "Lösenord: för lätt att gissa" in weak.output
+    assert db.session.scalar(select(User.id)) is None
+    ok = runner.invoke(args=["create-user", "root", "--role", "admin", "--password-stdin"], input=NEW_PASSWORD + "\n")
+    assert ok.exit_code == 0, ok.output
