@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from surveys.backup import tables
 from surveys.extensions import db
-from surveys.models import Forbund, FreeText, Response
+from surveys.models import AuditEvent, Forbund, FreeText, Response
 from tests.test_backup import _fill
 from tests.test_migrations import scratch_app, scratch_database
 
@@ -79,6 +79,8 @@ def test_backups_and_the_sqlite_file_are_owner_only(app, runner, tmp_path, monke
     monkeypatch.setenv("SURVEYS_BACKUP_PASSPHRASE", PASSPHRASE)
     assert runner.invoke(args=["backup", "--encrypt", str(tmp_path / "b.age")]).exit_code == 0
     assert mode(tmp_path / "b.age") == 0o600
+    created = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "backup.create")).all()
+    assert len(created) == 3 and created[-1].endswith("krypterad=ja")
     existing = tmp_path / "existing.jsonl"
     existing.write_text("")
     os.chmod(existing, 0o644)
