@@ -13,15 +13,15 @@ from collections.abc import Iterable
 
 from flask import current_app
 from sqlalchemy import case, func, select, update
-from werkzeug.security import generate_password_hash
 
 from . import audit
 from .extensions import db
 from .models import ROLES, Forbund, Insats, User, utcnow
+from .passwords import MIN_PASSWORD_LENGTH, check_strength, hash_password, verify
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,119}$")
-MIN_PASSWORD_LENGTH = 10
+__all__ = ["MIN_PASSWORD_LENGTH"]
 
 
 def _clean_name(name: str | None, field: str, max_length: int = 200) -> str:
@@ -102,12 +102,10 @@ def close_insats(insats: Insats) -> Insats:
 # --- users -----------------------------------------------------------------------------------
 
 
-def _check_password(password: str | None) -> str:
-    if not password or len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"Lösenord: minst {MIN_PASSWORD_LENGTH} tecken.")
-    if len(password) > 256:
-        raise ValueError("Lösenord: högst 256 tecken.")
-    return password
+def _check_password(password: str | None, username: str = "", name: str = "") -> str:
+    """At least 12 characters and not easy to guess (zxcvbn), also given the user's own names."""
+    parts = re.split(r"[\s._@-]+", f"{username} {name}".lower())
+    return check_strength(password, [username, name, *parts])
 
 
 def create_user(
@@ -143,7 +141,7 @@ def create_user(
         username=username,
         role=role,
         name=" ".join((name or "").split())[:200],
-        password_hash=generate_password_hash(_check_password(password)),
+        password_hash=hash_password(_check_password(password, username, name)),
         forbund_id=forbund.id if forbund else None,
         insatser=insatser,
     )
@@ -163,11 +161,28 @@ def deactivate_user(user: User) -> User:
 
 
 def reset_password(user: User, password: str) -> User:
-    """Set a new password; the user's existing sessions end."""
-    user.password_hash = generate_password_hash(_check_password(password))
+    """An admin sets a new password; the user's sessions end and the user must choose their own
+    password at the next login (so the admin does not keep knowing it)."""
+    user.password_hash = hash_password(_check_password(password, user.username, user.name))
     user.session_token = secrets.token_hex(16)
+    user.must_change_password = True
     db.session.flush()
-    audit.record("user.reset_password", f"användare {user.username}", forbund_id=user.forbund_id)
+    audit.record("user.reset_password", f"användare {user.username}", "byte krävs vid nästa inloggning",
+                 forbund_id=user.forbund_id)
+    return user
+
+
+def change_own_password(user: User, current: str, new: str) -> User:
+    """The user changes their own password; every other session of theirs ends."""
+    if not verify(user.password_hash, current or ""):
+        raise ValueError("Nuvarande lösenord: stämmer inte.")
+    if new == current:
+        raise ValueError("Nytt lösenord: välj ett annat lösenord än det nuvarande.")
+    user.password_hash = hash_password(_check_password(new, user.username, user.name))
+    user.session_token = secrets.token_hex(16)
+    user.must_change_password = False
+    db.session.flush()
+    audit.record("user.change_password", f"användare {user.username}", forbund_id=user.forbund_id, user_id=user.id)
     return user
 
 

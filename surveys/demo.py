@@ -10,6 +10,7 @@ import datetime as dt
 import random
 
 import click
+import pyotp
 from flask import Flask, current_app
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
@@ -46,7 +47,9 @@ def build_demo(seed: int = 2024) -> dict:
     start, end = measurement_period(_current_year())
     out = {"links": [], "users": [], "codes": []}
 
-    admin = User(username="admin", name="Demo Admin", role="admin", password_hash=generate_password_hash(DEMO_PASSWORD))
+    # Admins need a second factor (REQUIRE_2FA_ROLES): the demo admin gets one, printed by the command.
+    admin = User(username="admin", name="Demo Admin", role="admin", password_hash=generate_password_hash(DEMO_PASSWORD),
+                 totp_secret=pyotp.random_base32())
     db.session.add(admin)
     out["users"].append(("admin", "admin", None))
 
@@ -130,6 +133,7 @@ def register(app: Flask) -> None:
             click.echo(f"Demodata finns redan. Logga in med användarna nedan (lösenord: {DEMO_PASSWORD}).")
             for user in db.session.scalars(select(User).order_by(User.id)):
                 click.echo(f"  {user.username:<24} {user.role}")
+            _print_second_factor()
             _print_links(base_url)
             return
         out = build_demo()
@@ -138,11 +142,21 @@ def register(app: Flask) -> None:
         click.echo(f"\nInloggningar (lösenord för alla: {DEMO_PASSWORD}):  {base_url}/login")
         for username, role, slug in out["users"]:
             click.echo(f"  {username:<24} {role:<8} {slug or ''}")
+        _print_second_factor()
         _print_links(base_url)
         click.echo("\nEngångskoder för styrelseenkäten (ST), några per förbund:")
         for slug, code in out["codes"][:: DEMO_CODES // 3]:
             click.echo(f"  {slug:<16} {code}")
         current_app.logger.info("demo data created")
+
+
+def _print_second_factor() -> None:
+    """The demo admin's TOTP key: add it to an authenticator app, or compute a code with pyotp."""
+    secret = db.session.scalar(select(User.totp_secret).where(User.username == "admin"))
+    if not secret:
+        return
+    click.echo(f"\nAdmin loggar in med en andra faktor (TOTP). Nyckel för autentiseringsappen: {secret}")
+    click.echo(f"  eller: python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\"")
 
 
 def _print_links(base_url: str) -> None:

@@ -76,6 +76,16 @@ class PasswordForm(_PasswordFields):
     pass
 
 
+class ChangePasswordForm(_PasswordFields):
+    current = PasswordField(_l("Nuvarande lösenord"), validators=[DataRequired(_l("Fyll i ditt nuvarande lösenord.")),
+                                                                  Length(max=256)])
+
+
+class TotpCodeForm(FlaskForm):
+    code = StringField(_l("Kod från appen"), validators=[DataRequired(_l("Fyll i koden från appen.")), Length(max=16)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
 # --- officer ---------------------------------------------------------------------------------
 
 
@@ -113,6 +123,8 @@ SERVICE_FIELDS = {
     "Förbund": "forbund",
     "Insatser": "insatser",
     "Lösenord": "password",
+    "Nytt lösenord": "password",
+    "Nuvarande lösenord": "current",
     "Enkät": "questionnaire",
     "Insats": "insats",
     "Öppnar": "opens_on",

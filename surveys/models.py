@@ -107,6 +107,14 @@ class User(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(String(8), default="sv")
     #: Changes on password change or deactivation, which ends every session of the user.
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
+    #: Set by an admin's password reset: the user must choose a new password before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: Base32 TOTP secret once the second factor is enrolled; NULL without one.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: JSON list of SHA-256 hashes of the unused one-time recovery codes.
+    recovery_codes: Mapped[str | None] = mapped_column(Text)
+    #: Last TOTP time step accepted, so a code cannot be replayed within its window.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     #: Failed logins in a row (within LOGIN_LOCK_MINUTES of each other); in the database so the
     #: lock holds across workers and servers (see ``accounts.check_login_lock``).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -104,7 +104,7 @@ def submit_response(
         raise SubmissionError({"form": "Formuläret saknar giltig inlämningsnyckel. Ladda om sidan och försök igen."})
     existing = find_by_key(submission_key)
     if existing is not None:
-        return existing, False
+        return _repeat_of(existing, questionnaire, submission, link), False
     validate_submission(questionnaire, submission, max_text)
 
     if link is not None and link.requires_code:
@@ -142,8 +142,29 @@ def submit_response(
         winner = find_by_key(submission_key)
         if winner is None:
             raise
-        return winner, False
+        return _repeat_of(winner, questionnaire, submission, link), False
     return response, True
+
+
+ALREADY_RECEIVED = "Dina svar är redan mottagna. Svar kan inte ändras efter att de har skickats."
+
+
+def _repeat_of(stored: Response, questionnaire: Questionnaire, submission: Submission,
+               link: SurveyLink | None) -> Response:
+    """A repeated key is a double click or a refresh only if it carries the same answers; the same
+    key with different answers is refused (``received``), so a sent answer is never silently
+    kept while the respondent believes the new one was."""
+    same = (
+        stored.questionnaire == questionnaire.code
+        and stored.link_id == (link.id if link else stored.link_id)
+        and {a.item_id: a.value for a in stored.answers} == dict(submission.answers)
+        and {b.question_id: b.value for b in stored.background} == dict(submission.background)
+        and {f.question_id: f.text for f in stored.free_texts}
+        == {k: mask_personal_data(v.strip()) for k, v in submission.free_text.items() if v.strip()}
+    )
+    if not same:
+        raise SubmissionError({"received": ALREADY_RECEIVED})
+    return stored
 
 
 def _use_access_code(link: SurveyLink, code: str | None) -> None:

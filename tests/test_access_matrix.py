@@ -84,6 +84,15 @@ EXPECTED: dict[str, Route] = {
     # Logged-in home: redirects each role to its own start page.
     "pages.home": Route(get={**everyone(REDIRECT), "anonymous": LOGIN}),
     "auth.logout": Route(get=everyone(405), post=denied(*ROLES[1:])),
+    # The second login step: only after a right password of a user with a second factor.
+    "auth.login_code": Route(get={**everyone(REDIRECT), "anonymous": LOGIN}),
+    # Every logged-in user's own account (password, second factor).
+    "account.index": Route(get={**everyone(200), "anonymous": LOGIN}),
+    "account.password": Route(get={**everyone(200), "anonymous": LOGIN}),
+    "account.two_factor": Route(get={**everyone(200), "anonymous": LOGIN}),
+    # Without an enrolled second factor there is nothing to renew or turn off.
+    "account.new_recovery_codes": Route(get=everyone(405), post={**everyone(400), "anonymous": LOGIN}),
+    "account.disable_two_factor": Route(get=everyone(405), post={**everyone(400), "anonymous": LOGIN}),
     # Admin: the installation.
     "admin.index": Route(get=only("admin")),
     "admin.forbund": Route(get=only("admin")),
@@ -93,6 +102,8 @@ EXPECTED: dict[str, Route] = {
                                    post=denied("admin")),
     "admin.reset_password": Route(get=everyone(405), args=lambda w: {"user_id": w.officer_a.id},
                                   post=denied("admin")),
+    "admin.reset_two_factor": Route(get=everyone(405), args=lambda w: {"user_id": w.officer_a.id},
+                                    post=denied("admin")),
     # Officer: one förbund. Objects of förbund A: officer_b gets 404.
     "officer.dashboard": Route(get=only("officer_a", "officer_b")),
     "officer.insatser": Route(get=only("officer_a", "officer_b")),

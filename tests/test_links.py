@@ -128,6 +128,7 @@ def test_single_use_codes_via_the_officer_pages(client, auth, setup, make_link):
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     text = csv.data.decode("utf-8-sig")
     assert all(c in text for c in codes) and "FALSK" not in text
+    assert db.session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "codes.download")) == "3 engångskoder"
 
     # Each code accepts exactly one answer; the response keeps no trace of the code.
     respondent = client.application.test_client()

@@ -115,6 +115,8 @@ def test_chart_page_shows_text_alternatives_and_downloads(client, auth, world):
         r = client.get(f"/rapport/diagram/fraga-DP01-2026.{fmt}?year=2026&scope=forbund&reference=none&download=1")
         assert r.status_code == 200 and r.mimetype == mime
         assert "attachment" in r.headers["Content-Disposition"]
+    charts = db.session.scalars(select(AuditEvent.target).where(AuditEvent.action == "report.chart")).all()
+    assert sorted(charts) == sorted(f"fraga-DP01-2026.{f}" for f in ("png", "png300", "svg", "pdf"))
     assert client.get("/rapport/diagram/okand-2026.svg?year=2026&scope=forbund").status_code == 404
     assert client.get("/rapport/diagram/fraga-DP01-2026.gif?year=2026&scope=forbund").status_code == 404
 
@@ -139,5 +141,7 @@ def test_cli_writes_the_files(runner, world, tmp_path):
     assert (tmp_path / "tabeller-2026.xlsx").is_file()
     assert (tmp_path / "csv" / "fragor.csv").is_file()
     assert list((tmp_path / "diagram").glob("*.svg"))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.create"))
+    assert event.target == "2026" and event.user_id is None and "kommandorad" in event.detail
     bad = runner.invoke(args=["report", "--forbund", "nope", "--year", "2026", "--out", str(tmp_path)])
     assert bad.exit_code != 0

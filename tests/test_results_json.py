@@ -277,6 +277,12 @@ def test_one_insats_and_no_reference(app, world):
     assert out["groups"] == ["DP", "DA", "PE"]  # CH and ST are answered about the förbund
     assert check_items(out, world["records"], unit, "none") > 5
     assert check_indicators(out, world["records"], unit, "none") > 3
+    from sqlalchemy import select
+
+    from surveys.models import AuditEvent
+
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "results.export"))
+    assert (event.forbund_id, event.target) == (world["fa"], f"resultat {YEAR}") and "insats=X" in event.detail
 
 
 def test_self_reference_is_refused(app, world):

@@ -86,6 +86,11 @@ def test_free_text_only_above_threshold_and_escaped(client, auth, world):
     assert "&lt;b&gt;Bra&lt;/b&gt; stöd" in html and "<b>Bra</b>" not in html
     status, html = page(client, f"/resultat/fritext?year={YEAR}&scope={world['y'].id}")
     assert "Hemligt" not in html and "för få svar" in html
+    views = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "free_text.view")
+                                    .order_by(AuditEvent.id)))
+    assert [(e.target, e.detail) for e in views] == [(f"fritext {YEAR}", "enhet=Insats X svar=6"),
+                                                     (f"fritext {YEAR}", "enhet=Insats Y svar=0")]
+    assert all("Bra" not in (e.detail or "") for e in views)
 
 
 def test_local_indicators_entry_validation_and_display(client, auth, world):

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from .. import accounts
+from .. import accounts, twofactor
 from ..access import roles_required
 from ..extensions import db
 from ..forms_admin import SERVICE_FIELDS, ButtonForm, ForbundForm, PasswordForm, UserForm, apply_service_error
@@ -129,3 +129,20 @@ def reset_password(user_id: int):
                   "success")
             return redirect(url_for("admin.user", user_id=target.id), code=303)
     return render_template("admin/user.html", user=target, form=form, button=ButtonForm())
+
+
+@bp.post("/anvandare/<int:user_id>/tvastegs")
+@roles_required("admin")
+def reset_two_factor(user_id: int):
+    """Remove a user's second factor (lost phone); they set it up again at their next login."""
+    target = _user_or_404(user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if twofactor.enrolled(target):
+        twofactor.disable(target, by_admin=True)
+        db.session.commit()
+    if target.id == current_user.id:
+        return redirect(url_for("auth.login"), code=303)
+    flash(_("Tvåstegsverifieringen för %(name)s är återställd. Kontots inloggningar har avslutats.",
+            name=target.username), "success")
+    return redirect(url_for("admin.user", user_id=target.id), code=303)

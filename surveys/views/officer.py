@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 from indicators.catalogue import measurement_year
 
-from .. import accounts, links
+from .. import accounts, audit, links
 from ..access import insats_or_404, link_or_404, roles_required, user_forbund, visible_insatser
 from ..clock import today
 from ..extensions import db
@@ -210,6 +210,8 @@ def codes_csv(link_id: int):
         abort(404 if not link.requires_code else 400)
     valid = links.unused_codes_of_link(link, request.form.getlist("code")[: links.MAX_CODES_PER_BATCH])
     url = url_for("respond.intro", token=link.token, _external=True)
+    audit.record("codes.download", f"länk {link.id}", f"{len(valid)} engångskoder", forbund_id=link.forbund_id)
+    db.session.commit()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["kod", "adress"])

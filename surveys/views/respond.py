@@ -23,6 +23,7 @@ SERVICE_MESSAGES = (
     _l("Koden är inte giltig eller har redan använts."),
     _l("Formuläret saknar giltig inlämningsnyckel. Ladda om sidan och försök igen."),
     _l("Du har inte svarat på någon fråga. Svara på minst en fråga innan du skickar."),
+    _l("Dina svar är redan mottagna. Svar kan inte ändras efter att de har skickats."),
 )
 
 
@@ -129,12 +130,13 @@ def answer(token: str):
             except SubmissionError as exc:
                 db.session.rollback()
                 for field_id, message in exc.errors.items():
+                    field_id = "form" if field_id == "received" else field_id
                     message = _(message)  # the Swedish service message in the respondent's language
                     if field_id in form:
                         form[field_id].errors = list(form[field_id].errors) + [message]
                     else:
                         form.form_errors.append(message)
-                status = 400 if _is_tampered(exc, form) else 200
+                status = 400 if _is_tampered(exc, form) else 409 if "received" in exc.errors else 200
         else:
             if "csrf_token" in form.errors:
                 # Expired session: keep every answer, issue a fresh token, ask to send again.
@@ -148,7 +150,7 @@ def answer(token: str):
 
 
 def _is_tampered(exc: SubmissionError, form) -> bool:
-    return any(key not in ("form", "code") for key in exc.errors)
+    return any(key not in ("form", "code", "received") for key in exc.errors)
 
 
 @bp.get("/<token>/tack")

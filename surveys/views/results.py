@@ -22,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from indicators.catalogue import GROUP_CODES, measurement_year
 from indicators.results import SUPPORT_CATEGORIES, SUPPORT_PHASES, Economic
 
+from .. import audit
 from ..access import roles_required, user_forbund, visible_insatser
 from ..clock import today
 from ..extensions import db
@@ -177,6 +178,10 @@ def free_text():
         texts = free_texts(forbund, insats, form.year.data, code)
         questions = [(ft, [t for qid, t in texts if qid == ft.id] if texts is not None else None) for ft in q.free_text]
         sections.append((code, q, texts is not None, questions))
+    shown = sum(len(texts or ()) for _c, _q, ok, qs in sections for _ft, texts in qs if ok)
+    audit.record("free_text.view", f"fritext {form.year.data}",
+                 f"enhet={insats.name if insats else 'förbundet'} svar={shown}", forbund_id=forbund.id)
+    db.session.commit()
     return render_template("results/free_text.html", form=form, forbund=forbund, insats=insats,
                            sections=sections, demo=forbund.is_demo,
                            threshold=current_app.config["REPORTING_THRESHOLD"])

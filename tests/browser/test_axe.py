@@ -58,6 +58,8 @@ STAFF_PAGES = {
                                lambda page, site: page.goto(f"{site.url}/papper/lank/{site.link_ids['dp']}/utskrift?lang=ar")),
     "staff-dashboard": ("staff", "staff.dashboard", _go("/personal/")),
     "admin-index": ("admin", "admin.index", _go("/admin/")),
+    "account-password": ("officer", "account.password", _go("/konto/losenord")),
+    "account-two-factor": ("officer", "account.two_factor", _go("/konto/tvastegs")),
 }
 
 CASES = [(name, vp) for name in RESPONDENT_PAGES for vp in VIEWPORTS] + [
