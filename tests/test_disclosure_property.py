@@ -65,7 +65,7 @@ class RowSpace:
         pivot = min(row, key=repr)
         inv = 1 / row[pivot]
         row = {k: v * inv for k, v in row.items()}
-        for p, prow in self.rows.items():  # keep fully reduced
+        for prow in self.rows.values():  # keep fully reduced
             c = prow.get(pivot)
             if c:
                 for k, v in row.items():
@@ -155,7 +155,7 @@ def check_installation(forbund, batches, mode="releases"):
     def unknowns(select, quantity):
         """The functional summing `quantity` over the released increments that `select` accepts."""
         row = {}
-        for idx, (f, leaf, resp, sign) in enumerate(increments):
+        for idx, (f, leaf, _resp, sign) in enumerate(increments):
             if not select(f, leaf):
                 continue
             row[(idx, quantity)] = sign
@@ -221,21 +221,25 @@ def check_installation(forbund, batches, mode="releases"):
         for view in (None, *views):
             cell = score_cell(f_answers, per_leaf, ITEM_INDICATOR, K, view=view, views=views,
                               others=o_answers, own=own)
-            in_view = (lambda f, leaf, v=view: f == own and (v is None or leaf == v))
+            def in_view(f, leaf, v=view):
+                return f == own and (v is None or leaf == v)
+
             if cell.responses is not None:
                 row = unknowns(in_view, ("responses",))
                 assert cell.responses == sum(len(increments[i][2]) * sign for (i, _q), sign in row.items())
                 space.add(row)
             for item, res in cell.items.items():
                 if not res.suppressed:
-                    for code, count in zip(CODES, res.counts, strict=True):
+                    for code in CODES:
                         space.add(unknowns(in_view, ("code", item, code)))
-            for ind, res in cell.indicators.items():
+            for res in cell.indicators.values():
                 if not res.suppressed:
                     assert set(res.items) <= {i for i, r in cell.items.items() if not r.suppressed}
                     seen_item_sets.add(res.items)
                     space.add(unknowns(in_view, ("ind_n", res.items)))
-            other = (lambda f, leaf: f != own)
+            def other(f, leaf):
+                return f != own
+
             for item, ref in cell.item_refs.items():
                 if not ref.suppressed:
                     for power in (0, 1, 2):
