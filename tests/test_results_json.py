@@ -1,7 +1,10 @@
 """``flask results --format json`` checked figure by figure against values computed here by hand.
 
-Responses are stored through the response CSV import (surveys.imports); every expected figure is
-computed in this file with plain Python arithmetic and scipy.stats.t only (no indicators code).
+Responses are stored through the response CSV import (surveys.imports) and then marked released
+(as data stored before the release rule; the measurement year is closed, so the release rule
+itself would never show them). Every expected figure, and the disclosure rules (hierarchy,
+indicators from shown items, riket utom förbundet from three other förbund), are computed in
+this file with plain Python arithmetic and scipy.stats.t only (no indicators code).
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ import random
 
 import pytest
 from scipy import stats
+from sqlalchemy import select, update
 
 from indicators.catalogue import get_instrument
 from surveys.extensions import db
 from surveys.imports import import_responses
 from surveys.instruments import instrument
+from surveys.models import Response
 from surveys.references import import_references
 
 INST = get_instrument("2026.1")
@@ -32,6 +37,7 @@ def _records(seed: int = 7):
         ("fa", "X", "DP", 9), ("fa", "Y", "DP", 4), ("fa", "X", "DA", 3),  # DA below the threshold
         ("fa", "X", "PE", 6), ("fa", "", "CH", 6),
         ("fb", "Z", "DP", 8), ("fb", "Z", "PE", 2), ("fb", "", "CH", 5), ("fb", "", "ST", 6),
+        ("fc", "W", "DP", 9), ("fc", "", "CH", 7), ("fd", "V", "DP", 7), ("fd", "", "CH", 6),
     ]
     out = []
     for slug, insats, group, count in plan:
@@ -74,13 +80,20 @@ def _csv(records, slug):
 def world(app, make_forbund, make_insats):
     fa = make_forbund(slug="fa", name="Förbund A")
     fb = make_forbund(slug="fb", name="Förbund B")
+    fc = make_forbund(slug="fc", name="Förbund C")
+    fd = make_forbund(slug="fd", name="Förbund D")
     for name in ("X", "Y"):
         make_insats(fa, name)
     make_insats(fb, "Z")
+    make_insats(fc, "W")
+    make_insats(fd, "V")
     records = _records()
-    for forbund in (fa, fb):
+    for forbund in (fa, fb, fc, fd):
         result = import_responses(forbund, _csv(records, forbund.slug), instrument(), entered_by_id=None, source="t.csv")
         assert result.created == sum(1 for r in records if r[0] == forbund.slug)
+    # The year is closed: the release rule never shows these; mark them as released earlier.
+    assert not any(db.session.scalars(select(Response.released)))
+    db.session.execute(update(Response).values(released=True))
     db.session.commit()
     return {"fa": fa.id, "fb": fb.id, "records": records}
 
@@ -132,8 +145,8 @@ def valid(records, item, pick):
     return [a[item] for r in records if pick(r) for a in [r[3]] if a.get(item) is not None]
 
 
-def indicator_expected(records, group, indicator, pick):
-    items = INST.indicator_items(group, indicator)
+def indicator_expected(records, group, indicator, pick, items=None):
+    items = INST.indicator_items(group, indicator) if items is None else items
     rows = [r for r in records if pick(r) and r[2] == group]
     means = [stats_of(valid(rows, i, lambda r: True)) for i in items]
     means = [m["mean"] for m in means if m is not None]
@@ -149,6 +162,52 @@ def indicator_expected(records, group, indicator, pick):
     return {"n": s["n"], "mean": mean, "index": (mean - 1) / 5 * 100, "score_mean": s["mean"], "score_sd": s["sd"]}
 
 
+def hidden_leaves(per_leaf, total):
+    """Hierarchy rule by hand: insatser below k hidden, then the smallest shown until the rest is 0 or >= k."""
+    hidden = {leaf for leaf, n in per_leaf.items() if n < THRESHOLD}
+    shown = sorted((n, leaf) for leaf, n in per_leaf.items() if leaf not in hidden)
+    residual = total - sum(n for n, _leaf in shown)
+    while 0 < residual < THRESHOLD and shown:
+        n, leaf = shown.pop(0)
+        hidden.add(leaf)
+        residual += n
+    return hidden
+
+
+def view_shows(records, group, view, count):
+    """Does `view` ((förbund, None) or (förbund, insats)) show the quantity `count(rows)`?"""
+    slug, insats = view
+    rows = [r for r in records if r[0] == slug and r[2] == group]
+    total = count(rows)
+    if total < THRESHOLD:
+        return False
+    if insats is None:
+        return True
+    leaves = {r[1] for r in records if r[0] == slug and r[1]}
+    per_leaf = {leaf: count([r for r in rows if r[1] == leaf]) for leaf in leaves}
+    return insats not in hidden_leaves(per_leaf, total)
+
+
+def item_shown(records, group, item, view):
+    return view_shows(records, group, view, lambda rows: len(valid(rows, item, lambda r: True)))
+
+
+def indicator_items(records, group, indicator, view):
+    """The items an indicator uses in a view (scoring rule 3), or None when it is hidden."""
+    items = INST.indicator_items(group, indicator)
+    used = [i for i in items if item_shown(records, group, i, (view[0], None))]
+    if not used or any(not item_shown(records, group, i, view) for i in used):
+        return None
+    n = lambda rows: sum(1 for r in rows if any(r[3].get(i) is not None for i in used))  # noqa: E731
+    return used if view_shows(records, group, view, n) else None
+
+
+def riket_allowed(records, group, count, own):
+    """D3 by hand: at least three förbund other than `own` with count >= k."""
+    others = {r[0] for r in records} - {own}
+    return sum(1 for f in others if count([r for r in records if r[0] == f and r[2] == group]) >= THRESHOLD) >= 3
+
+
 def approx(x):
     return pytest.approx(x, rel=1e-9, abs=1e-12)
 
@@ -157,13 +216,16 @@ def contributors(records, group, items):
     return {r[0] for r in records if r[2] == group and any(r[3].get(i) is not None for i in items)}
 
 
-def check_items(out, records, unit_pick, reference):
-    """Every item entry of every group: unit figures, and against the computed riket."""
+def check_items(out, records, unit_pick, reference, view=("fa", None)):
+    """Every item entry of every group: unit figures, and against riket utom förbundet."""
     seen = 0
     for entry in out["items"]:
         group, item = entry["group"], entry["id"]
         rows = [r for r in records if r[2] == group]
         exp = item_expected(valid(rows, item, unit_pick))
+        if exp is not None and not item_shown(records, group, item, view):
+            exp = None
+            assert entry["hidden_reason"] == "protect"
         if exp is None:
             assert entry["suppressed"] is True
             for key in ("n", "mean", "sd", "ci_low", "ci_high", "share_positive", "difference", "p_value"):
@@ -178,15 +240,12 @@ def check_items(out, records, unit_pick, reference):
             assert "reference_mean" not in entry
             continue
         if reference == "computed":
-            ref = stats_of(valid(rows, item, lambda r: True))
-            if ref is None or ref["n"] < THRESHOLD:
-                assert entry["reference_mean"] is None and entry["p_value"] is None
+            ref = stats_of(valid(rows, item, lambda r: r[0] != view[0]))
+            if not riket_allowed(records, group, lambda rs: len(valid(rs, item, lambda r: True)), view[0]):  # noqa: B023
+                assert entry["reference_mean"] is None and entry["reference_n"] is None and entry["p_value"] is None
                 continue
             assert entry["reference_mean"] == approx(ref["mean"])
             assert entry["reference_n"] == ref["n"]
-            if contributors(records, group, [item]) == {"fa"}:
-                assert entry["difference"] is None and entry["not_compared_reason"] == "self_reference"
-                continue
             assert entry["difference"] == approx(exp["mean"] - ref["mean"])
             p = welch_p(exp["mean"], exp["sd"], exp["n"], ref["mean"], ref["sd"], ref["n"])
         else:  # imported: reference rows with and without sd/n (see IMPORTED)
@@ -207,17 +266,19 @@ def check_items(out, records, unit_pick, reference):
     return seen
 
 
-def check_indicators(out, records, unit_pick, reference):
+def check_indicators(out, records, unit_pick, reference, view=("fa", None)):
     seen = 0
     for entry in out["indicators"]:
         group, ind = entry["group"], entry["id"]
-        exp = indicator_expected(records, group, ind, unit_pick)
+        used = indicator_items(records, group, ind, view)
+        exp = indicator_expected(records, group, ind, unit_pick, used) if used else None
         if exp is None:
             assert entry["suppressed"] is True
             for key in ("n", "mean", "index", "difference", "p_value"):
                 assert entry.get(key) is None, (group, ind, key)
             continue
         seen += 1
+        assert entry["items"] == used
         assert entry["n"] == exp["n"]
         assert entry["mean"] == approx(exp["mean"])
         assert entry["index"] == approx(exp["index"])
@@ -225,16 +286,14 @@ def check_indicators(out, records, unit_pick, reference):
             assert "reference_mean" not in entry
             continue
         if reference == "computed":
-            ref = indicator_expected(records, group, ind, lambda r: True)
-            if ref is None:
-                assert entry["reference_mean"] is None
+            ref = indicator_expected(records, group, ind, lambda r: r[0] != view[0], used)
+            n_used = lambda rows: sum(1 for r in rows if any(r[3].get(i) is not None for i in used))  # noqa: E731, B023
+            if not riket_allowed(records, group, n_used, view[0]):
+                assert entry["reference_mean"] is None and entry["reference_n"] is None
                 continue
             assert entry["reference_mean"] == approx(ref["mean"])
             assert entry["reference_index"] == approx(ref["index"])
             assert entry["reference_n"] == ref["n"]
-            if contributors(records, group, INST.indicator_items(group, ind)) == {"fa"}:
-                assert entry["not_compared_reason"] == "self_reference" and entry["p_value"] is None
-                continue
             assert entry["difference"] == approx(exp["mean"] - ref["mean"])
             p = welch_p(exp["score_mean"], exp["score_sd"], exp["n"], ref["score_mean"], ref["score_sd"], ref["n"])
         else:
@@ -257,7 +316,7 @@ def test_whole_forbund_against_computed_riket(app, world):
     records = world["records"]
     unit = lambda r: r[0] == "fa"  # noqa: E731
     assert out["reference"] == "computed"
-    assert "2 förbund" in out["reference_source"]
+    assert "3 andra förbund" in out["reference_source"]
     assert len(out["items"]) == len(INST.items)
     assert check_items(out, records, unit, "computed") > 10
     assert check_indicators(out, records, unit, "computed") > 5
@@ -275,8 +334,8 @@ def test_one_insats_and_no_reference(app, world):
     out = run(app, "--forbund", "fa", "--year", str(YEAR), "--insats", "X", "--reference", "none")
     unit = lambda r: r[0] == "fa" and r[1] == "X"  # noqa: E731
     assert out["groups"] == ["DP", "DA", "PE"]  # CH and ST are answered about the förbund
-    assert check_items(out, world["records"], unit, "none") > 5
-    assert check_indicators(out, world["records"], unit, "none") > 3
+    assert check_items(out, world["records"], unit, "none", ("fa", "X")) > 5
+    assert check_indicators(out, world["records"], unit, "none", ("fa", "X")) > 3
     from sqlalchemy import select
 
     from surveys.models import AuditEvent
@@ -285,14 +344,14 @@ def test_one_insats_and_no_reference(app, world):
     assert (event.forbund_id, event.target) == (world["fa"], f"resultat {YEAR}") and "insats=X" in event.detail
 
 
-def test_self_reference_is_refused(app, world):
-    # CH in fb has 5 responses, fa 6: both contribute. ST only in fb: for fb it is only itself.
+def test_no_riket_without_three_other_forbund(app, world):
+    # ST is answered only in fb: riket utom förbundet for fb has no other förbund at all.
     out = run(app, "--forbund", "fb", "--year", str(YEAR), "--group", "ST")
     shown = [e for e in out["items"] + out["indicators"] if not e["suppressed"]]
     assert shown
     for entry in shown:
+        assert entry["reference_mean"] is None and entry["reference_n"] is None
         assert entry["difference"] is None and entry["p_value"] is None
-        assert entry["not_compared_reason"] == "self_reference"
 
 
 #: (group, target) -> (mean, sd, n): rows with sd and n get Welch, bare means a one-sample test.
