@@ -165,6 +165,8 @@ class Response(db.Model):
     __table_args__ = (
         CheckConstraint("channel IN ('web', 'paper', 'import')", name="channel"),
         CheckConstraint("measurement_year BETWEEN 2000 AND 2200", name="year"),
+        #: A paper questionnaire's printed form number is stored once per förbund (NULLs repeat).
+        UniqueConstraint("forbund_id", "form_number", name="uq_response_form_number"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
@@ -184,6 +186,9 @@ class Response(db.Model):
     #: The staff member who typed in a paper questionnaire.
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The form number written on a paper questionnaire (see ``surveys.form_numbers``); NULL
+    #: for web answers and for paper forms without one.
+    form_number: Mapped[str | None] = mapped_column(String(20))
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True

@@ -1,0 +1,78 @@
+"""Form numbers: the number written or printed on each paper questionnaire.
+
+A form number identifies one paper questionnaire within a förbund, so an import (or paper
+entry) can recognise a form that is already stored instead of storing it twice. This module is
+the one place that says what a valid form number is; paper entry and the import both call
+:func:`normalise_form_number`.
+
+Rules: 1–20 characters after trimming; letters A–Z (any case, stored upper-case), digits, and
+``-``, ``/`` or ``.`` between them; spaces inside are removed ("12 345" = "12345"). A number of
+digits only loses its leading zeros ("0042" = "42"), because spreadsheets drop them anyway.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_LENGTH = 20
+_VALID = re.compile(r"^[A-Z0-9](?:[A-Z0-9/.-]*[A-Z0-9])?$")
+
+
+class FormNumberError(ValueError):
+    """An invalid form number; ``message`` is a Swedish gettext msgid, ``params`` its values."""
+
+    def __init__(self, message: str, **params):
+        self.message = message
+        self.params = params
+        super().__init__(message % params if params else message)
+
+
+def normalise_form_number(raw: object) -> str | None:
+    """Return the stored form of ``raw`` (None for empty), or raise FormNumberError.
+
+    Accepts a string or a number from a spreadsheet cell (``42`` and ``42.0`` give "42").
+    """
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        raise FormNumberError("Formulärnumret ska bestå av siffror och bokstäver.")
+    if isinstance(raw, float):
+        if not raw.is_integer() or raw < 0:
+            raise FormNumberError("Formulärnumret ska bestå av siffror och bokstäver.")
+        raw = int(raw)
+    text = re.sub(r"\s+", "", str(raw)).upper()
+    if not text:
+        return None
+    if len(text) > MAX_LENGTH:
+        raise FormNumberError("Formulärnumret får vara högst %(max)d tecken långt.", max=MAX_LENGTH)
+    if not _VALID.match(text):
+        raise FormNumberError(
+            "Formulärnumret får bara innehålla siffror, bokstäver A–Z och - / . mellan dem."
+        )
+    if text.isdigit():
+        text = text.lstrip("0") or "0"
+    return text
+
+
+def stored_form_numbers(forbund_id: int, numbers) -> set[str]:
+    """Which of ``numbers`` (already normalised) are stored for the förbund."""
+    from sqlalchemy import select
+
+    from .extensions import db
+    from .models import Response
+
+    wanted = sorted(set(numbers))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(
+            db.session.scalars(
+                select(Response.form_number).where(Response.forbund_id == forbund_id, Response.form_number.in_(chunk))
+            )
+        )
+    return found
+
+
+def form_number_taken(forbund_id: int, number: str | None) -> bool:
+    """True when the förbund already has a response with this (normalised) form number."""
+    return number is not None and bool(stored_form_numbers(forbund_id, [number]))
