@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import re
 
+from flask_babel import lazy_gettext as _l
+
 MAX_LENGTH = 20
 _VALID = re.compile(r"^[A-Z0-9](?:[A-Z0-9/.-]*[A-Z0-9])?$")
 
 
 class FormNumberError(ValueError):
-    """An invalid form number; ``message`` is a Swedish gettext msgid, ``params`` its values."""
+    """An invalid form number; ``message`` is a lazy gettext string (``str()`` it at the edge)."""
 
-    def __init__(self, message: str, **params):
+    def __init__(self, message):
         self.message = message
-        self.params = params
-        super().__init__(message % params if params else message)
+        super().__init__(str(message))
 
 
 def normalise_form_number(raw: object) -> str | None:
@@ -35,20 +36,18 @@ def normalise_form_number(raw: object) -> str | None:
     if raw is None:
         return None
     if isinstance(raw, bool):
-        raise FormNumberError("Formulärnumret ska bestå av siffror och bokstäver.")
+        raise FormNumberError(_l("Formulärnumret ska bestå av siffror och bokstäver."))
     if isinstance(raw, float):
         if not raw.is_integer() or raw < 0:
-            raise FormNumberError("Formulärnumret ska bestå av siffror och bokstäver.")
+            raise FormNumberError(_l("Formulärnumret ska bestå av siffror och bokstäver."))
         raw = int(raw)
     text = re.sub(r"\s+", "", str(raw)).upper()
     if not text:
         return None
     if len(text) > MAX_LENGTH:
-        raise FormNumberError("Formulärnumret får vara högst %(max)d tecken långt.", max=MAX_LENGTH)
+        raise FormNumberError(_l("Formulärnumret får vara högst %(max)d tecken långt.", max=MAX_LENGTH))
     if not _VALID.match(text):
-        raise FormNumberError(
-            "Formulärnumret får bara innehålla siffror, bokstäver A–Z och - / . mellan dem."
-        )
+        raise FormNumberError(_l("Formulärnumret får bara innehålla siffror, bokstäver A–Z och - / . mellan dem."))
     if text.isdigit():
         text = text.lstrip("0") or "0"
     return text
