@@ -53,8 +53,13 @@ def normalise_form_number(raw: object) -> str | None:
     return text
 
 
-def stored_form_numbers(forbund_id: int, numbers) -> set[str]:
-    """Which of ``numbers`` (already normalised) are stored for the förbund."""
+def stored_form_numbers(forbund_id: int, numbers, *, include_pending: bool = False) -> set[str]:
+    """Which of ``numbers`` (already normalised) are stored for the förbund.
+
+    Rows an import is still writing (``import_batch`` set) count only with ``include_pending``:
+    for an import, storing the same number again then fails on the unique constraint instead of
+    being skipped (and lost if the other import fails).
+    """
     from sqlalchemy import select
 
     from .extensions import db
@@ -62,11 +67,22 @@ def stored_form_numbers(forbund_id: int, numbers) -> set[str]:
 
     wanted = sorted(set(numbers))
     found: set[str] = set()
+    if len(wanted) > 2000:  # one query for the förbund's numbers beats many IN lists
+        stored = db.session.scalars(
+            select(Response.form_number).where(
+                Response.forbund_id == forbund_id, Response.form_number.is_not(None),
+                *(() if include_pending else (Response.import_batch.is_(None),)),
+            )
+        )
+        return set(stored) & set(wanted)
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         found.update(
             db.session.scalars(
-                select(Response.form_number).where(Response.forbund_id == forbund_id, Response.form_number.in_(chunk))
+                select(Response.form_number).where(
+                    Response.forbund_id == forbund_id, Response.form_number.in_(chunk),
+                    *(() if include_pending else (Response.import_batch.is_(None),)),
+                )
             )
         )
     return found
@@ -74,4 +90,4 @@ def stored_form_numbers(forbund_id: int, numbers) -> set[str]:
 
 def form_number_taken(forbund_id: int, number: str | None) -> bool:
     """True when the förbund already has a response with this (normalised) form number."""
-    return number is not None and bool(stored_form_numbers(forbund_id, [number]))
+    return number is not None and bool(stored_form_numbers(forbund_id, [number], include_pending=True))

@@ -7,33 +7,36 @@ from the file's content and its row number, so only an identical file is recogni
 warns that re-importing a changed file without form numbers duplicates its answers.
 
 The file is read and validated completely (:func:`surveys.imports.parse`) before the write
-starts; the write is a few multi-row INSERTs with ids generated here, so the database is
-write-locked for as short a time as possible. :func:`import_responses` flushes; the edge
-(:func:`run_import`, the CLI, a job) commits once.
+starts; the write is a few executemany INSERTs with ids made client-side
+(:mod:`surveys.import_writer`). :func:`import_responses` writes in the caller's transaction and
+flushes; :func:`run_import` - the unit of work of the CLI, the upload page and a queued job -
+writes in short invisible steps and commits itself, so respondents are not held up.
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
+import time
 from dataclasses import dataclass
 
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from indicators.catalogue import Instrument, measurement_year
+from indicators.catalogue import Instrument
 
-from . import audit
+from . import audit, import_writer
 from .extensions import db
 from .form_numbers import stored_form_numbers
-from .imports import ImportRejected, ParsedFile, ParsedRow, parse
+from .imports import ImportRejected, ParsedFile, parse
 from .instruments import instrument
-from .models import Answer, BackgroundAnswer, Forbund, Response
+from .models import Forbund, Response
 
-#: Rows per multi-row INSERT statement batch.
-CHUNK = 5_000
+#: Responses written per transaction by run_import (about 0.1 s of write lock each on SQLite).
+BATCH_ROWS = 2_000
+#: Pause between those transactions on SQLite, so a respondent waiting for the lock gets it.
+PAUSE_SQLITE = 0.02
 
 
 @dataclass(frozen=True)
@@ -55,15 +58,16 @@ def file_key(parsed: ParsedFile, forbund: Forbund) -> str:
     return digest.hexdigest()[:40]
 
 
-def import_responses(
-    forbund: Forbund, data: bytes, inst: Instrument, *, entered_by_id: int | None, source: str = ""
-) -> ImportResult:
-    """Validate the whole file, then store the rows not stored before (flushes, never commits)."""
-    parsed = parse(data, forbund, inst, source)
-    return store_rows(forbund, inst, parsed, entered_by_id=entered_by_id, source=source)
+@dataclass(frozen=True)
+class Plan:
+    """What an import will store: (submission key or None, row) of the new rows, and the counts."""
+
+    records: list
+    result: ImportResult
 
 
-def store_rows(forbund: Forbund, inst: Instrument, parsed: ParsedFile, *, entered_by_id, source: str) -> ImportResult:
+def plan(forbund: Forbund, parsed: ParsedFile) -> Plan:
+    """Decide which rows are new (reads only): by form number, else by file content and row."""
     rows = parsed.rows
     key_base = None
     keys: dict[int, str] = {}
@@ -73,18 +77,21 @@ def store_rows(forbund: Forbund, inst: Instrument, parsed: ParsedFile, *, entere
             keys[row.row] = f"imp-{key_base}-{row.row}"
     known_numbers = stored_form_numbers(forbund.id, [r.form_number for r in rows if r.form_number])
     known_keys = _existing_keys(list(keys.values()))
-    new_rows = [
-        r for r in rows
+    records = [
+        (keys.get(r.row), r) for r in rows
         if (r.form_number is not None and r.form_number not in known_numbers)
         or (r.form_number is None and keys[r.row] not in known_keys)
     ]
-    _bulk_insert(forbund.id, inst.version, new_rows, keys, entered_by_id)
     result = ImportResult(
         rows=len(rows),
-        created=len(new_rows),
-        existing=len(rows) - len(new_rows),
-        without_number=sum(1 for r in rows if r.form_number is None),
+        created=len(records),
+        existing=len(rows) - len(records),
+        without_number=len(keys),
     )
+    return Plan(records, result)
+
+
+def _audit(forbund: Forbund, result: ImportResult, entered_by_id, source: str) -> None:
     audit.record(
         "responses.import",
         target=f"fil {source}"[:200] if source else "fil",
@@ -93,68 +100,81 @@ def store_rows(forbund: Forbund, inst: Instrument, parsed: ParsedFile, *, entere
         forbund_id=forbund.id,
         user_id=entered_by_id,
     )
-    return result
 
 
-def _bulk_insert(forbund_id: int, version: str, rows: list[ParsedRow], keys: dict[int, str], entered_by_id) -> None:
-    responses, answers, background = [], [], []
-    for row in rows:
-        response_id = uuid.uuid4().hex
-        key = keys.get(row.row) or f"frm-{uuid.uuid4().hex}"
-        responses.append({
-            "id": response_id,
-            "submission_key": key,
-            "link_id": None,
-            "forbund_id": forbund_id,
-            "insats_id": row.insats_id,
-            "questionnaire": row.questionnaire.code,
-            "instrument_version": version,
-            "measurement_year": measurement_year(row.submitted_on),
-            "submitted_on": row.submitted_on,
-            "channel": "import",
-            "entered_by_id": entered_by_id,
-            "withdrawn": False,
-            "form_number": row.form_number,
-        })
-        answers.extend({"response_id": response_id, "item_id": i, "value": v} for i, v in row.answers.items())
-        background.extend({"response_id": response_id, "question_id": k, "value": v} for k, v in row.background.items())
-    if not responses:
-        return
+def _conflict() -> ImportRejected:
+    return ImportRejected.single(_l(
+        "En annan import sparar samma formulär just nu. Vänta tills den är klar och importera filen igen: "
+        "redan sparade formulär hoppas över."))
+
+
+def import_responses(
+    forbund: Forbund, data: bytes, inst: Instrument, *, entered_by_id: int | None, source: str = ""
+) -> ImportResult:
+    """Validate the whole file, then store the new rows in the current transaction (flushes,
+    never commits). :func:`run_import` is the faster path that lets respondents in meanwhile."""
+    parsed = parse(data, forbund, inst, source)
+    planned = plan(forbund, parsed)
     try:
-        for table, records in ((Response.__table__, responses), (Answer.__table__, answers),
-                               (BackgroundAnswer.__table__, background)):
-            for start in range(0, len(records), CHUNK):
-                db.session.execute(insert(table), records[start : start + CHUNK])
-        db.session.flush()
+        import_writer.write(planned.records, forbund_id=forbund.id, version=inst.version,
+                            entered_by_id=entered_by_id, batch=None)
     except IntegrityError:
-        # Another import stored some of the same form numbers at the same moment.
         db.session.rollback()
-        raise ImportRejected.single(_l(
-            "En annan import sparade samma formulär samtidigt. Importera filen igen: redan sparade formulär "
-            "hoppas över.")) from None
+        raise _conflict() from None
+    _audit(forbund, planned.result, entered_by_id, source)
+    return planned.result
 
 
 def _existing_keys(keys: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        found.update(db.session.scalars(select(Response.submission_key).where(Response.submission_key.in_(chunk))))
+        found.update(db.session.scalars(
+            select(Response.submission_key).where(Response.submission_key.in_(chunk), Response.import_batch.is_(None))
+        ))
     return found
 
 
 def run_import(forbund_id: int, user_id: int | None, file_bytes: bytes, filename: str = "") -> ImportResult:
-    """Import a file for a förbund as one unit of work (CLI, request or queued job): commits on
-    success, rolls back and raises :class:`ImportRejected` on any problem."""
+    """Import a file for a förbund as one unit of work (CLI, request or queued job).
+
+    Reads and validates everything first, then writes the new rows in short transactions of
+    :data:`BATCH_ROWS` responses, kept invisible (pending), and makes them visible together in
+    one last transaction: all or nothing, while other writers (respondents) get the database
+    between the steps. On any problem the written rows are removed and ImportRejected (or the
+    original error) is raised.
+    """
     forbund = db.session.get(Forbund, forbund_id)
     if forbund is None:
         raise ImportRejected.single(_l("Förbundet finns inte längre."))
+    inst = instrument()
     try:
-        result = import_responses(forbund, file_bytes, instrument(), entered_by_id=user_id, source=filename)
-    except ImportRejected:
+        parsed = parse(file_bytes, forbund, inst, filename)
+        planned = plan(forbund, parsed)
+    finally:
+        db.session.rollback()  # end the reading transaction before writing
+    import_writer.discard_stale()
+    batch = import_writer.new_batch_id()
+    pause = PAUSE_SQLITE if db.session.get_bind().dialect.name == "sqlite" else 0
+    written: list[str] = []
+    try:
+        records = planned.records
+        for start in range(0, len(records), BATCH_ROWS):
+            written += import_writer.write(records[start : start + BATCH_ROWS], forbund_id=forbund.id,
+                                           version=inst.version, entered_by_id=user_id, batch=batch)
+            db.session.commit()
+            if pause and start + BATCH_ROWS < len(records):
+                time.sleep(pause)  # let a waiting respondent's submission take the write lock
+        import_writer.publish(written, batch)
+        _audit(forbund, planned.result, user_id, filename)
+        db.session.commit()
+    except BaseException as exc:
         db.session.rollback()
+        import_writer.discard(written)
+        if isinstance(exc, IntegrityError):
+            raise _conflict() from None
         raise
-    db.session.commit()
-    return result
+    return planned.result
 
 
 def summary_text(result: ImportResult) -> str:

@@ -189,6 +189,9 @@ class Response(db.Model):
     #: The form number written on a paper questionnaire (see ``surveys.form_numbers``); NULL
     #: for web answers and for paper forms without one.
     form_number: Mapped[str | None] = mapped_column(String(20))
+    #: Set (with ``withdrawn``) while a batch import is still writing this response, so nobody
+    #: counts a half-written import; cleared when the import's last step makes it visible.
+    import_batch: Mapped[str | None] = mapped_column(String(32))
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True

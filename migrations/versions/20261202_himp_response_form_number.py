@@ -1,4 +1,4 @@
-"""response.form_number: the printed number of a paper questionnaire, unique per förbund
+"""response.form_number (printed number of a paper questionnaire, unique per förbund) and import_batch
 
 Revision ID: 20261202_himp
 Revises: 6b470f3c0b98
@@ -18,10 +18,12 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('response', schema=None) as batch_op:
         batch_op.add_column(sa.Column('form_number', sa.String(length=20), nullable=True))
+        batch_op.add_column(sa.Column('import_batch', sa.String(length=32), nullable=True))
         batch_op.create_unique_constraint('uq_response_form_number', ['forbund_id', 'form_number'])
 
 
 def downgrade():
     with op.batch_alter_table('response', schema=None) as batch_op:
         batch_op.drop_constraint('uq_response_form_number', type_='unique')
+        batch_op.drop_column('import_batch')
         batch_op.drop_column('form_number')

@@ -1,0 +1,230 @@
+"""Time a 50,000-row paper-answer import and a respondent's submission made while it runs.
+
+Run by hand (not a test), from the repository root::
+
+    python bench/import.py                    # SQLite
+    python bench/import.py --db both          # SQLite, then a throwaway PostgreSQL
+    python bench/import.py --rows 10000
+
+For each database: a fresh database, migrated and seeded with one förbund, one insats, an open DP
+link and an officer. A synthetic CSV file (seeded; every DP item answered with 1-6 or 9, a form
+number per row) is imported
+
+1. as the CLI does (``surveys.import_store.run_import``: read, validate, bulk insert, commit), and
+2. over the web (the officer's upload, ``POST /papper/import``, with the Flask test client; when
+   the task queue takes large imports, the time until the job has finished),
+
+each into a database without those forms, while a second thread (its own connection) fetches the
+questionnaire and submits it as a respondent, again and again until the import ends. It prints the
+import times next to the 10 s goal and the submissions' latency (worst and median) next to the
+1 s goal, and checks that every submission was acknowledged and every row stored exactly once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import platform
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from load import make_app, seed  # noqa: E402
+from servers import TempPostgres  # noqa: E402
+
+GOAL_IMPORT_S = 10.0
+GOAL_SUBMIT_S = 1.0
+PASSWORD = "bench-import-losen-2026"
+HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
+ATTR = re.compile(r'(name|value)="([^"]*)"')
+
+
+def synthetic_csv(rows: int, first_number: int, items: tuple[str, ...], insats: str, seed_: int = 14) -> bytes:
+    rng = random.Random(seed_)
+    codes = ["1", "2", "3", "4", "5", "6", "9", ""]
+    weights = [4, 6, 10, 18, 24, 20, 6, 12]
+    out = io.StringIO()
+    out.write(";".join(["formular", "questionnaire", "insats", "date", *items]) + "\r\n")
+    for n in range(rows):
+        day = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        answers = rng.choices(codes, weights, k=len(items))
+        if not any(answers):
+            answers[0] = "4"
+        out.write(";".join([str(first_number + n), "DP", insats, day, *answers]) + "\r\n")
+    return out.getvalue().encode("utf-8")
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    fields = {}
+    for tag in HIDDEN.findall(html):
+        attrs = dict(ATTR.findall(tag))
+        if "name" in attrs:
+            fields[attrs["name"]] = attrs.get("value", "")
+    return fields
+
+
+class Submitter(threading.Thread):
+    """A respondent answering the DP link again and again until told to stop."""
+
+    def __init__(self, app, token: str, items: tuple[str, ...]):
+        super().__init__(daemon=True)
+        self.app, self.token, self.items = app, token, items
+        self.stop = threading.Event()
+        self.latencies: list[float] = []
+        self.refused = 0
+
+    def run(self) -> None:
+        client = self.app.test_client()
+        while not self.stop.is_set():
+            page = client.get(f"/s/{self.token}/svar")
+            data = {**hidden_fields(page.get_data(as_text=True)), **{item: "4" for item in self.items}}
+            started = time.perf_counter()
+            resp = client.post(f"/s/{self.token}/svar", data=data)
+            self.latencies.append(time.perf_counter() - started)
+            if resp.status_code != 303:
+                self.refused += 1
+            time.sleep(0.05)
+
+
+def prepare(database_url: str):
+    from surveys.accounts import create_user
+    from surveys.extensions import db
+    from surveys.instruments import instrument
+    from surveys.models import Forbund
+
+    token = seed(database_url)
+    app = make_app(database_url)
+    app.config.update(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        forbund = db.session.query(Forbund).filter_by(slug="bench").one()
+        create_user("bench-officer", "officer", PASSWORD, forbund=forbund)
+        db.session.commit()
+        items = instrument().questionnaires["DP"].item_ids
+        insats = forbund.insatser[0].name
+        forbund_id = forbund.id
+    return app, token, items, insats, forbund_id
+
+
+def counts(app) -> tuple[int, int]:
+    from sqlalchemy import func, select
+
+    from surveys.extensions import db
+    from surveys.models import Answer, Response
+
+    with app.app_context():
+        result = (db.session.scalar(select(func.count()).select_from(Response)),
+                  db.session.scalar(select(func.count()).select_from(Answer)))
+        db.session.remove()
+    return result
+
+
+def with_submitter(app, token, items, work) -> tuple[float, Submitter, object]:
+    submitter = Submitter(app, token, items)
+    submitter.start()
+    time.sleep(0.3)  # the respondent is already answering when the import starts
+    started = time.perf_counter()
+    result = work()
+    elapsed = time.perf_counter() - started
+    time.sleep(0.2)
+    submitter.stop.set()
+    submitter.join(30)
+    return elapsed, submitter, result
+
+
+def import_cli(app, forbund_id: int, data: bytes):
+    from surveys.extensions import db
+    from surveys.import_store import run_import
+
+    def work():
+        with app.app_context():
+            result = run_import(forbund_id, None, data, "bench.csv")
+            db.session.remove()
+        return f"{result.created} nya, {result.existing} fanns redan"
+
+    return work
+
+
+def import_web(app, data: bytes):
+    def work():
+        client = app.test_client()
+        page = client.get("/login")
+        client.post("/login", data={**hidden_fields(page.get_data(as_text=True)),
+                                       "username": "bench-officer", "password": PASSWORD})
+        page = client.get("/papper/import")
+        fields = hidden_fields(page.get_data(as_text=True))
+        resp = client.post("/papper/import", data={**fields, "file": (io.BytesIO(data), "bench.csv")},
+                           content_type="multipart/form-data")
+        if resp.status_code != 303:
+            return f"HTTP {resp.status_code}"
+        flashes = re.findall(r'class="flash[^"]*"[^>]*>([^<]*)<', client.get(resp.headers["Location"]).get_data(as_text=True))
+        return " / ".join(flashes) or "303"
+
+    return work
+
+
+def report(label: str, elapsed: float, submitter: Submitter, outcome) -> None:
+    lat = submitter.latencies
+    worst = max(lat) if lat else float("nan")
+    median = statistics.median(lat) if lat else float("nan")
+    print(f"  {label:<22} {elapsed:6.2f} s  (goal < {GOAL_IMPORT_S:.0f} s: {'ok' if elapsed < GOAL_IMPORT_S else 'MISSED'})"
+          f"   {outcome}")
+    print(f"  {'':<22} concurrent submissions: {len(lat)}, refused {submitter.refused}, worst {worst:.3f} s, "
+          f"median {median:.3f} s (goal < {GOAL_SUBMIT_S:.0f} s: {'ok' if worst < GOAL_SUBMIT_S else 'MISSED'})")
+
+
+def bench(db_kind: str, rows: int) -> bool:
+    pg = None
+    tmp = Path(tempfile.mkdtemp(prefix="bench-import."))
+    try:
+        if db_kind == "postgres":
+            pg = TempPostgres()
+            pg.start()
+            url = pg.url
+        else:
+            url = f"sqlite:///{tmp / 'bench.sqlite'}"
+        app, token, items, insats, forbund_id = prepare(url)
+        cli_file = synthetic_csv(rows, 1, items, insats)
+        web_file = synthetic_csv(rows, 1_000_001, items, insats, seed_=16)
+        print(f"{db_kind}: {rows} rows x {len(items)} items ({len(cli_file) / 1e6:.1f} MB)")
+        elapsed, submitter, outcome = with_submitter(app, token, items, import_cli(app, forbund_id, cli_file))
+        report("CLI (run_import)", elapsed, submitter, outcome)
+        ok = submitter.refused == 0
+        elapsed, submitter, outcome = with_submitter(app, token, items, import_web(app, web_file))
+        report("web (POST upload)", elapsed, submitter, outcome)
+        ok = ok and submitter.refused == 0
+        started = time.perf_counter()
+        again = import_cli(app, forbund_id, cli_file)()
+        print(f"  {'re-import (same file)':<22} {time.perf_counter() - started:6.2f} s   {again}")
+        responses, answers = counts(app)
+        print(f"  stored: {responses} responses, {answers} answers")
+        return ok and again == f"0 nya, {rows} fanns redan"
+    finally:
+        if pg is not None:
+            pg.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="sqlite")
+    parser.add_argument("--rows", type=int, default=50_000)
+    args = parser.parse_args()
+    print(f"bench/import.py  {time.strftime('%Y-%m-%d')}  {platform.machine()} {platform.python_version()}")
+    ok = True
+    for kind in (("sqlite", "postgres") if args.db == "both" else (args.db,)):
+        ok = bench(kind, min(args.rows, 50_000)) and ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
