@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sqlite3
 import time
+from contextlib import contextmanager
 
 from sqlalchemy import select, update
 
@@ -43,7 +45,8 @@ def random_ids(count: int) -> list[str]:
     return sorted(raw[i : i + 32] for i in range(0, 32 * count, 32))
 
 
-def write(records, *, forbund_id: int, version: str, entered_by_id: int | None, batch: str | None) -> list[str]:
+def write(connection, records, *, forbund_id: int, version: str, entered_by_id: int | None,
+          batch: str | None) -> list[str]:
     """Insert responses given as (submission key, row) with their answers; return their ids.
 
     ``row`` has ``insats_id``, ``questionnaire``, ``submitted_on``, ``form_number``, ``answers``
@@ -61,7 +64,6 @@ def write(records, *, forbund_id: int, version: str, entered_by_id: int | None, 
                           row.form_number, batch))
         answers.extend((response_id, item_id, value) for item_id, value in row.answers.items())
         background.extend((response_id, qid, value) for qid, value in row.background.items())
-    connection = db.session.connection()
     _executemany(connection, Response.__table__.name, RESPONSE_COLUMNS, responses)
     _executemany(connection, Answer.__table__.name, ("response_id", "item_id", "value"), answers)
     _executemany(connection, BackgroundAnswer.__table__.name, ("response_id", "question_id", "value"), background)
@@ -82,34 +84,69 @@ def _executemany(connection, table: str, columns: tuple[str, ...], records: list
         connection.exec_driver_sql(sql, records[start : start + CHUNK])
 
 
-def publish(ids: list[str], batch: str) -> None:
-    """Make a pending batch visible (flushes; the caller commits this as the import's last step)."""
+def publish(connection, ids: list[str], batch: str) -> None:
+    """Make a pending batch visible (the caller commits this as the import's last step)."""
     table = Response.__table__
     for start in range(0, len(ids), 500):
-        db.session.execute(
+        connection.execute(
             update(table)
             .where(table.c.id.in_(ids[start : start + 500]), table.c.import_batch == batch)
             .values(withdrawn=False, import_batch=None)
         )
 
 
-def discard(ids: list[str]) -> None:
-    """Delete responses (answers go with them, ON DELETE CASCADE), committing per chunk."""
+def discard(connection, ids: list[str]) -> None:
+    """Delete pending responses and their answers, committing per chunk."""
     table = Response.__table__
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         for child in (Answer.__table__, BackgroundAnswer.__table__):
-            db.session.execute(child.delete().where(child.c.response_id.in_(chunk)))
-        db.session.execute(table.delete().where(table.c.id.in_(chunk), table.c.import_batch.is_not(None)))
-        db.session.commit()
+            connection.execute(child.delete().where(child.c.response_id.in_(chunk)))
+        connection.execute(table.delete().where(table.c.id.in_(chunk), table.c.import_batch.is_not(None)))
+        connection.commit()
 
 
-def discard_stale() -> int:
+def discard_stale(connection) -> int:
     """Remove what imports that died (older than STALE_MINUTES) left pending; return the count."""
     cutoff = f"{int(time.time() // 60) - STALE_MINUTES:010d}"
-    stale = list(db.session.scalars(
+    stale = list(connection.scalars(
         select(Response.id).where(Response.import_batch.is_not(None), Response.import_batch < cutoff)
     ))
+    connection.rollback()
     if stale:
-        discard(stale)
+        discard(connection, stale)
     return len(stale)
+
+
+@contextmanager
+def import_connection():
+    """A connection of its own for an import's steps. On SQLite its pending steps skip what only
+    the final step needs: the fsync of each commit (``synchronous = NORMAL`` in WAL mode: a crash
+    can lose only pending rows, which are invisible anyway) and the foreign-key checks of rows
+    whose keys this import took from the database itself. :func:`durable` restores both before
+    the publishing commit; the settings are restored before the connection goes back to the pool."""
+    with db.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        sqlite = isinstance(raw, sqlite3.Connection)
+        if sqlite:
+            connection.rollback()
+            raw.execute("PRAGMA synchronous = NORMAL")
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            yield connection
+        finally:
+            if sqlite:
+                try:
+                    connection.rollback()
+                    durable(connection)
+                except Exception:
+                    connection.invalidate()  # never hand a relaxed connection to anyone else
+                    raise
+
+
+def durable(connection) -> None:
+    """Back to the app's SQLite settings (full fsync, foreign keys); call outside a transaction."""
+    raw = connection.connection.driver_connection
+    if isinstance(raw, sqlite3.Connection):
+        raw.execute("PRAGMA synchronous = FULL")
+        raw.execute("PRAGMA foreign_keys = ON")

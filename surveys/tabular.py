@@ -103,7 +103,7 @@ def sniff_delimiter(header_line: str) -> str:
 
 
 def _read_csv(text: str, encoding: str, max_rows: int) -> Table:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = strip_controls(text.replace("\r\n", "\n").replace("\r", "\n"))
     first, _, rest = text.partition("\n")
     sep = _SEP_LINE.match(first.strip('"'))
     if sep:
@@ -120,7 +120,7 @@ def _read_csv(text: str, encoding: str, max_rows: int) -> Table:
     try:
         for record in reader:
             row_number += 1
-            cells = [strip_controls(cell).strip() for cell in record]
+            cells = [cell.strip() for cell in record]
             if header is None:
                 header = cells
                 continue
