@@ -219,5 +219,8 @@ def configure_errors(app: Flask) -> None:
 
 def configure_cli(app: Flask) -> None:
     from . import cli
+    from .queue import create_huey, worker_command
 
     cli.register(app)
+    create_huey(app)
+    app.cli.add_command(worker_command)
