@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext, ngettext
@@ -135,14 +136,15 @@ def _existing_keys(keys: list[str]) -> set[str]:
     return found
 
 
-def run_import(forbund_id: int, user_id: int | None, file_bytes: bytes, filename: str = "") -> ImportResult:
+def run_import(forbund_id: int, user_id: int | None, file_bytes: bytes, filename: str = "",
+               progress: Callable[[int, str], None] | None = None) -> ImportResult:
     """Import a file for a förbund as one unit of work (CLI, request or queued job).
 
     Reads and validates everything first, then writes the new rows in short transactions of
     :data:`BATCH_ROWS` responses, kept invisible (pending), and makes them visible together in
     one last transaction: all or nothing, while other writers (respondents) get the database
     between the steps. On any problem the written rows are removed and ImportRejected (or the
-    original error) is raised.
+    original error) is raised. ``progress(percent, step)`` is told how far it has come (a job's).
     """
     forbund = db.session.get(Forbund, forbund_id)
     if forbund is None:
@@ -154,6 +156,8 @@ def run_import(forbund_id: int, user_id: int | None, file_bytes: bytes, filename
     finally:
         db.session.rollback()  # end the reading transaction before writing
     records = planned.records
+    if progress:
+        progress(10, "writing")
     with import_writer.import_connection() as connection:
         import_writer.discard_stale(connection)
         batch = import_writer.new_batch_id()
@@ -165,6 +169,8 @@ def run_import(forbund_id: int, user_id: int | None, file_bytes: bytes, filename
                                                forbund_id=forbund_id, version=inst.version,
                                                entered_by_id=user_id, batch=batch)
                 connection.commit()
+                if progress:
+                    progress(10 + 85 * len(written) // max(1, len(records)), "writing")
                 if pause and start + BATCH_ROWS < len(records):
                     time.sleep(pause)  # let a waiting respondent's submission take the write lock
             import_writer.durable(connection)

@@ -1,7 +1,7 @@
 """response.form_number (printed number of a paper questionnaire, unique per förbund) and import_batch
 
 Revision ID: 20261202_himp
-Revises: 6b470f3c0b98
+Revises: e543cc964007
 Create Date: 2026-12-02 04:20:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '20261202_himp'
-down_revision = '6b470f3c0b98'
+down_revision = 'e543cc964007'
 branch_labels = None
 depends_on = None
 
