@@ -110,13 +110,18 @@ class _Problems:
             raise ImportRejected(self.items, self.total - len(self.items))
 
 
-def read_file(data: bytes, filename: str = "") -> Table:
+def read_file(data: bytes, filename: str = "", header_only: bool = False) -> Table:
     if len(data) > MAX_BYTES:
         raise ImportRejected.single(_l("Filen är för stor (högst %(mb)d MB).", mb=MAX_BYTES // (1024 * 1024)))
     try:
-        return read_table(data, filename, max_rows=MAX_ROWS)
+        return read_table(data, filename, max_rows=MAX_ROWS, header_only=header_only)
     except TableError as exc:
         raise ImportRejected.single(exc.message, row=exc.row) from None
+
+
+def check_header(data: bytes, inst: Instrument, filename: str = "") -> None:
+    """Refuse a file whose encoding or header is wrong, quickly (before it is queued as a job)."""
+    _check_header(read_file(data, filename, header_only=True).header, inst)
 
 
 def parse(data: bytes, forbund: Forbund, inst: Instrument, filename: str = "") -> ParsedFile:

@@ -60,13 +60,20 @@ def is_xlsx(data: bytes, filename: str = "") -> bool:
     return data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm"))
 
 
-def read_table(data: bytes, filename: str = "", *, max_rows: int) -> Table:
-    """Read an uploaded file into a header and rows of stripped strings; raise TableError."""
+def read_table(data: bytes, filename: str = "", *, max_rows: int, header_only: bool = False) -> Table:
+    """Read an uploaded file into a header and rows of stripped strings; raise TableError.
+
+    ``header_only``: stop after the header (a quick check before a long import); no rows.
+    """
     if not data.strip():
         raise TableError(_l("Filen är tom."))
     if is_xlsx(data, filename):
-        return _read_xlsx(data, max_rows)
+        return _read_xlsx(data, max_rows, header_only)
     text, encoding = decode_text(data)
+    if header_only:
+        text = "\n".join(text.replace("\r\n", "\n").replace("\r", "\n").split("\n", 2)[:2])
+        if _SEP_LINE.match(text.split("\n", 1)[0].strip('"')) is None:
+            text = text.split("\n", 1)[0]
     return _read_csv(text, encoding, max_rows)
 
 
@@ -150,7 +157,7 @@ def _cell_text(value) -> str:
     return strip_controls(str(value)).strip()
 
 
-def _read_xlsx(data: bytes, max_rows: int) -> Table:
+def _read_xlsx(data: bytes, max_rows: int, header_only: bool = False) -> Table:
     from openpyxl import load_workbook
 
     bad = TableError(_l("Filen kan inte läsas som Excel-arbetsbok (.xlsx). Spara den igen i Excel och försök på nytt."))
@@ -175,6 +182,8 @@ def _read_xlsx(data: bytes, max_rows: int) -> Table:
                 if not cells:
                     continue
                 header = cells
+                if header_only:
+                    break
                 continue
             if not any(cells):
                 continue

@@ -77,3 +77,14 @@ def test_job_limit_is_explained(app, client, auth, world):
     resp = upload(client, rows(30))
     assert resp.status_code == 409 and "jobb som väntar eller pågår" in resp.get_data(as_text=True)
     assert count() == 0 and count(Job) == 0
+
+
+def test_large_file_with_a_wrong_header_is_refused_at_once(app, client, auth, world):
+    app.config["IMPORT_JOB_MIN_ROWS"] = 20
+    auth.login("officer")
+    content = ("year;group;target;mean;source\n" + "2024;DP;I01;4,1;x\n" * 40).encode("cp1252")
+    resp = upload(client, content)
+    assert resp.status_code == 400
+    html = resp.get_data(as_text=True)
+    assert "Rad 1, kolumn year: Okänd kolumn" in html and "Rad 1, kolumn questionnaire: Kolumnen saknas" in html
+    assert count(Job) == 0

@@ -14,7 +14,7 @@ from ..access import roles_required, user_forbund
 from ..extensions import db
 from ..import_store import duplicate_warning, run_import, summary_text
 from ..import_template import template_xlsx
-from ..imports import ImportRejected
+from ..imports import ImportRejected, check_header
 from ..instruments import instrument
 from .paper import bp
 
@@ -36,9 +36,10 @@ def import_file():
         upload = form.file.data
         data = upload.read()
         filename = upload.filename or ""
-        if import_jobs.is_large(data, filename):
-            return _start_job(forbund, data, filename, form)
         try:
+            if import_jobs.is_large(data, filename):
+                check_header(data, instrument(), filename)  # a wrong file is refused at once, not queued
+                return _start_job(forbund, data, filename, form)
             result = run_import(forbund.id, current_user.id, data, filename)
         except ImportRejected as exc:
             rejection = exc
