@@ -257,7 +257,8 @@ def run_job(job_id: str) -> None:
     if not started:  # gone (expired, gallring) or already failed as not started
         return
     job = db.session.get(Job, job_id)
-    kind = KINDS.get(job.kind)
+    kind_name = job.kind
+    kind = KINDS.get(kind_name)
     stop = threading.Event()
     beat = threading.Thread(target=_heartbeat, args=(app, job_id, stop), name=f"heartbeat-{job_id[:6]}", daemon=True)
     beat.start()
@@ -267,7 +268,7 @@ def run_job(job_id: str) -> None:
 
     try:
         if kind is None:
-            raise ValueError(f"unknown job kind {job.kind!r}")
+            raise ValueError(f"unknown job kind {kind_name!r}")
         result = kind.run(job, progress)
         db.session.rollback()  # the job only reads; its results go in below
         stop.set()
@@ -275,7 +276,7 @@ def run_job(job_id: str) -> None:
     except Exception:  # the page must say it failed rather than wait forever
         stop.set()
         db.session.rollback()
-        app.logger.error("job %s (%s) failed:\n%s", job_id, job.kind, traceback.format_exc())
+        app.logger.error("job %s (%s) failed:\n%s", job_id, kind_name, traceback.format_exc())
         db.session.execute(update(Job).where(Job.id == job_id, Job.status == "running")
                            .values(status="failed", message=ERROR, finished_at=utcnow()),
                            execution_options={"synchronize_session": False})

@@ -125,6 +125,8 @@ EXPECTED: dict[str, Route] = {
         "name": "indikatorer-DP-2026", "fmt": "svg", "year": 2026, "scope": "forbund"}),
     "reports.job": Route(get=only(), args=lambda w: {"job_id": "no-such-job"}),
     "reports.job_download": Route(get=only(), args=lambda w: {"job_id": "no-such-job", "name": "bilaga-2026.pdf"}),
+    # GET .../igen is the download route with a file called "igen": none exists.
+    "reports.job_again": Route(get=only(), post=denied(), args=lambda w: {"job_id": "no-such-job"}),
     # Imported reference values (riket): admins only.
     "references.index": Route(get=only("admin")),
     "references.upload": Route(get=only("admin"), post=denied("admin")),

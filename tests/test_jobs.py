@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -226,3 +227,41 @@ def test_an_unreachable_queue_fails_the_job_with_a_clear_page_not_a_500(world, m
     assert "kön gick inte att nå" in html and "Försök igen med samma val" in html
     job = db.session.get(Job, resp.headers["Location"].rsplit("/", 1)[1])
     assert (job.status, job.message) == ("failed", jobs.QUEUE_DOWN)
+
+
+def test_a_running_job_beats_and_reports_progress(world, app, monkeypatch):
+    a, b, ia, ia2, officer = world
+    app.config["JOB_HEARTBEAT_SECONDS"] = 0.05
+    beats = []
+
+    def slow(job, progress):
+        progress(30, "results")
+        for _ in range(3):
+            time.sleep(0.3)
+            with db.engine.connect() as conn:  # what another server sees meanwhile
+                beats.append(conn.execute(select(Job.heartbeat_at, Job.progress, Job.status)
+                                          .where(Job.id == job.id)).one())
+        return jobs.JobResult(message="klart")
+
+    monkeypatch.setitem(jobs.KINDS, "report", jobs.JobKind("report", slow))
+    job = queued(a, officer)
+    jobs.run_job(job.id)
+    assert [(p, s) for _t, p, s in beats] == [(30, "running")] * 3
+    assert beats[0][0] < beats[1][0] < beats[2][0]  # the heartbeat moves while the job works
+    db.session.expire_all()
+    assert (job.status, job.progress, job.message) == ("done", 100, "klart")
+
+
+def test_a_job_deleted_by_gallring_while_it_runs_leaves_nothing_behind(world, monkeypatch):
+    a, b, ia, ia2, officer = world
+
+    def gallring_meanwhile(job, progress):
+        with db.engine.begin() as conn:  # another request deletes the förbund's jobs
+            conn.execute(Job.__table__.delete().where(Job.id == job.id))
+        return jobs.JobResult(files=[jobs.ResultFile("pdf", "bilaga-2026.pdf", "application/pdf", b"%PDF")])
+
+    monkeypatch.setitem(jobs.KINDS, "report", jobs.JobKind("report", gallring_meanwhile))
+    job_id = queued(a, officer).id
+    jobs.run_job(job_id)
+    db.session.expire_all()
+    assert db.session.get(Job, job_id) is None and db.session.scalars(select(JobFile)).all() == []
