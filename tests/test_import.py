@@ -68,7 +68,9 @@ def test_semicolon_bom_and_crlf(runner, tmp_path, world):
 
 def test_reimport_does_not_duplicate(runner, tmp_path, world):
     text = f"{HEADER}\nDP,Steg för steg,2026-01-15,4,,,,\nDP,Steg för steg,2026-01-15,4,,,,\n"
-    assert "2 nya" in run_import(runner, tmp_path, text).output
+    first = run_import(runner, tmp_path, text).output
+    assert "2 nya" in first
+    assert "2 rader saknar formulärnummer. Importeras en ändrad version av filen igen" in first
     result = run_import(runner, tmp_path, text)
     assert result.exit_code == 0
     assert "0 nya" in result.output and "2 fanns redan" in result.output
