@@ -70,18 +70,36 @@ def write(connection, records, *, forbund_id: int, version: str, entered_by_id: 
     return ids
 
 
+#: Rows per multi-row INSERT on databases other than SQLite (bounded by the 65,535 parameters
+#: a PostgreSQL statement may have).
+VALUES_ROWS = 1_000
+
+
 def _executemany(connection, table: str, columns: tuple[str, ...], records: list[tuple]) -> None:
-    """One INSERT run by the DB-API driver's executemany (sqlite3 and psycopg both batch it),
-    without SQLAlchemy's per-row parameter processing; values are plain str/int/bool/date/None."""
+    """Insert ``records`` without SQLAlchemy's per-row parameter processing.
+
+    SQLite: one INSERT run by sqlite3's executemany (in-process, no round trips). Other databases
+    (PostgreSQL): multi-row ``INSERT ... VALUES (...), (...)`` of VALUES_ROWS rows each, so a
+    50,000-row import is a few hundred statements, not half a million round trips. Values are
+    plain str/int/bool/date/None; errors arrive as SQLAlchemy's (IntegrityError on a duplicate).
+    """
     if not records:
         return
     dialect = connection.dialect
-    placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
     quote = dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
-           f"VALUES ({', '.join([placeholder] * len(columns))})")
-    for start in range(0, len(records), CHUNK):
-        connection.exec_driver_sql(sql, records[start : start + CHUNK])
+    head = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES "
+    if dialect.name == "sqlite":
+        sql = head + "(" + ", ".join(["?"] * len(columns)) + ")"
+        for start in range(0, len(records), CHUNK):
+            connection.exec_driver_sql(sql, records[start : start + CHUNK])
+        return
+    placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
+    group = "(" + ", ".join([placeholder] * len(columns)) + ")"
+    per_statement = min(VALUES_ROWS, 60_000 // len(columns))
+    for start in range(0, len(records), per_statement):
+        chunk = records[start : start + per_statement]
+        sql = head + ", ".join([group] * len(chunk))
+        connection.exec_driver_sql(sql, tuple(value for record in chunk for value in record))
 
 
 def publish(connection, ids: list[str], batch: str) -> None:
