@@ -140,11 +140,12 @@ def run_import(forbund_id: int, user_id: int | None, file_bytes: bytes, filename
                progress: Callable[[int, str], None] | None = None) -> ImportResult:
     """Import a file for a förbund as one unit of work (CLI, request or queued job).
 
-    Reads and validates everything first, then writes the new rows in short transactions of
-    :data:`BATCH_ROWS` responses, kept invisible (pending), and makes them visible together in
-    one last transaction: all or nothing, while other writers (respondents) get the database
-    between the steps. On any problem the written rows are removed and ImportRejected (or the
-    original error) is raised. ``progress(percent, step)`` is told how far it has come (a job's).
+    Reads and validates everything first, then writes. On SQLite, where a write locks the whole
+    database, the new rows go in short transactions of :data:`BATCH_ROWS` responses, kept
+    invisible (pending), made visible together in one last transaction: all or nothing, while
+    respondents' submissions get the database between the steps. On PostgreSQL one transaction
+    does it (its rows block nobody). On any problem nothing is left stored and ImportRejected
+    (or the original error) is raised. ``progress(percent, step)`` is told how far it has come (a job's).
     """
     forbund = db.session.get(Forbund, forbund_id)
     if forbund is None:
@@ -160,31 +161,45 @@ def run_import(forbund_id: int, user_id: int | None, file_bytes: bytes, filename
         progress(10, "writing")
     with import_writer.import_connection() as connection:
         import_writer.discard_stale(connection)
-        batch = import_writer.new_batch_id()
-        pause = PAUSE_SQLITE if connection.dialect.name == "sqlite" else 0
-        written: list[str] = []
-        try:
-            for start in range(0, len(records), BATCH_ROWS):
-                written += import_writer.write(connection, records[start : start + BATCH_ROWS],
-                                               forbund_id=forbund_id, version=inst.version,
-                                               entered_by_id=user_id, batch=batch)
+        if connection.dialect.name != "sqlite":
+            # MVCC: rows of an open transaction are invisible to others and block nobody, so one
+            # transaction is all or nothing and holds no respondent up.
+            try:
+                import_writer.write(connection, records, forbund_id=forbund_id, version=inst.version,
+                                    entered_by_id=user_id, batch=None)
                 connection.commit()
-                if progress:
-                    progress(10 + 85 * len(written) // max(1, len(records)), "writing")
-                if pause and start + BATCH_ROWS < len(records):
-                    time.sleep(pause)  # let a waiting respondent's submission take the write lock
-            import_writer.durable(connection)
-            import_writer.publish(connection, written, batch)
-            connection.commit()
-        except BaseException as exc:
-            connection.rollback()
-            import_writer.discard(connection, written)
-            if isinstance(exc, IntegrityError):
+            except IntegrityError:
+                connection.rollback()
                 raise _conflict() from None
-            raise
+        else:
+            _write_in_steps(connection, records, forbund_id, inst.version, user_id, progress)
     _audit(forbund, planned.result, user_id, filename)
     db.session.commit()
     return planned.result
+
+
+def _write_in_steps(connection, records, forbund_id: int, version: str, user_id, progress) -> None:
+    """SQLite (one writer at a time): short pending steps, then one publishing transaction."""
+    batch = import_writer.new_batch_id()
+    written: list[str] = []
+    try:
+        for start in range(0, len(records), BATCH_ROWS):
+            written += import_writer.write(connection, records[start : start + BATCH_ROWS], forbund_id=forbund_id,
+                                           version=version, entered_by_id=user_id, batch=batch)
+            connection.commit()
+            if progress:
+                progress(10 + 85 * len(written) // max(1, len(records)), "writing")
+            if start + BATCH_ROWS < len(records):
+                time.sleep(PAUSE_SQLITE)  # let a waiting respondent's submission take the write lock
+        import_writer.durable(connection)
+        import_writer.publish(connection, written, batch)
+        connection.commit()
+    except BaseException as exc:
+        connection.rollback()
+        import_writer.discard(connection, written)
+        if isinstance(exc, IntegrityError):
+            raise _conflict() from None
+        raise
 
 
 def summary_text(result: ImportResult) -> str:

@@ -78,14 +78,19 @@ VALUES_ROWS = 1_000
 def _executemany(connection, table: str, columns: tuple[str, ...], records: list[tuple]) -> None:
     """Insert ``records`` without SQLAlchemy's per-row parameter processing.
 
-    SQLite: one INSERT run by sqlite3's executemany (in-process, no round trips). Other databases
-    (PostgreSQL): multi-row ``INSERT ... VALUES (...), (...)`` of VALUES_ROWS rows each, so a
-    50,000-row import is a few hundred statements, not half a million round trips. Values are
-    plain str/int/bool/date/None; errors arrive as SQLAlchemy's (IntegrityError on a duplicate).
+    SQLite: one INSERT run by sqlite3's executemany (in-process, no round trips). PostgreSQL
+    (psycopg 3): ``COPY ... FROM STDIN``, one stream per table. Other databases: multi-row
+    ``INSERT ... VALUES (...), (...)`` of VALUES_ROWS rows each. Values are plain
+    str/int/bool/date/None; a duplicate key raises SQLAlchemy's IntegrityError on every database.
     """
     if not records:
         return
     dialect = connection.dialect
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        if not connection.in_transaction():
+            connection.begin()  # COPY goes to the driver directly: commit() must know a transaction is open
+        _copy(connection, table, columns, records)
+        return
     quote = dialect.identifier_preparer.quote
     head = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES "
     if dialect.name == "sqlite":
@@ -100,6 +105,23 @@ def _executemany(connection, table: str, columns: tuple[str, ...], records: list
         chunk = records[start : start + per_statement]
         sql = head + ", ".join([group] * len(chunk))
         connection.exec_driver_sql(sql, tuple(value for record in chunk for value in record))
+
+
+def _copy(connection, table: str, columns: tuple[str, ...], records: list[tuple]) -> None:
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.exc import IntegrityError
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+    raw = connection.connection.driver_connection
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for record in records:
+                copy.write_row(record)
+    except psycopg.IntegrityError as exc:
+        raise IntegrityError(str(statement.as_string(raw)), None, exc) from None
 
 
 def publish(connection, ids: list[str], batch: str) -> None:
