@@ -88,3 +88,10 @@ def test_large_file_with_a_wrong_header_is_refused_at_once(app, client, auth, wo
     html = resp.get_data(as_text=True)
     assert "Rad 1, kolumn year: Okänd kolumn" in html and "Rad 1, kolumn questionnaire: Kolumnen saknas" in html
     assert count(Job) == 0
+
+
+def test_printed_questionnaire_has_a_form_number_box(client, auth, world, make_link):
+    link = make_link(world, "CH")
+    auth.login("officer")
+    html = client.get(f"/papper/lank/{link.id}/utskrift").get_data(as_text=True)
+    assert 'class="paper-form-number"' in html and "Formulärnummer:" in html
