@@ -69,6 +69,8 @@ class Defaults:
     JOB_HEARTBEAT_TIMEOUT = 120
     #: A queued job that no worker has started within this many seconds is marked failed.
     JOB_QUEUED_TIMEOUT = 3600
+    #: Uploaded paper-answer files with more rows than this are imported as a job on the queue.
+    IMPORT_JOB_MIN_ROWS = 2000
     #: For tests and demos: pretend today is this ISO date.
     FIXED_TODAY = None
 

@@ -180,6 +180,8 @@ class Response(db.Model):
     __table_args__ = (
         CheckConstraint("channel IN ('web', 'paper', 'import')", name="channel"),
         CheckConstraint("measurement_year BETWEEN 2000 AND 2200", name="year"),
+        #: A paper questionnaire's printed form number is stored once per förbund (NULLs repeat).
+        UniqueConstraint("forbund_id", "form_number", name="uq_response_form_number"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
@@ -204,6 +206,12 @@ class Response(db.Model):
     released: Mapped[bool] = mapped_column(Boolean, default=False)
     #: A withdrawn, released response keeps counting until its withdrawal is released too.
     withdrawal_released: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The form number written on a paper questionnaire (see ``surveys.form_numbers``); NULL
+    #: for web answers and for paper forms without one.
+    form_number: Mapped[str | None] = mapped_column(String(20))
+    #: Set (with ``withdrawn``) while a batch import is still writing this response, so nobody
+    #: counts a half-written import; cleared when the import's last step makes it visible.
+    import_batch: Mapped[str | None] = mapped_column(String(32))
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True

@@ -198,7 +198,7 @@ def configure_blueprints(app: Flask) -> None:
         # templates/_nav.html links only to endpoints that exist in this installation
         return {"endpoints": app.view_functions.keys()}
 
-    from .views import datacare, paper
+    from .views import datacare, paper, paper_import  # noqa: F401 (paper_import adds routes to paper.bp)
 
     app.register_blueprint(paper.bp)
     app.register_blueprint(datacare.bp)
