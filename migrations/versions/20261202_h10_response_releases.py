@@ -4,7 +4,7 @@ Answers become visible in results in releases of at least k per leaf cell. Respo
 before this revision were already visible, so they start released (and their withdrawals too).
 
 Revision ID: a10d2e1ea5e5
-Revises: 6b470f3c0b98
+Revises: 20261202_h15
 Create Date: 2026-12-02 04:35:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'a10d2e1ea5e5'
-down_revision = '6b470f3c0b98'
+down_revision = '20261202_h15'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """account security: forced password change, TOTP second factor, recovery codes
 
 Revision ID: 20261202_h15
-Revises: e543cc964007
+Revises: 20261202_himp
 Create Date: 2026-12-02 04:30:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '20261202_h15'
-down_revision = 'e543cc964007'  # re-chained after merging h13 (was 6b470f3c0b98)
+down_revision = '20261202_himp'
 branch_labels = None
 depends_on = None
 
