@@ -30,9 +30,11 @@ class ItemResult:
     shares: tuple[float, ...] | None = None  # counts / n
     mean: float | None = None
     sd: float | None = None
-    ci_low: float | None = None
+    ci_low: float | None = None  # 95 % interval of the mean (see mean_interval), inside 1..6
     ci_high: float | None = None
     share_positive: float | None = None  # share of valid answers coded 4..6
+    share_positive_ci_low: float | None = None  # Wilson score 95 % interval of share_positive
+    share_positive_ci_high: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,7 @@ class IndicatorResult:
     items: tuple[str, ...] | None = None  # items whose means entered `mean` (n > 0)
     score_mean: float | None = None  # mean of the per-response scores
     score_sd: float | None = None  # sd (n - 1) of the per-response scores
+    se: float | None = None  # standard error of `mean` from the item covariance (see indicator_table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,17 +70,80 @@ def _divide(num, den, where):
     return np.divide(num, den, out=np.full(np.shape(num), np.nan), where=where)
 
 
+#: Dirichlet prior weight per answer code (Perks prior: 1/6 per code, total weight 1).
+PRIOR_WEIGHT = 1.0 / N_STEPS
+_Z = float(stats.norm.ppf(0.975))
+
+
+def wilson_interval(successes, n):
+    """Wilson score 95 % interval of a proportion, elementwise; NaN where n = 0.
+
+    Notes
+    -----
+    With :math:`\\hat p = x/n` and :math:`z = \\Phi^{-1}(0.975)`:
+    :math:`\\frac{\\hat p + z^2/2n \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}}{1 + z^2/n}`
+    (Wilson 1927). Always inside [0, 1].
+    """
+    x = np.asarray(successes, dtype=np.float64)
+    nf = np.asarray(n, dtype=np.float64)
+    ok = nf > 0
+    p = _divide(x, nf, ok)
+    nn = np.where(ok, nf, 1.0)
+    z2 = _Z * _Z
+    centre = (p + z2 / (2 * nn)) / (1 + z2 / nn)
+    half = _Z / (1 + z2 / nn) * np.sqrt(np.clip(p * (1 - p), 0, None) / nn + z2 / (4 * nn * nn))
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def mean_interval(counts: np.ndarray):
+    """95 % interval of the mean of answers coded 1..6 from counts of shape (..., 6).
+
+    Notes
+    -----
+    The six answer shares get a Dirichlet posterior with the Perks prior
+    :math:`\\alpha_k = 1/6` (total weight 1): :math:`\\tilde p_k = (c_k + 1/6)/(n + 1)`.
+    The population mean :math:`\\mu = \\sum k p_k` then has posterior mean
+    :math:`\\tilde\\mu = \\sum k \\tilde p_k` and variance
+    :math:`v = (\\sum k^2 \\tilde p_k - \\tilde\\mu^2)/(n + 2)`. The variance is widened by
+    :math:`(t_{0.975,\\,n-1} / z_{0.975})^2` for small n, and a beta distribution with the same
+    mean and variance on the 0-1 rescaled mean :math:`(\\mu - 1)/5` gives the 2.5 % and 97.5 %
+    quantiles, mapped back to 1..6. Closed form and deterministic; strictly inside (1, 6) with
+    positive width for every n >= 2, also when all answers are equal. NaN when n < 2.
+    Coverage (bench/coverage.py) is in STATISTICS.md.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    n = counts.sum(axis=-1)
+    several = n > 1
+    total = n + N_STEPS * PRIOR_WEIGHT
+    p = (counts + PRIOR_WEIGHT) / total[..., None]
+    mu = p @ _STEPS
+    var = np.clip(p @ (_STEPS * _STEPS) - mu * mu, 0, None) / (total + 1)
+    widen = np.ones_like(n)
+    widen[several] = (stats.t.ppf(0.975, n[several] - 1) / _Z) ** 2
+    m = (mu - 1) / (N_STEPS - 1)
+    v = var * widen / (N_STEPS - 1) ** 2
+    # Moment-matched beta; v < m(1 - m) holds for n >= 2 (the variance of a 0-1 variable is
+    # at most m(1 - m), here divided by n + 2 and widened by less than n + 2).
+    f = _divide(m * (1 - m), v, several & (v > 0)) - 1
+    good = several & (f > 0)
+    a = np.where(good, m * f, 1.0)
+    b = np.where(good, (1 - m) * f, 1.0)
+    low = np.where(good, 1 + (N_STEPS - 1) * stats.beta.ppf(0.025, a, b), np.nan)
+    high = np.where(good, 1 + (N_STEPS - 1) * stats.beta.ppf(0.975, a, b), np.nan)
+    return low, high
+
+
 def item_summary(counts: np.ndarray) -> dict[str, np.ndarray]:
-    """Compute n, mean, sd, CI and shares from answer counts of shape (..., 6).
+    """Compute n, mean, sd, intervals and shares from answer counts of shape (..., 6).
 
     Notes
     -----
     With :math:`c_k` answers coded :math:`k`:
     :math:`n = \\sum c_k`, :math:`\\bar x = \\sum k c_k / n`,
     :math:`s = \\sqrt{\\sum c_k (k - \\bar x)^2 / (n - 1)}`,
-    CI :math:`= \\bar x \\pm t_{0.975,\\,n-1}\\, s / \\sqrt n`,
-    share positive :math:`= (c_4 + c_5 + c_6) / n`.
-    mean and shares are NaN when n = 0; sd and CI are NaN when n < 2.
+    CI of the mean by :func:`mean_interval` (inside 1..6),
+    share positive :math:`= (c_4 + c_5 + c_6) / n` with its :func:`wilson_interval`.
+    mean, shares and share positive are NaN when n = 0; sd and CI are NaN when n < 2.
     """
     counts = np.asarray(counts, dtype=np.int64)
     n = counts.sum(axis=-1)
@@ -85,17 +151,19 @@ def item_summary(counts: np.ndarray) -> dict[str, np.ndarray]:
     mean = _divide(counts @ _STEPS, nf, n > 0)
     sq_dev = (counts * (_STEPS - np.where(n > 0, mean, 0.0)[..., None]) ** 2).sum(axis=-1)
     sd = np.sqrt(_divide(sq_dev, nf - 1, n > 1))
-    half = np.full(n.shape, np.nan)
-    several = n > 1
-    half[several] = stats.t.ppf(0.975, nf[several] - 1) * sd[several] / np.sqrt(nf[several])
+    ci_low, ci_high = mean_interval(counts)
+    positive = counts[..., POSITIVE_FROM - 1 :].sum(axis=-1)
+    sp_low, sp_high = wilson_interval(positive, n)
     return {
         "n": n,
         "mean": mean,
         "sd": sd,
-        "ci_low": mean - half,
-        "ci_high": mean + half,
+        "ci_low": ci_low,
+        "ci_high": ci_high,
         "shares": _divide(counts, nf[..., None], (n > 0)[..., None]),
-        "share_positive": _divide(counts[..., POSITIVE_FROM - 1 :].sum(axis=-1), nf, n > 0),
+        "share_positive": _divide(positive, nf, n > 0),
+        "share_positive_ci_low": sp_low,
+        "share_positive_ci_high": sp_high,
     }
 
 
@@ -130,6 +198,8 @@ def _item_result(name, counts, s, i, threshold) -> ItemResult:
         ci_low=float(s["ci_low"][i]),
         ci_high=float(s["ci_high"][i]),
         share_positive=float(s["share_positive"][i]),
+        share_positive_ci_low=float(s["share_positive_ci_low"][i]),
+        share_positive_ci_high=float(s["share_positive_ci_high"][i]),
     )
 
 
