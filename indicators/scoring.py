@@ -116,8 +116,8 @@ def mean_interval(counts: np.ndarray):
     several = n > 1
     total = n + N_STEPS * PRIOR_WEIGHT
     p = (counts + PRIOR_WEIGHT) / total[..., None]
-    mu = p @ _STEPS
-    var = np.clip(p @ (_STEPS * _STEPS) - mu * mu, 0, None) / (total + 1)
+    mu = (p * _STEPS).sum(axis=-1)  # not @: BLAS may round differently by shape
+    var = np.clip((p * (_STEPS * _STEPS)).sum(axis=-1) - mu * mu, 0, None) / (total + 1)
     widen = np.ones_like(n)
     widen[several] = (stats.t.ppf(0.975, n[several] - 1) / _Z) ** 2
     m = (mu - 1) / (N_STEPS - 1)

@@ -20,6 +20,7 @@ from indicators.compare import (
     welch_from_stats,
 )
 from indicators.scoring import IndicatorResult, ItemResult, item_stats, score_indicators_by_unit, score_items_by_unit
+from tests.stats_reference import mean_interval_ref
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -240,9 +241,8 @@ def test_item_trend_orders_years_and_suppresses_each_year():
     y22 = trend[1].result
     mean = (6 + 6 + 5 + 5 + 4) / 5  # 5.2
     sd = math.sqrt((0.8**2 * 2 + 0.2**2 * 2 + 1.2**2) / 4)
-    half = 2.7764451051977987 * sd / math.sqrt(5)  # t_{0.975, 4}; table value 2.776
     assert y22.n == 5 and y22.mean == pytest.approx(mean) and y22.sd == pytest.approx(sd)
-    assert (y22.ci_low, y22.ci_high) == pytest.approx((mean - half, mean + half))
+    assert (y22.ci_low, y22.ci_high) == pytest.approx(mean_interval_ref([6, 6, 5, 5, 4]))
     assert trend[2].result.n == 5 and trend[2].result.mean == pytest.approx(4.4)
 
 

@@ -18,6 +18,7 @@ from surveys.extensions import db
 from surveys.imports import import_responses
 from surveys.instruments import instrument
 from surveys.references import import_references
+from tests.stats_reference import mean_interval_ref, wilson_ref
 
 INST = get_instrument("2026.1")
 YEAR = 2025
@@ -107,9 +108,11 @@ def item_expected(values):
     s = stats_of(values)
     if s is None or s["n"] < THRESHOLD:
         return None
-    half = stats.t.ppf(0.975, s["n"] - 1) * s["sd"] / math.sqrt(s["n"])
-    share = sum(1 for v in values if v >= 4) / s["n"]
-    return {**s, "ci_low": s["mean"] - half, "ci_high": s["mean"] + half, "share_positive": share}
+    low, high = mean_interval_ref(values)
+    positive = sum(1 for v in values if v >= 4)
+    sp_low, sp_high = wilson_ref(positive, s["n"])
+    return {**s, "ci_low": low, "ci_high": high, "share_positive": positive / s["n"],
+            "share_positive_ci_low": sp_low, "share_positive_ci_high": sp_high}
 
 
 def welch_p(m1, s1, n1, m2, s2, n2):
