@@ -15,6 +15,7 @@ from scipy import stats
 
 from indicators.answers import N_STEPS, POSITIVE_FROM, AnswerSet, check_values
 from indicators.suppression import DEFAULT_THRESHOLD, check_threshold
+from indicators.variance import indicator_se
 
 _STEPS = np.arange(1, N_STEPS + 1, dtype=np.float64)
 
@@ -257,7 +258,8 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
 
     Returns ``(keys, table)`` where `keys` lists the indicators in mapping order and `table`
     holds arrays of shape (units, indicators) (units = 1 unless `by_unit`): ``n``, ``mean``,
-    ``score_mean``, ``score_sd``; plus ``used``, a boolean (units, items) array of the items
+    ``score_mean``, ``score_sd``, ``se`` (standard error of ``mean``,
+    :func:`indicators.variance.indicator_se`); plus ``used``, a boolean (units, items) array of the items
     with n > 0 that feed ``mean``, and ``lookup``, the indicator position of each item (-1 when
     the item is in no indicator).
     """
@@ -310,6 +312,7 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
         "mean": mean,
         "score_mean": score_mean.reshape(shape),
         "score_sd": score_sd.reshape(shape),
+        "se": indicator_se(answers, lookup, used, item["n"], n_ind, by_unit=by_unit),
         "used": used,
         "lookup": lookup,
     }
@@ -331,6 +334,7 @@ def _indicator_result(key, table, u, j, items, threshold) -> IndicatorResult:
         items=tuple(items[c] for c in cols),
         score_mean=float(table["score_mean"][u, j]),
         score_sd=float(table["score_sd"][u, j]),
+        se=float(table["se"][u, j]),
     )
 
 
