@@ -20,6 +20,9 @@ from indicators.scoring import CombinedIndicator, IndicatorResult, ItemResult
 #: Reference kinds a result set can use.
 REFERENCE_KINDS = ("computed", "imported", "none")
 
+#: Near-census groups (board, chefsgrupp): figures without p-values or significance marks.
+CENSUS_GROUPS = ("ST", "CH")
+
 #: I15 phases: main source of support at the start and at completion of the insats.
 SUPPORT_PHASES = ("start", "end")
 
@@ -249,7 +252,15 @@ class ResultSet:
             significant=cmp.significant if cmp else None,
             test=cmp.method if cmp else None,
             not_compared_reason=(comparison.reason if comparison is not None and not comparison.compared else None),
+            difference_ci_low=_num(cmp.difference_ci_low) if cmp else None,
+            difference_ci_high=_num(cmp.difference_ci_high) if cmp else None,
+            q_value=_num(cmp.q_value) if cmp else None,
+            index_difference=_num(cmp.index_difference) if cmp else None,
+            no_test_reason=cmp.reason if cmp else None,
         )
+        if not index:
+            out["reference_share_positive"] = _num(ref.share_positive) if ref else None
+            out["share_positive_difference"] = _num(cmp.share_positive_difference) if cmp else None
         return out
 
     def _item_json(self, row: ItemRow) -> dict:
@@ -266,6 +277,8 @@ class ResultSet:
             "ci_low": _num(r.ci_low),
             "ci_high": _num(r.ci_high),
             "share_positive": _num(r.share_positive),
+            "share_positive_ci_low": _num(r.share_positive_ci_low),
+            "share_positive_ci_high": _num(r.share_positive_ci_high),
             "counts": list(r.counts) if r.counts is not None else None,
         }
         if self.reference_kind != "none":

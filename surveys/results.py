@@ -18,7 +18,8 @@ from sqlalchemy import false, func, select
 from indicators.answers import AnswerSet
 from indicators.catalogue import GROUP_CODES, Instrument
 from indicators.compare import Reference, compare_indicator, compare_item, reference_indicators, reference_items
-from indicators.results import CombinedRow, IndicatorRow, ItemRow, ResultSet
+from indicators.multiplicity import adjust_rows
+from indicators.results import CENSUS_GROUPS, CombinedRow, IndicatorRow, ItemRow, ResultSet
 from indicators.scoring import combine_groups, score_indicators, score_items
 
 from .extensions import db
@@ -168,7 +169,8 @@ def build_result_set(request: ResultRequest) -> ResultSet:
             item_refs: dict = {}
             ind_refs: dict = {}
             if request.reference == "computed":
-                pooled = answer_set(frame, cell, item_ids, by_forbund=True)
+                # Riket utom förbundet: the unit's own förbund never enters its reference.
+                pooled = answer_set(frame, cell & (frame.forbund != forbund.id), item_ids, by_forbund=True)
                 item_refs = reference_items(pooled, threshold=threshold)
                 ind_refs = reference_indicators(pooled, item_indicator, threshold=threshold)
                 for ref in (*item_refs.values(), *ind_refs.values()):
@@ -197,6 +199,9 @@ def build_result_set(request: ResultRequest) -> ResultSet:
         ref_source, ref_demo = computed_source(contributors, forbund.id)
     order = {ind.id: k for k, ind in enumerate(inst.indicators.values())}
     indicators.sort(key=lambda r: (r.year, groups.index(r.group), order[r.indicator_id]))
+    # One Benjamini-Hochberg family per year: every item and indicator of every group.
+    adjusted = adjust_rows([*items, *indicators], census_groups=CENSUS_GROUPS)
+    items, indicators = adjusted[: len(items)], adjusted[len(items):]
     return ResultSet(
         unit_label=request.insats.name if request.insats is not None else _("Hela förbundet"),
         forbund_name=forbund.name,
@@ -257,7 +262,8 @@ def imported_references(years: tuple[int, ...], source: str | None) -> tuple[dic
         for rv in db.session.scalars(
             select(ReferenceValue).where(ReferenceValue.year == year, ReferenceValue.source == src)
         ):
-            refs[(rv.year, rv.group, rv.target)] = Reference(rv.mean, rv.sd, rv.n, source="imported")
+            refs[(rv.year, rv.group, rv.target)] = Reference(rv.mean, rv.sd, rv.n, source="imported",
+                                                             share_positive=rv.share_positive)
             demo |= rv.is_demo
     found = sorted({y for y, _g, _t in refs})
     parts = [f"{y}: {sources[y]}" for y in found]

@@ -61,7 +61,7 @@ def test_results_use_one_query_for_answers(app, make_forbund, add):
     assert sum(1 for s in statements if "FROM response LEFT OUTER JOIN answer" in s) == 1
 
 
-def test_computed_riket_pools_every_forbund_but_withdrawn(app, make_forbund, make_insats, add):
+def test_computed_riket_pools_every_other_forbund_but_withdrawn(app, make_forbund, make_insats, add):
     fa, fb = make_forbund(slug="a"), make_forbund(slug="b")
     add(fa, "DP", [2, 2, 3, 3, 4])
     add(fb, "DP", [5, 5, 6, 6, 6])
@@ -69,31 +69,33 @@ def test_computed_riket_pools_every_forbund_but_withdrawn(app, make_forbund, mak
     result = build_result_set(ResultRequest(forbund=fa, years=(YEAR,), groups=("DP",)))
     row = result.item("DP", "DP01", YEAR)
     assert row.result.n == 5 and row.result.mean == pytest.approx(2.8)
-    assert row.reference.n == 10 and row.reference.mean == pytest.approx(4.2)
-    assert row.reference.contributors == {fa.id, fb.id}
-    assert row.comparison.compared and row.comparison.difference == pytest.approx(-1.4)
-    assert "2 förbund" in result.reference_source
+    # Riket utom förbundet: fb's five answers only (fa's own and the withdrawn ones left out).
+    assert row.reference.n == 5 and row.reference.mean == pytest.approx(5.6)
+    assert row.reference.contributors == {fb.id}
+    assert row.comparison.compared and row.comparison.difference == pytest.approx(-2.8)
+    assert "1 förbund" in result.reference_source
 
 
-def test_insats_compared_with_riket_of_all_forbund(app, make_forbund, make_insats, add):
+def test_insats_compared_with_riket_of_the_other_forbund(app, make_forbund, make_insats, add):
     fa, fb = make_forbund(slug="a"), make_forbund(slug="b")
     x = make_insats(fa, "X")
     add(fa, "DP", [2, 2, 3, 3, 4], insats=x)
     add(fa, "DP", [6, 6, 6, 6, 6])
     add(fb, "DP", [5, 5, 6, 6, 6])
     row = build_result_set(ResultRequest(forbund=fa, insats=x, years=(YEAR,), groups=("DP",))).item("DP", "DP01", YEAR)
-    assert row.result.n == 5 and row.reference.n == 15 and row.comparison.compared
+    assert row.result.n == 5 and row.reference.n == 5 and row.comparison.compared  # fb only
+    assert row.reference.mean == pytest.approx(5.6)
 
 
-def test_self_reference_refused_with_one_forbund(app, make_forbund, add):
+def test_no_comparison_with_one_forbund(app, make_forbund, add):
     fa = make_forbund(slug="a")
     add(fa, "DP", [2, 3, 4, 5, 6])
     result = build_result_set(ResultRequest(forbund=fa, years=(YEAR,), groups=("DP",)))
-    row = result.item("DP", "DP01", YEAR)
-    assert not row.comparison.compared and row.comparison.reason == "self_reference"
+    row = result.item("DP", "DP01", YEAR)  # riket utom förbundet is empty
+    assert not row.comparison.compared and row.comparison.reason == "reference_suppressed"
     ind = result.indicator("DP", "I01", YEAR)
-    assert not ind.comparison.compared and ind.comparison.reason == "self_reference"
-    assert "bara ert eget förbund" in result.reference_source
+    assert not ind.comparison.compared and ind.comparison.reason == "reference_suppressed"
+    assert "för få svar" in result.reference_source
 
 
 def test_small_groups_are_suppressed_and_counts_hidden(app, make_forbund, add):
