@@ -52,7 +52,7 @@ def test_officer_sees_tables_with_reference_and_suppression(client, auth, world)
     text = strip_tags(html)
     assert "Indikatoröversikt" in text and "I01 Behovsanpassat stöd" in text
     assert '<th scope="col"' in html and "<caption>" in html
-    assert "Beräknat från 2 förbund i installationen" in text
+    assert "Beräknat från 1 förbund i installationen" in text  # riket utom förbundet: fb only
     assert "för få svar" in text  # DA, PE, CH, ST and DP02 have no or too few answers
     assert "Signifikant" in text or "Ingen säkerställd skillnad" in text
     # DP01 for the whole förbund: n = 8, mean 4.0

@@ -20,7 +20,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from indicators.catalogue import GROUP_CODES, measurement_year
-from indicators.results import SUPPORT_CATEGORIES, SUPPORT_PHASES, Economic
+from indicators.results import CENSUS_GROUPS, SUPPORT_CATEGORIES, SUPPORT_PHASES, Economic
 
 from ..access import roles_required, user_forbund, visible_insatser
 from ..clock import today
@@ -138,6 +138,7 @@ def index():
                            demo=forbund.is_demo, lang=str(get_locale() or "sv"), category_labels=CATEGORY_LABELS,
                            group_names={c: q.name for c, q in instrument().questionnaires.items()},
                            phase_labels=PHASE_LABELS, categories=SUPPORT_CATEGORIES, phases=SUPPORT_PHASES,
+                           census_groups=CENSUS_GROUPS,
                            free_text_args=_free_text_args(form))
 
 
