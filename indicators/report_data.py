@@ -34,20 +34,30 @@ SUPPORT_LABELS = {
 HEADERS = {
     "sv": {
         "items": ["År", "Grupp", "Fråga", "Frågetext", "Indikator", "n", "Medelvärde", "Standardavvikelse",
-                  "KI 95 % låg", "KI 95 % hög", "Andel positiva (%)", "Riket medelvärde", "Riket n",
-                  "Skillnad", "p-värde", "Signifikant (p < 0,05)", "Anmärkning"],
+                  "KI 95 % låg", "KI 95 % hög", "Andel positiva (%)", "Andel positiva KI 95 % låg (%)",
+                  "Andel positiva KI 95 % hög (%)", "Riket medelvärde", "Riket n",
+                  "Skillnad", "p-värde", "Signifikant (q < 0,05)",
+                  "Skillnad KI 95 % låg", "Skillnad KI 95 % hög", "q-värde (Benjamini–Hochberg)",
+                  "Skillnad (indexenheter)", "Skillnad andel positiva (procentenheter)", "Anmärkning"],
         "indicators": ["År", "Grupp", "Indikator", "Namn", "n", "Medelvärde", "Index 0–100", "Riket index",
-                       "Skillnad (medelvärde)", "p-värde", "Signifikant (p < 0,05)", "Anmärkning"],
+                       "Skillnad (medelvärde)", "p-värde", "Signifikant (q < 0,05)",
+                       "Skillnad KI 95 % låg", "Skillnad KI 95 % hög", "q-värde (Benjamini–Hochberg)",
+                       "Skillnad (indexenheter)", "Anmärkning"],
         "local": ["År", "Indikator", "Del", "Kategori", "Värde", "Metod", "Källa"],
         "method": ["Uppgift", "Värde"],
         "yes": "ja", "no": "nej",
     },
     "en": {
         "items": ["Year", "Group", "Question", "Question text", "Indicator", "n", "Mean", "Standard deviation",
-                  "95% CI low", "95% CI high", "Share positive (%)", "Sweden mean", "Sweden n",
-                  "Difference", "p-value", "Significant (p < 0.05)", "Note"],
+                  "95% CI low", "95% CI high", "Share positive (%)", "Share positive 95% CI low (%)",
+                  "Share positive 95% CI high (%)", "Sweden mean", "Sweden n",
+                  "Difference", "p-value", "Significant (q < 0.05)",
+                  "Difference 95% CI low", "Difference 95% CI high", "q-value (Benjamini–Hochberg)",
+                  "Difference (index points)", "Difference in share positive (percentage points)", "Note"],
         "indicators": ["Year", "Group", "Indicator", "Name", "n", "Mean", "Index 0–100", "Sweden index",
-                       "Difference (mean)", "p-value", "Significant (p < 0.05)", "Note"],
+                       "Difference (mean)", "p-value", "Significant (q < 0.05)",
+                       "Difference 95% CI low", "Difference 95% CI high", "q-value (Benjamini–Hochberg)",
+                       "Difference (index points)", "Note"],
         "local": ["Year", "Indicator", "Part", "Category", "Value", "Method", "Source"],
         "method": ["Item", "Value"],
         "yes": "yes", "no": "no",
@@ -189,7 +199,14 @@ def _comparison_cells(reference, comparison, lang: str, *, index: bool = False) 
         _round(cmp.difference) if cmp else None,
         _round(cmp.p_value, 4) if cmp and cmp.p_value is not None else None,
         (h["yes"] if cmp.significant else h["no"]) if cmp and cmp.significant is not None else None,
+        _round(cmp.difference_ci_low) if cmp else None,
+        _round(cmp.difference_ci_high) if cmp else None,
+        _round(cmp.q_value, 4) if cmp else None,
+        _round(cmp.index_difference, 1) if cmp else None,
     ]
+    if not index:
+        share = cmp.share_positive_difference if cmp else None
+        cells.append(_round(share * 100 if share is not None else None, 1))
     return cells
 
 
@@ -202,11 +219,12 @@ def item_table(rs: ResultSet, inst: Instrument, *, lang: str = "sv", years=None)
         res = r.result
         head = [r.year, r.group, r.item_id, _text(r.text, lang), r.indicator_id]
         if res.suppressed:
-            figures = [None] * 6
+            figures = [None] * 8
             note = w["too_few"]
         else:
-            figures = [res.n, _round(res.mean), _round(res.sd), _round(res.ci_low), _round(res.ci_high),
-                       _round(res.share_positive * 100 if res.share_positive is not None else None, 1)]
+            figures = [res.n, _round(res.mean), _round(res.sd), _round(res.ci_low), _round(res.ci_high)] + [
+                _round(x * 100 if x is not None else None, 1)
+                for x in (res.share_positive, res.share_positive_ci_low, res.share_positive_ci_high)]
             note = ""
         rows.append(tuple(head + figures + _comparison_cells(r.reference, r.comparison, lang) + [note]))
     title = "Frågor" if lang == "sv" else "Questions"
@@ -246,6 +264,21 @@ def local_table(rs: ResultSet, *, lang: str = "sv", years=None) -> Table:
     return Table("lokala-indikatorer", title, tuple(HEADERS[lang]["local"]), tuple(rows))
 
 
+#: The method text on the inference (Scoring rules 2, 5 and 7), for the method page and table.
+STATISTICS_TEXT = {
+    "sv": ("Konfidensintervallet för ett medelvärde ligger alltid inom 1–6 (Dirichlet-fördelning för svarsandelarna), "
+           "andel positiva har Wilsons intervall. Skillnaden mot riket visas med 95 % konfidensintervall och testas "
+           "med t-test av samma storhet; beräknat riket jämförs utan det egna förbundet. Signifikant betyder q < 0,05: "
+           "p-värdena justeras med Benjamini–Hochberg över enhetens alla jämförelser samma mätår. Styrelse och "
+           "chefsgrupp visas utan p-värden och signifikans eftersom nästan alla i de små grupperna svarar."),
+    "en": ("The confidence interval of a mean always lies within 1–6 (Dirichlet distribution of the answer shares); "
+           "share positive has the Wilson interval. The difference from Sweden is shown with its 95% confidence "
+           "interval and tested with a t-test of the same quantity; a computed Sweden excludes the unit's own "
+           "association. Significant means q < 0.05: p-values are adjusted by Benjamini–Hochberg over all the unit's "
+           "comparisons in the measurement year. Board and management group are shown without p-values or "
+           "significance because nearly everyone in these small groups answers."),
+}
+
 REFERENCE_NAMES = {
     "sv": {"computed": "Riket beräknat i installationen", "imported": "Importerade riksvärden", "none": "Ingen jämförelse"},
     "en": {"computed": "Sweden computed in this installation", "imported": "Imported national values", "none": "No comparison"},
@@ -280,11 +313,9 @@ def method_facts(rs: ResultSet, inst: Instrument, year: int, *, lang: str = "sv"
                       " · ".join(f"{k} {label}" for k, label in enumerate(labels, 1))))
     facts.append(("Tolkning" if sv else "Reading the figures",
                   ("Svaren kodas 1–6; 4–6 är positiva svar. ”Vet ej” räknas inte. Medelvärdet ligger på skalan 1–6, "
-                   "index = (medelvärde − 1) / 5 × 100 på skalan 0–100. Skillnaden mot riket testas med t-test "
-                   "(p < 0,05).") if sv else
+                   "index = (medelvärde − 1) / 5 × 100 på skalan 0–100. " + STATISTICS_TEXT["sv"]) if sv else
                   ("Answers are coded 1–6; 4–6 are positive. “Don't know” is not counted. Means are on the 1–6 "
-                   "scale; index = (mean − 1) / 5 × 100 on 0–100. Differences from Sweden are tested with a "
-                   "t-test (p < 0.05).")))
+                   "scale; index = (mean − 1) / 5 × 100 on 0–100. " + STATISTICS_TEXT["en"])))
     if rs.is_demo or rs.reference_is_demo:
         facts.append(("DEMODATA" if sv else "DEMO DATA",
                       "Påhittade siffror för att visa plattformen, inte officiella." if sv
