@@ -51,6 +51,8 @@ class ItemRow:
     result: ItemResult
     reference: Reference | None = None  #: None: no reference used, or none for this cell
     comparison: Comparison | None = None
+    #: Why the figure is hidden (``indicators.disclosure`` reason code), None when shown.
+    hidden_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class IndicatorRow:
     result: IndicatorResult
     reference: Reference | None = None
     comparison: Comparison | None = None
+    #: Why the figure is hidden (``indicators.disclosure`` reason code), None when shown.
+    hidden_reason: str | None = None
 
     @property
     def reference_index(self) -> float | None:
@@ -167,6 +171,8 @@ class ResultSet:
     local: tuple[LocalIndicators, ...]
     instrument_version: str
     reference_is_demo: bool = False
+    #: (group, year) -> reason code of a hidden response count
+    response_count_reasons: Mapping[tuple[str, int], str] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.reference_kind not in REFERENCE_KINDS:
@@ -280,6 +286,7 @@ class ResultSet:
             "share_positive_ci_low": _num(r.share_positive_ci_low),
             "share_positive_ci_high": _num(r.share_positive_ci_high),
             "counts": list(r.counts) if r.counts is not None else None,
+            "hidden_reason": row.hidden_reason,
         }
         if self.reference_kind != "none":
             out.update(self._reference_fields(row.reference, row.comparison))
@@ -296,6 +303,7 @@ class ResultSet:
             "mean": _num(r.mean),
             "index": _num(r.index),
             "items": list(r.items) if r.items is not None else None,
+            "hidden_reason": row.hidden_reason,
         }
         if self.reference_kind != "none":
             out.update(self._reference_fields(row.reference, row.comparison, index=True))
@@ -322,7 +330,8 @@ class ResultSet:
             "reference_source": self.reference_source,
             "reference_is_demo": self.reference_is_demo,
             "response_counts": [
-                {"group": g, "year": y, "n": n} for (g, y), n in sorted(self.response_counts.items())
+                {"group": g, "year": y, "n": n, "hidden_reason": self.response_count_reasons.get((g, y))}
+                for (g, y), n in sorted(self.response_counts.items())
             ],
             "items": [self._item_json(r) for r in self.items],
             "indicators": [self._indicator_json(r) for r in self.indicators],

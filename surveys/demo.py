@@ -1,4 +1,8 @@
-"""``flask demo``: a demo installation with three förbund and synthetic answers.
+"""``flask demo``: a demo installation with four förbund and synthetic answers.
+
+Four förbund so that a computed riket is visible: it needs three förbund other than the
+viewer's own, each with at least k answers (spec D3). The answers are released as they are
+created (each leaf cell in releases of at least k, see ``surveys.releases``).
 
 Everything it creates is marked as demo data (``Forbund.is_demo``) and every page that shows it
 says so. The answers are random but reproducible (a fixed seed).
@@ -21,6 +25,7 @@ from .extensions import db
 from .instruments import instrument
 from .models import AccessCode, Answer, BackgroundAnswer, Forbund, Insats, Response, SurveyLink, User
 from .references import create_demo_references
+from .releases import refresh_cell
 from .responses import hash_code
 
 DEMO_YEARS = (2020, 2022, 2024)
@@ -28,6 +33,7 @@ DEMO_FORBUND = (
     ("demo-alvdal", "Samordningsförbundet Älvdalen (demo)", ("Steg för steg", "Unga vuxna", "Hälsokraft")),
     ("demo-skogsbygd", "Samordningsförbundet Skogsbygden (demo)", ("Vägen vidare", "Arbetslivsporten", "Motivationslotsen")),
     ("demo-kust", "Samordningsförbundet Kustlandet (demo)", ("Språngbrädan", "Samverkansteamet", "Nya banor")),
+    ("demo-fjall", "Samordningsförbundet Fjällbygden (demo)", ("Nystart", "Framåt")),
 )
 #: Responses per year: per insats for DP, DA, PE; per förbund for CH, ST.
 DEMO_COUNTS = {"DP": 14, "DA": 9, "PE": 6, "CH": 8, "ST": 7}
@@ -119,13 +125,15 @@ def _add_answers(rng: random.Random, inst, q, forbund: Forbund, insats: Insats |
             if rng.random() < 0.9:
                 response.background.append(BackgroundAnswer(question_id=bg.id, value=rng.choice(bg.options)))
         db.session.add(response)
+    db.session.flush()
+    refresh_cell(forbund.id, insats.id if insats else None, q.code, year, allow_closed=True)
 
 
 def register(app: Flask) -> None:
     @app.cli.command("demo")
     @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="Address the app is served at.")
     def demo_command(base_url: str) -> None:
-        """Build a demo installation (three förbund, synthetic answers 2020, 2022, 2024)."""
+        """Build a demo installation (four förbund, synthetic answers 2020, 2022, 2024)."""
         if db.session.scalar(select(Forbund).where(Forbund.is_demo.is_(True)).limit(1)) is not None:
             click.echo(f"Demodata finns redan. Logga in med användarna nedan (lösenord: {DEMO_PASSWORD}).")
             for user in db.session.scalars(select(User).order_by(User.id)):

@@ -143,13 +143,16 @@ def create_access_codes(link: SurveyLink, count: int) -> list[str]:
     return list(new.values())
 
 
-def unused_codes_of_link(link: SurveyLink, codes: list[str]) -> list[str]:
-    """Return those of ``codes`` that are unused codes of ``link`` (for re-downloading a fresh batch)."""
+def codes_of_link(link: SurveyLink, codes: list[str]) -> list[str]:
+    """Return those of ``codes`` that are codes of ``link`` (for re-downloading a batch).
+
+    Used or not makes no difference (spec D5: no view tells which codes are used).
+    """
     wanted = {hash_code(code): code for code in codes if code.strip()}
     if not wanted:
         return []
     found = set(db.session.scalars(select(AccessCode.code_hash).where(
-        AccessCode.link_id == link.id, AccessCode.used.is_(False), AccessCode.code_hash.in_(list(wanted)))))
+        AccessCode.link_id == link.id, AccessCode.code_hash.in_(list(wanted)))))
     return [code for digest, code in wanted.items() if digest in found]
 
 

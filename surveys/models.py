@@ -184,6 +184,11 @@ class Response(db.Model):
     #: The staff member who typed in a paper questionnaire.
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Visible in results (D2): answers become visible in releases of at least k per leaf cell,
+    #: see ``surveys.releases``. False = pending.
+    released: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: A withdrawn, released response keeps counting until its withdrawal is released too.
+    withdrawal_released: Mapped[bool] = mapped_column(Boolean, default=False)
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True

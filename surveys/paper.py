@@ -21,6 +21,7 @@ from .clock import today
 from .extensions import db
 from .instruments import questionnaires_about
 from .models import Insats, Response, SurveyLink, User
+from .releases import refresh_for
 from .responses import Submission, submit_response
 
 
@@ -155,4 +156,5 @@ def withdraw_entry(user: User, response: Response) -> bool:
         user_id=user.id,
     )
     db.session.flush()
+    refresh_for(response)
     return True

@@ -19,6 +19,7 @@ from indicators.catalogue import VALID_CODES, Questionnaire, measurement_year
 from .extensions import db
 from .models import AccessCode, Answer, BackgroundAnswer, FreeText, Response, SurveyLink
 from .privacy import mask_personal_data
+from .releases import refresh_for
 
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -143,6 +144,7 @@ def submit_response(
         if winner is None:
             raise
         return winner, False
+    refresh_for(response)
     return response, True
 
 

@@ -142,6 +142,10 @@ def test_single_use_codes_via_the_officer_pages(client, auth, setup, make_link):
     assert not any("code" in name for name in columns)
     assert "Använda: 2" in strip_tags(client.get(f"/forbund/lankar/{link.id}/koder").get_data(as_text=True))
     assert links.code_counts(link) == links.CodeCounts(used=2, unused=1)
+    # D5: posting the printed list back tells nothing about which codes were used.
+    after = client.post(f"/forbund/lankar/{link.id}/koder.csv",
+                        data={"csrf_token": fields["csrf_token"], "code": codes}).data.decode("utf-8-sig")
+    assert all(c in after for c in codes)
 
 
 def test_codes_only_for_links_that_require_them(client, auth, setup, make_link):

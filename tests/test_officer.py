@@ -114,7 +114,7 @@ def test_dashboard_counts_per_year_and_questionnaire_without_answers(client, off
     for n, year in enumerate((2024, 2026, 2026)):
         response = Response(submission_key=f"key-{n:016d}", link_id=link.id, forbund_id=officer.id,
                             insats_id=link.insats_id, questionnaire="DP", instrument_version="2026.1",
-                            measurement_year=year, submitted_on=dt.date(year, 3, 1))
+                            measurement_year=year, submitted_on=dt.date(year, 3, 1), released=True)
         response.answers = [Answer(item_id="DP01", value=6)]
         db.session.add(response)
     db.session.commit()

@@ -18,7 +18,7 @@ def add_responses(forbund, insats, group="DP", year=2026, n=6, items=("DP01", "D
     for k in range(n):
         r = Response(submission_key=f"k-{forbund.id}-{group}-{year}-{k}", forbund_id=forbund.id,
                      insats_id=insats.id if insats else None, questionnaire=group, instrument_version="2026.1",
-                     measurement_year=year, submitted_on=dt.date(year, 3, 1))
+                     measurement_year=year, submitted_on=dt.date(year, 3, 1), released=True)
         r.answers = [Answer(item_id=i, value=(k % 6) + 1) for i in items]
         db.session.add(r)
     db.session.commit()

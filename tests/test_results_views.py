@@ -27,7 +27,7 @@ def world(app, make_forbund, make_insats, make_user):
         for value in values:
             r = Response(submission_key=f"k-{next(n):014d}-xx", forbund_id=forbund.id, insats_id=insats.id if insats else None,
                          questionnaire=group, instrument_version="2026.1", measurement_year=YEAR,
-                         submitted_on=dt.date(YEAR, 3, 1))
+                         submitted_on=dt.date(YEAR, 3, 1), released=True)
             r.answers.append(Answer(item_id=f"{group}01", value=value))
             if text:
                 r.free_texts.append(FreeText(question_id="best", text=text))

@@ -204,11 +204,11 @@ def codes(link_id: int):
 @bp.post("/lankar/<int:link_id>/koder.csv")
 @roles_required("officer")
 def codes_csv(link_id: int):
-    """The batch just created as CSV: the page posts the codes back; only unused codes of this link are echoed."""
+    """The batch just created as CSV: the page posts the codes back; only codes of this link are echoed, used or not (D5)."""
     link = link_or_404(link_id)
     if not link.requires_code or not ButtonForm().validate_on_submit():
         abort(404 if not link.requires_code else 400)
-    valid = links.unused_codes_of_link(link, request.form.getlist("code")[: links.MAX_CODES_PER_BATCH])
+    valid = links.codes_of_link(link, request.form.getlist("code")[: links.MAX_CODES_PER_BATCH])
     url = url_for("respond.intro", token=link.token, _external=True)
     out = io.StringIO()
     writer = csv.writer(out)
