@@ -11,10 +11,12 @@ import math
 import random
 
 import pytest
+from sqlalchemy import update
 from scipy import stats
 
 from indicators.catalogue import get_instrument
 from surveys.extensions import db
+from surveys.models import Response
 from surveys.imports import import_responses
 from surveys.instruments import instrument
 from surveys.references import import_references
@@ -33,6 +35,9 @@ def _records(seed: int = 7):
         ("fa", "X", "DP", 9), ("fa", "Y", "DP", 4), ("fa", "X", "DA", 3),  # DA below the threshold
         ("fa", "X", "PE", 6), ("fa", "", "CH", 6),
         ("fb", "Z", "DP", 8), ("fb", "Z", "PE", 2), ("fb", "", "CH", 5), ("fb", "", "ST", 6),
+        # Two more förbund so that a computed riket can be shown (D3: three other förbund with k each)
+        ("fc", "W", "DP", 9), ("fc", "W", "PE", 7), ("fc", "", "CH", 6),
+        ("fd", "V", "DP", 10), ("fd", "V", "PE", 6), ("fd", "", "CH", 7),
     ]
     out = []
     for slug, insats, group, count in plan:
@@ -75,13 +80,20 @@ def _csv(records, slug):
 def world(app, make_forbund, make_insats):
     fa = make_forbund(slug="fa", name="Förbund A")
     fb = make_forbund(slug="fb", name="Förbund B")
+    fc = make_forbund(slug="fc", name="Förbund C")
+    fd = make_forbund(slug="fd", name="Förbund D")
     for name in ("X", "Y"):
         make_insats(fa, name)
     make_insats(fb, "Z")
+    make_insats(fc, "W")
+    make_insats(fd, "V")
     records = _records()
-    for forbund in (fa, fb):
+    for forbund in (fa, fb, fc, fd):
         result = import_responses(forbund, _csv(records, forbund.slug), instrument(), entered_by_id=None, source="t.csv")
         assert result.created == sum(1 for r in records if r[0] == forbund.slug)
+    # Every response released (D2 releases are tested with the disclosure gate): figures here
+    # are recomputed from all records.
+    db.session.execute(update(Response).values(released=True))
     db.session.commit()
     return {"fa": fa.id, "fb": fb.id, "records": records}
 
@@ -135,8 +147,19 @@ def valid(records, item, pick):
     return [a[item] for r in records if pick(r) for a in [r[3]] if a.get(item) is not None]
 
 
-def indicator_expected(records, group, indicator, pick):
-    items = INST.indicator_items(group, indicator)
+def riket_shown(records, group, items):
+    """D3: at least three förbund other than fa with >= k responses answering one of `items`."""
+    n = {}
+    for r in records:
+        if r[0] != "fa" and r[2] == group and any(r[3].get(i) is not None for i in items):
+            n[r[0]] = n.get(r[0], 0) + 1
+    return sum(1 for v in n.values() if v >= THRESHOLD) >= 3
+
+
+def indicator_expected(records, group, indicator, pick, items=None):
+    items = INST.indicator_items(group, indicator) if items is None else items
+    if not items:
+        return None
     rows = [r for r in records if pick(r) and r[2] == group]
     means = [stats_of(valid(rows, i, lambda r: True)) for i in items]
     means = [m["mean"] for m in means if m is not None]
@@ -214,6 +237,8 @@ def check_items(out, records, unit_pick, reference):
         group, item = entry["group"], entry["id"]
         rows = [r for r in records if r[2] == group]
         exp = item_expected(valid(rows, item, unit_pick))
+        if exp is not None and entry.get("hidden_reason") == "protect":
+            exp = None  # hidden by secondary suppression (the gate's own tests cover when)
         if exp is None:
             assert entry["suppressed"] is True
             for key in ("n", "mean", "sd", "ci_low", "ci_high", "share_positive", "difference", "p_value"):
@@ -231,7 +256,7 @@ def check_items(out, records, unit_pick, reference):
         if reference == "computed":  # riket utom förbundet: the other förbund only
             ref_values = valid(rows, item, lambda r: r[0] != "fa")
             ref = stats_of(ref_values)
-            if ref is None or ref["n"] < THRESHOLD:
+            if ref is None or ref["n"] < THRESHOLD or not riket_shown(records, group, [item]):
                 assert entry["reference_mean"] is None and entry["p_value"] is None
                 continue
             assert entry["reference_mean"] == approx(ref["mean"])
@@ -265,7 +290,9 @@ def check_indicators(out, records, unit_pick, reference):
     seen = 0
     for entry in out["indicators"]:
         group, ind = entry["group"], entry["id"]
-        exp = indicator_expected(records, group, ind, unit_pick)
+        # The items the indicator says it used (only shown items enter; that rule is tested with
+        # the disclosure gate); every figure of the indicator is recomputed from them here.
+        exp = indicator_expected(records, group, ind, unit_pick, entry["items"] or [])
         if exp is None:
             assert entry["suppressed"] is True
             for key in ("n", "mean", "index", "difference", "p_value"):
@@ -279,8 +306,8 @@ def check_indicators(out, records, unit_pick, reference):
             assert "reference_mean" not in entry
             continue
         if reference == "computed":
-            ref = indicator_expected(records, group, ind, lambda r: r[0] != "fa")
-            if ref is None:
+            ref = indicator_expected(records, group, ind, lambda r: r[0] != "fa", entry["items"])
+            if ref is None or not riket_shown(records, group, entry["items"]):
                 assert entry["reference_mean"] is None
                 continue
             assert entry["reference_mean"] == approx(ref["mean"])
@@ -312,7 +339,7 @@ def test_whole_forbund_against_computed_riket(app, world):
     records = world["records"]
     unit = lambda r: r[0] == "fa"  # noqa: E731
     assert out["reference"] == "computed"
-    assert "1 förbund" in out["reference_source"]  # fb: riket utom förbundet
+    assert "3 andra förbund" in out["reference_source"]  # riket utom förbundet: fb, fc, fd
     assert len(out["items"]) == len(INST.items)
     assert check_items(out, records, unit, "computed") > 10
     assert check_indicators(out, records, unit, "computed") > 5
@@ -343,7 +370,7 @@ def test_own_forbund_never_enters_its_riket(app, world):
     assert shown
     for entry in shown:
         assert entry["difference"] is None and entry["p_value"] is None and entry["reference_mean"] is None
-        assert entry["not_compared_reason"] == "reference_suppressed"
+        assert entry["not_compared_reason"] is None  # no riket exists for the cell at all
 
 
 #: (group, target) -> (mean, sd, n): rows with sd and n get Welch, bare means a one-sample test.
