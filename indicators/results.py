@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from indicators.breakdown import BreakdownRow, breakdown_json
 from indicators.compare import Comparison, Reference
 from indicators.scoring import CombinedIndicator, IndicatorResult, ItemResult
 
@@ -173,6 +174,11 @@ class ResultSet:
     reference_is_demo: bool = False
     #: (group, year) -> reason code of a hidden response count
     response_count_reasons: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    #: Background breakdowns (kön, åldersgrupp, time in the intervention, partner); only for
+    #: the whole förbund, under the disclosure rules (indicators.breakdown.breakdown_cell).
+    breakdowns: tuple[BreakdownRow, ...] = ()
+    #: (group, year) -> how many were asked (sum over the links that recorded it); None unknown.
+    asked: Mapping[tuple[str, int], int | None] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.reference_kind not in REFERENCE_KINDS:
@@ -346,6 +352,7 @@ class ResultSet:
                 }
                 for r in self.combined
             ],
+            "breakdowns": [breakdown_json(r) for r in self.breakdowns],
             "local": [
                 {
                     "year": r.year,

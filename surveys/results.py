@@ -28,6 +28,7 @@ from .extensions import db
 from .instruments import instrument
 from .local_indicators import load_local
 from .models import Answer, Forbund, FreeText, Insats, ReferenceValue, Response
+from .breakdowns import cell_breakdowns, load_background
 from .releases import pending_count, visible
 
 REFERENCE_KINDS = ("computed", "imported", "none")
@@ -45,6 +46,7 @@ class AnswerFrame:
     year: np.ndarray  #: int64 measurement year
     item: np.ndarray  #: object: item id ("" = no answer row)
     value: np.ndarray  #: float64 code 1..6, NaN for "Vet ej"
+    ids: tuple = ()  #: database id of each dense response code (for background breakdowns)
 
     def __len__(self) -> int:
         return self.value.shape[0]
@@ -82,6 +84,7 @@ def load_answers(*, years: Iterable[int], groups: Iterable[str], forbund_id: int
         year=np.asarray(year, np.int64),
         item=np.asarray([i or "" for i in item], object),
         value=np.asarray([np.nan if v is None else v for v in value], np.float64),
+        ids=tuple(codes),
     )
 
 
@@ -159,6 +162,8 @@ def build_result_set(request: ResultRequest) -> ResultSet:
     contributors: set[int] = set()
 
     items, indicators, combined, counts, reasons = [], [], [], {}, {}
+    breakdowns: list = []
+    background = load_background(forbund.id, years, groups) if request.insats is None else {}
     for year in years:
         by_group_indicator: dict[str, dict] = {}
         for group in groups:
@@ -192,6 +197,8 @@ def build_result_set(request: ResultRequest) -> ResultSet:
                 cmp = compare_item(result, ref, unit=forbund.id) if ref is not None else None
                 items.append(ItemRow(group, item.id, item.indicator, dict(item.text), item.scale, year,
                                      result, ref, cmp, cell_reasons.get(item.id)))
+            if request.insats is None:
+                breakdowns += cell_breakdowns(frame, fcell, q, year, gated, threshold, background)
             for ind_id, result in gated.indicators.items():
                 ref = ind_refs.get(ind_id) if not result.suppressed else None
                 cmp = compare_indicator(result, ref, unit=forbund.id) if ref is not None else None
@@ -227,6 +234,7 @@ def build_result_set(request: ResultRequest) -> ResultSet:
         instrument_version=inst.version,
         reference_is_demo=ref_demo,
         response_count_reasons=reasons,
+        breakdowns=tuple(breakdowns),
     )
 
 
