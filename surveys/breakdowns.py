@@ -61,3 +61,17 @@ def cell_breakdowns(frame, mask: np.ndarray, questionnaire, year: int, gated, k:
                  for j, cells in by_indicator.items()]
         rows += [BreakdownRow(questionnaire.code, year, question.id, "item", i, cells) for i, cells in by_item.items()]
     return rows
+
+
+def breakdown_labels(inst, lang: str) -> dict[str, tuple[str, dict[str, str]]]:
+    """Display texts: background question id -> (question text, {option: label}) in `lang`."""
+    from flask_babel import gettext as _
+
+    out: dict[str, tuple[str, dict[str, str]]] = {}
+    for q in inst.questionnaires.values():
+        for b in q.background:
+            use = lang if lang in b.labels else "sv"
+            labels = {o: b.option_label(o, use) for o in b.options}
+            labels[NOT_ANSWERED] = _("Uppgift saknas")
+            out[b.id] = (b.text.get(lang) or b.text["sv"], labels)
+    return out

@@ -116,3 +116,14 @@ def test_category_indicator_uses_only_items_shown_in_that_category():
     assert b_cells["c1"].result.suppressed and b_cells["c1"].hidden_reason == "protect"
     c1 = next(c for c in by_ind["I"] if c.category == "c1").result
     assert c1.items == ("A",) and c1.mean == pytest.approx(3.0) and c1.n == 6
+
+
+def test_results_page_shows_breakdowns_for_the_whole_forbund(client, auth, make_forbund, make_user, add):
+    fa = make_forbund(slug="a")
+    make_user("off", role="officer", forbund=fa)
+    add(fa, "DP", [({"DP01": 4}, {"gender": "kvinna"}) for _ in range(6)]
+        + [({"DP01": 6}, {"gender": "man"}) for _ in range(5)])
+    auth.login("off")
+    html = client.get(f"/resultat/?year={YEAR}&reference=none").get_data(as_text=True)
+    assert "Resultat efter bakgrund" in html and "Kvinna" in html and "Uppgift saknas" in html
+    assert "60,0" in html and "100,0" in html  # index of 4 = 60, of 6 = 100

@@ -23,6 +23,7 @@ from indicators.catalogue import GROUP_CODES, measurement_year
 from indicators.results import CENSUS_GROUPS, SUPPORT_CATEGORIES, SUPPORT_PHASES, Economic
 
 from ..access import roles_required, user_forbund, visible_insatser
+from ..breakdowns import breakdown_labels
 from ..clock import today
 from ..extensions import db
 from ..instruments import instrument
@@ -139,6 +140,7 @@ def index():
                            group_names={c: q.name for c, q in instrument().questionnaires.items()},
                            phase_labels=PHASE_LABELS, categories=SUPPORT_CATEGORIES, phases=SUPPORT_PHASES,
                            census_groups=CENSUS_GROUPS,
+                           breakdown_labels=breakdown_labels(instrument(), str(get_locale() or "sv")),
                            free_text_args=_free_text_args(form))
 
 
