@@ -328,9 +328,41 @@ def method_table(rs: ResultSet, inst: Instrument, year: int, *, lang: str = "sv"
     return Table("metod", title, tuple(HEADERS[lang]["method"]), tuple(method_facts(rs, inst, year, lang=lang)))
 
 
+def breakdown_table(rs: ResultSet, inst: Instrument, *, lang: str = "sv", years=None) -> Table:
+    """Background breakdowns (Scoring rule 8), one row per (target, category); hidden: no figures."""
+    sv = lang == "sv"
+    labels = {b.id: b for q in inst.questionnaires.values() for b in q.background}
+    header = (["År", "Grupp", "Bakgrundsfråga", "Kategori", "Fråga/indikator", "n", "Medelvärde", "Index 0–100",
+               "Andel positiva (%)", "Anmärkning"] if sv else
+              ["Year", "Group", "Background question", "Category", "Question/indicator", "n", "Mean", "Index 0–100",
+               "Share positive (%)", "Note"])
+    notes = {"protect": "dolt för att skydda en mindre grupp" if sv else "hidden to protect a smaller group"}
+    rows = []
+    for b in rs.breakdowns:
+        if years is not None and b.year not in years:
+            continue
+        q = labels.get(b.dimension)
+        for cell in b.categories:
+            cat = cell.category
+            if q is not None and cat in q.options:
+                cat = q.option_label(cat, lang if lang in q.labels else "sv")
+            elif cat == "uppgift_saknas":
+                cat = "Uppgift saknas" if sv else "Not answered"
+            r = cell.result
+            head = [b.year, b.group, (q.text.get(lang) or q.text["sv"]) if q else b.dimension, cat, b.target]
+            if r.suppressed:
+                rows.append(tuple(head + [None] * 4 + [notes.get(cell.hidden_reason, words(lang)["too_few"])]))
+                continue
+            share = getattr(r, "share_positive", None)
+            rows.append(tuple(head + [r.n, _round(r.mean), _round(getattr(r, "index", None), 1),
+                                      _round(share * 100 if share is not None else None, 1), ""]))
+    return Table("bakgrund", "Efter bakgrund" if sv else "By background", tuple(header), tuple(rows))
+
+
 def all_tables(rs: ResultSet, inst: Instrument, year: int, *, lang: str = "sv") -> list[Table]:
-    """The tables of the exports, in sheet order: Indikatorer, Frågor, Lokala indikatorer, Metod."""
-    return [indicator_table(rs, inst, lang=lang), item_table(rs, inst, lang=lang), local_table(rs, lang=lang),
+    """The tables of the exports, in sheet order: Indikatorer, Frågor, Efter bakgrund, Lokala indikatorer, Metod."""
+    return [indicator_table(rs, inst, lang=lang), item_table(rs, inst, lang=lang),
+            breakdown_table(rs, inst, lang=lang), local_table(rs, lang=lang),
             method_table(rs, inst, year, lang=lang)]
 
 

@@ -127,3 +127,18 @@ def test_results_page_shows_breakdowns_for_the_whole_forbund(client, auth, make_
     html = client.get(f"/resultat/?year={YEAR}&reference=none").get_data(as_text=True)
     assert "Resultat efter bakgrund" in html and "Kvinna" in html and "Uppgift saknas" in html
     assert "60,0" in html and "100,0" in html  # index of 4 = 60, of 6 = 100
+
+
+def test_breakdown_export_table(app, make_forbund, add):
+    from indicators.report_data import breakdown_table
+    from surveys.instruments import instrument
+
+    fa = make_forbund(slug="a")
+    add(fa, "PE", [({"PE01": 5}, {"partner": "kommun"}) for _ in range(5)]
+        + [({"PE01": 3}, {"partner": "region"}) for _ in range(6)])
+    rs = build_result_set(ResultRequest(forbund=fa, years=(YEAR,), groups=("PE",), reference="none"))
+    table = breakdown_table(rs, instrument())
+    pe01 = {r[3]: r for r in table.rows if r[4] == "PE01"}
+    assert pe01["Kommun"][5:] == (5, 5.0, None, 100.0, "")
+    assert pe01["Region"][5:] == (6, 3.0, None, 0.0, "")
+    assert pe01["Uppgift saknas"][5:] == (None, None, None, None, "för få svar")  # nobody: n = 0
