@@ -305,8 +305,14 @@ def method_facts(rs: ResultSet, inst: Instrument, year: int, *, lang: str = "sv"
     ]
     for group in rs.groups:
         n = rs.response_count(group, year)
-        facts.append((f"{'Svar' if sv else 'Responses'}: {group_name(inst, group, lang)}",
-                      str(n) if n is not None else w["too_few"]))
+        text = str(n) if n is not None else w["too_few"]
+        rate = rs.response_rate(group, year)
+        if rate is not None:
+            asked = rs.asked[(group, year)]
+            pct = f"{round(rate[0] * 100)} %"
+            text += (f" ({pct} av {asked} tillfrågade" if sv else f" ({pct} of {asked} asked")
+            text += ((", fler svar än tillfrågade" if sv else ", more answers than asked") if rate[1] else "") + ")"
+        facts.append((f"{'Svar' if sv else 'Responses'}: {group_name(inst, group, lang)}", text))
     for scale in inst.scales.values():
         labels = scale_labels(inst, scale.id, lang)
         facts.append(((f"Skala {scale.id}" if sv else f"Scale {scale.id}"),

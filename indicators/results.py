@@ -242,6 +242,15 @@ class ResultSet:
                 return r
         return None
 
+    def response_rate(self, group: str, year: int) -> tuple[float, bool] | None:
+        """(rate, capped) beside a shown n: released responses / asked, at most 1 (capped True
+        when more answered than were recorded as asked, e.g. paper forms); None when n is hidden
+        or the number asked is unknown."""
+        n, asked = self.response_counts.get((group, year)), self.asked.get((group, year))
+        if n is None or not asked:
+            return None
+        return min(n / asked, 1.0), n > asked
+
     def response_count(self, group: str, year: int) -> int | None:
         """Responses of one group and year; None when below the threshold (or none)."""
         return self.response_counts.get((group, year))
@@ -315,6 +324,13 @@ class ResultSet:
             out.update(self._reference_fields(row.reference, row.comparison, index=True))
         return out
 
+    def _rate_json(self, group: str, year: int) -> dict:
+        rate = self.response_rate(group, year)
+        shown = self.response_counts.get((group, year)) is not None
+        return {"asked": self.asked.get((group, year)) if shown else None,
+                "response_rate": rate[0] if rate else None,
+                "response_rate_capped": rate[1] if rate else None}
+
     def to_json_dict(self) -> dict:
         """The JSON shape of ``flask results --format json``.
 
@@ -336,7 +352,8 @@ class ResultSet:
             "reference_source": self.reference_source,
             "reference_is_demo": self.reference_is_demo,
             "response_counts": [
-                {"group": g, "year": y, "n": n, "hidden_reason": self.response_count_reasons.get((g, y))}
+                {"group": g, "year": y, "n": n, "hidden_reason": self.response_count_reasons.get((g, y)),
+                 **self._rate_json(g, y)}
                 for (g, y), n in sorted(self.response_counts.items())
             ],
             "items": [self._item_json(r) for r in self.items],

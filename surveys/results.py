@@ -29,6 +29,7 @@ from .instruments import instrument
 from .local_indicators import load_local
 from .models import Answer, Forbund, FreeText, Insats, ReferenceValue, Response
 from .breakdowns import cell_breakdowns, load_background
+from .response_rates import asked_counts
 from .releases import pending_count, visible
 
 REFERENCE_KINDS = ("computed", "imported", "none")
@@ -235,6 +236,7 @@ def build_result_set(request: ResultRequest) -> ResultSet:
         reference_is_demo=ref_demo,
         response_count_reasons=reasons,
         breakdowns=tuple(breakdowns),
+        asked=asked_counts(forbund.id, insats_id, years, groups),
     )
 
 
