@@ -312,7 +312,7 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
         "mean": mean,
         "score_mean": score_mean.reshape(shape),
         "score_sd": score_sd.reshape(shape),
-        "se": indicator_se(answers, lookup, used, item["n"], n_ind, by_unit=by_unit),
+        "se": indicator_se(answers, lookup, used, item["n"], item["sd"], n_ind, by_unit=by_unit),
         "used": used,
         "lookup": lookup,
     }

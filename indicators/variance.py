@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 
-def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarray, n_ind: int,
-                 *, by_unit: bool) -> np.ndarray:
+def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarray, item_sd: np.ndarray,
+                 n_ind: int, *, by_unit: bool) -> np.ndarray:
     """Standard error of the mean of item means per (unit, indicator), shape (units, indicators).
 
     Parameters
@@ -22,6 +22,8 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
         The items that enter each unit's indicator mean.
     item_n : int array (units, items)
         Valid answers per unit and item.
+    item_sd : float array (units, items)
+        Item standard deviations (n - 1), NaN when n < 2.
     n_ind : int
     by_unit : bool
         Whether the rows are the units of `answers` (else one pooled row).
@@ -38,35 +40,50 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
     """
     n_units = used.shape[0]
     n_resp = answers.n_responses
+    item_n = np.asarray(item_n, dtype=np.float64)
+    var = np.zeros((n_units, n_ind))
+    # Diagonal terms: s_a^2 / n_a from the item variances (NaN when a used item has n < 2).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        diag = np.where(used, np.asarray(item_sd, dtype=np.float64) ** 2 / np.where(item_n > 0, item_n, 1), 0.0)
+    for j in range(n_ind):
+        var[:, j] = diag[:, lookup == j].sum(axis=1)
+    # Off-diagonal terms need the answers paired by respondent: only indicators with >= 2 items.
+    pairs = [(j, np.flatnonzero(lookup == j)) for j in range(n_ind)]
+    pairs = [(j, cols) for j, cols in pairs if cols.size > 1]
+    if not pairs:
+        return _se(var, used, lookup, n_ind)
     valid = ~np.isnan(answers.value)
     unit_r = answers.unit_of_response if by_unit else np.zeros(n_resp, dtype=np.int64)
-    var = np.zeros((n_units, n_ind))
-    for j in range(n_ind):
-        cols = np.flatnonzero(lookup == j)
-        column = {}
-        for a in cols:
-            x = np.full(n_resp, np.nan)
-            sel = valid & (answers.item == a)
-            x[answers.resp[sel]] = answers.value[sel]
-            column[a] = x
-        for ia, a in enumerate(cols):
-            for b in cols[ia:]:
-                both = ~np.isnan(column[a]) & ~np.isnan(column[b])
-                u = unit_r[both]
-                xa, xb = column[a][both], column[b][both]
+    full = np.full(n_resp, np.nan)  # one scratch column, reset after each use
+    for j, cols in pairs:
+        rows = {a: np.flatnonzero(valid & (answers.item == a)) for a in cols}
+        for ib, b in enumerate(cols[1:], start=1):
+            rb = rows[b]
+            full[answers.resp[rb]] = answers.value[rb]
+            for a in cols[:ib]:
+                ra = rows[a]
+                resp_a = answers.resp[ra]
+                xb = full[resp_a]
+                both = ~np.isnan(xb)
+                u = unit_r[resp_a[both]]
+                xa, xb = answers.value[ra][both], xb[both]
                 nab = np.bincount(u, minlength=n_units).astype(np.float64)
-                sa = np.bincount(u, weights=xa, minlength=n_units)
-                sb = np.bincount(u, weights=xb, minlength=n_units)
                 # Centre before multiplying: exact for equal answers (zero variance stays zero).
-                centre_a = np.divide(sa, nab, out=np.zeros(n_units), where=nab > 0)
-                centre_b = np.divide(sb, nab, out=np.zeros(n_units), where=nab > 0)
+                centre_a = np.divide(np.bincount(u, weights=xa, minlength=n_units), nab,
+                                     out=np.zeros(n_units), where=nab > 0)
+                centre_b = np.divide(np.bincount(u, weights=xb, minlength=n_units), nab,
+                                     out=np.zeros(n_units), where=nab > 0)
                 sab = np.bincount(u, weights=(xa - centre_a[u]) * (xb - centre_b[u]), minlength=n_units)
-                enough = nab >= 2
-                cov = np.divide(sab, nab - 1, out=np.full(n_units, np.nan if a == b else 0.0), where=enough)
-                na, nb = item_n[:, a].astype(np.float64), item_n[:, b].astype(np.float64)
+                cov = np.divide(sab, nab - 1, out=np.zeros(n_units), where=nab >= 2)
+                na, nb = item_n[:, a], item_n[:, b]
                 weight = np.divide(nab, na * nb, out=np.zeros(n_units), where=(na > 0) & (nb > 0))
-                term = np.where(used[:, a] & used[:, b], weight * cov, 0.0)
-                var[:, j] += term if a == b else 2.0 * term
+                var[:, j] += np.where(used[:, a] & used[:, b], 2.0 * weight * cov, 0.0)
+            full[answers.resp[rb]] = np.nan
+    return _se(var, used, lookup, n_ind)
+
+
+def _se(var, used, lookup, n_ind):
+    n_units = used.shape[0]
     m = np.zeros((n_units, n_ind))
     for j in range(n_ind):
         m[:, j] = used[:, lookup == j].sum(axis=1)
