@@ -358,7 +358,7 @@ def score_indicators(
     -----
     mean :math:`= \\frac{1}{m} \\sum_{i} \\bar x_i` over the m items with n_i > 0 (unweighted);
     index :math:`= (\\text{mean} - 1) / 5 \\cdot 100`; n = responses with at least one valid
-    answer to the items. The per-response score (used by the comparison's t-test) is the mean
+    answer to the items. The per-response score (descriptive; the comparison tests `mean` with `se`) is the mean
     of that response's valid answers to the items; score_sd uses n - 1.
     """
     threshold = check_threshold(threshold)
