@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indicators.answers import N_STEPS, AnswerSet
+from indicators.disclosure import PROTECT, TOO_FEW, hide_categories
 from indicators.scoring import (
     IndicatorResult,
     ItemResult,
@@ -20,9 +21,9 @@ from indicators.scoring import (
     indicator_table,
     item_counts,
     item_summary,
+    score_indicators,
+    score_items,
 )
-from indicators.disclosure import PROTECT, TOO_FEW, hide_categories
-from indicators.scoring import score_indicators, score_items
 from indicators.suppression import DEFAULT_THRESHOLD, check_threshold
 
 

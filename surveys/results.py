@@ -24,13 +24,13 @@ from indicators.multiplicity import adjust_rows
 from indicators.results import CENSUS_GROUPS, CombinedRow, IndicatorRow, ItemRow, ResultSet
 from indicators.scoring import combine_groups
 
+from .breakdowns import cell_breakdowns, load_background
 from .extensions import db
 from .instruments import instrument
 from .local_indicators import load_local
 from .models import Answer, Forbund, FreeText, Insats, ReferenceValue, Response
-from .breakdowns import cell_breakdowns, load_background
-from .response_rates import asked_counts
 from .releases import pending_count, visible
+from .response_rates import asked_counts
 
 REFERENCE_KINDS = ("computed", "imported", "none")
 

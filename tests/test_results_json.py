@@ -11,14 +11,14 @@ import math
 import random
 
 import pytest
-from sqlalchemy import update
 from scipy import stats
+from sqlalchemy import update
 
 from indicators.catalogue import get_instrument
 from surveys.extensions import db
-from surveys.models import Response
 from surveys.imports import import_responses
 from surveys.instruments import instrument
+from surveys.models import Response
 from surveys.references import import_references
 from tests.stats_reference import mean_interval_ref, wilson_ref
 
