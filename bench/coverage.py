@@ -17,7 +17,7 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from indicators.scoring import mean_interval  # noqa: E402
+from indicators.intervals import mean_interval  # noqa: E402
 
 STEPS = np.arange(1, 7, dtype=np.float64)
 
