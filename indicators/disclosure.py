@@ -99,33 +99,59 @@ def riket_allowed(n_by_forbund: Mapping[Hashable, int], own: Hashable, k: int) -
     return sum(1 for f, n in n_by_forbund.items() if f != own and n >= k) >= MIN_RIKET_FORBUND
 
 
-def releasable(pending: Mapping[Hashable, Iterable[Hashable]], k: int) -> frozenset:
+def releasable(
+    pending: Mapping[Hashable, Iterable[Hashable]],
+    k: int,
+    *,
+    visible: Mapping[Hashable, Iterable[Hashable]] | None = None,
+) -> frozenset:
     """D2: which pending responses of one leaf cell to release together (maybe none).
 
     Parameters
     ----------
     pending : mapping of response -> the items it has a valid answer to
-        The pending additions (or, separately, the pending withdrawals) of ONE leaf cell
+        The pending additions (or, with `visible`, the pending withdrawals) of ONE leaf cell
         (insats or förbund without insats x questionnaire x year).
     k : int
+    visible : mapping of response -> items, optional
+        For withdrawals: every response of the cell that counts now (the withdrawn ones
+        included). What stays after the release must then hold 0 or at least k responses and
+        0 or at least k valid answers per item, so that no earlier figure minus the release
+        isolates fewer than k.
 
     Returns
     -------
     frozenset
         The largest set found such that the response count and every item's valid n change
         by 0 or at least k (then every indicator n, a union over items, does too): start from
-        all pending responses and, while some item would change by 1..k-1, hold back every
-        response answering that item. Empty when fewer than k responses remain.
+        all pending responses and, while some item would change by 1..k-1 (or, for
+        withdrawals, keep 1..k-1), hold back every pending response answering that item.
+        Empty when fewer than k responses remain, or when the responses kept would be 1..k-1.
     """
     k = check_threshold(k)
     chosen = {r: frozenset(items) for r, items in pending.items()}
-    while True:
-        per_item: dict[Hashable, int] = {}
-        for items in chosen.values():
+    stay: dict[Hashable, frozenset] = {}
+    if visible is not None:
+        stay = {r: frozenset(items) for r, items in visible.items() if r not in chosen}
+
+    def per_item(responses) -> dict:
+        out: dict[Hashable, int] = {}
+        for items in responses:
             for item in items:
-                per_item[item] = per_item.get(item, 0) + 1
-        bad = {item for item, n in per_item.items() if n < k}
+                out[item] = out.get(item, 0) + 1
+        return out
+
+    while True:
+        bad = {item for item, n in per_item(chosen.values()).items() if n < k}
+        if visible is not None:
+            bad |= {item for item, n in per_item(stay.values()).items() if n < k}
         if not bad:
             break
-        chosen = {r: items for r, items in chosen.items() if not (items & bad)}
-    return frozenset(chosen) if len(chosen) >= k else frozenset()
+        held = {r: items for r, items in chosen.items() if items & bad}
+        if not held:  # what stays is too small and holding back cannot help: wait
+            return frozenset()
+        chosen = {r: items for r, items in chosen.items() if r not in held}
+        stay.update(held)
+    if len(chosen) < k or (visible is not None and 0 < len(stay) < k):
+        return frozenset()
+    return frozenset(chosen)

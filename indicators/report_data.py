@@ -280,8 +280,8 @@ STATISTICS_TEXT = {
 }
 
 REFERENCE_NAMES = {
-    "sv": {"computed": "Riket beräknat i installationen", "imported": "Importerade riksvärden", "none": "Ingen jämförelse"},
-    "en": {"computed": "Sweden computed in this installation", "imported": "Imported national values", "none": "No comparison"},
+    "sv": {"computed": "Riket utom förbundet (beräknat i installationen)", "imported": "Importerade riksvärden", "none": "Ingen jämförelse"},
+    "en": {"computed": "Sweden excluding the association (computed in this installation)", "imported": "Imported national values", "none": "No comparison"},
 }
 
 
@@ -300,6 +300,15 @@ def method_facts(rs: ResultSet, inst: Instrument, year: int, *, lang: str = "sv"
         ("Rapporteringsgräns" if sv else "Reporting threshold",
          (f"{rs.threshold} svar. Grupper och frågor med färre svar redovisas inte (”{w['too_few']}”)." if sv
           else f"{rs.threshold} answers. Groups and questions with fewer answers are not shown (“{w['too_few']}”).")),
+        ("Skydd av enskilda svar" if sv else "Protecting individual answers",
+         (f"Nya svar visas när minst {rs.threshold} nya har kommit in (”visas när fler svar har kommit in”). "
+          "En siffra som annars skulle gå att räkna fram för en mindre grupp visas inte (”dolt för att skydda "
+          "en mindre grupp”). Riket är riket utom förbundet och visas när minst tre andra förbund har minst "
+          f"{rs.threshold} svar var." if sv else
+          f"New answers are shown once at least {rs.threshold} new ones have come in (“shown when more answers "
+          "have come in”). A figure from which a smaller group could be worked out is not shown (“hidden to "
+          "protect a smaller group”). The national figure excludes the association and is shown when at least "
+          f"three other associations have at least {rs.threshold} answers each.")),
         ("Jämförelse" if sv else "Reference", REFERENCE_NAMES[lang][rs.reference_kind]),
         ("Källa för riket" if sv else "Source of the national figures", rs.reference_source or "–"),
     ]

@@ -49,3 +49,17 @@ def test_releasable_waits_for_k_per_item():
     assert releasable(pending, 5) == frozenset(range(5))
     # responses without any valid answer still count as responses
     assert releasable({r: set() for r in range(5)}, 5) == frozenset(range(5))
+
+
+def test_releasable_withdrawals_keep_zero_or_k():
+    visible = {r: {"x"} for r in range(8)}
+    # withdrawing 5 of 8 would leave 3 < 5: not released
+    assert releasable({r: {"x"} for r in range(5)}, 5, visible=visible) == frozenset()
+    # withdrawing all 8 empties the cell: released
+    assert releasable(dict(visible), 5, visible=visible) == frozenset(range(8))
+    # 10 visible, 5 withdrawn, 5 stay: released
+    visible = {r: {"x"} for r in range(10)}
+    assert releasable({r: {"x"} for r in range(5)}, 5, visible=visible) == frozenset(range(5))
+    # an item kept by only 2 responses blocks a withdrawal that cannot be held back to fix it
+    visible = {r: {"x"} for r in range(10)} | {10: {"x", "y"}, 11: {"x", "y"}}
+    assert releasable({r: {"x"} for r in range(5)}, 5, visible=visible) == frozenset()
