@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from .catalogue import Instrument
 from .chart_style import MUTED_COLOUR, PDF_METADATA, number, style, words, wrap
+from .report_breakdowns import breakdown_tables
 from .report_data import (
     SUPPORT_LABELS,
     answers_chart,
@@ -367,6 +368,7 @@ def build_report(
             text = _TextPage(pages)
             text.heading(f"{name}: {'resultat per fråga' if lang == 'sv' else 'results per question'} {year}")
             _item_table(text, rs, year, group, lang)
+            breakdown_tables(text, rs, inst, year, group, lang)
             texts = (free_texts or {}).get(group)
             if include_free_text and texts and rs.response_count(group, year) is not None:
                 text.space(0.2)

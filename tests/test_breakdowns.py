@@ -142,3 +142,21 @@ def test_breakdown_export_table(app, make_forbund, add):
     assert pe01["Kommun"][5:] == (5, 5.0, None, 100.0, "")
     assert pe01["Region"][5:] == (6, 3.0, None, 0.0, "")
     assert pe01["Uppgift saknas"][5:] == (None, None, None, None, "för få svar")  # nobody: n = 0
+
+
+def test_report_has_the_breakdown_tables(app, make_forbund, add):
+    import io
+
+    from pypdf import PdfReader
+
+    from indicators.report import build_report
+    from surveys.instruments import instrument
+
+    fa = make_forbund(slug="a")
+    add(fa, "PE", [({"PE01": 5}, {"partner": "kommun"}) for _ in range(5)]
+        + [({"PE01": 3}, {"partner": "region"}) for _ in range(6)])
+    rs = build_result_set(ResultRequest(forbund=fa, years=(YEAR,), groups=("PE",), reference="none"))
+    pdf = build_report(rs, instrument(), YEAR)
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "Index efter bakgrund" in text and "Kommun" in text and "Uppgift saknas" in text
+    assert "80,0 (n 5)" in text and "40,0 (n 6)" in text  # index of 5 = 80, of 3 = 40 (PE01 alone)
