@@ -250,3 +250,23 @@ def test_census_comparison_keeps_difference_and_effect_sizes_only():
     assert census.share_positive_difference == pytest.approx(0.8 - 0.4)
     for field in ("p_value", "q_value", "significant", "statistic", "df", "difference_ci_low", "difference_ci_high"):
         assert getattr(census, field) is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), min_size=5, max_size=30), st.floats(1, 6),
+       st.one_of(st.none(), st.tuples(st.floats(0.01, 2.5), st.integers(2, 500))))
+def test_indicator_interval_excludes_zero_exactly_when_p_is_below_005(rows, ref_mean, spread):
+    # Two items of one indicator; 0 = missing ("Vet ej").
+    response = [k for k in range(len(rows)) for _ in (0, 1)]
+    item = [0, 1] * len(rows)
+    value = [float(v) for pair in rows for v in pair]
+    res = score_indicators(AnswerSet(np.array(response), np.array(item), np.array(value), ("A", "B")),
+                           {"A": "I", "B": "I"}, threshold=3)["I"]
+    if res.suppressed:
+        return
+    ref = Reference(ref_mean) if spread is None else Reference(ref_mean, spread[0], spread[1])
+    c = compare_indicator(res, ref, unit="F")
+    if c.p_value is None:
+        assert c.reason == "no_variance" and c.difference_ci_low is None
+        return
+    assert (c.difference_ci_low > 0 or c.difference_ci_high < 0) == (c.p_value < 0.05)
