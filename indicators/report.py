@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from .catalogue import Instrument
 from .chart_style import MUTED_COLOUR, PDF_METADATA, number, style, words, wrap
+from .report_breakdowns import breakdown_tables
 from .report_data import (
     SUPPORT_LABELS,
     answers_chart,
@@ -24,7 +25,7 @@ from .report_data import (
     overview_chart,
     question_charts,
 )
-from .results import SUPPORT_CATEGORIES, SUPPORT_PHASES, ResultSet
+from .results import CENSUS_GROUPS, SUPPORT_CATEGORIES, SUPPORT_PHASES, ResultSet
 
 A4 = (8.27, 11.69)
 MARGIN = 0.8  # inches
@@ -232,11 +233,11 @@ def _item_table(text: _TextPage, rs: ResultSet, year: int, group: str, lang: str
     sv = lang == "sv"
     w = words(lang)
     has_ref = rs.reference_kind != "none"
-    columns = [("Fråga" if sv else "Question", 2.85, "left"), ("n", 0.4, "right"),
+    columns = [("Fråga" if sv else "Question", 2.85 if rs.reference_kind == "none" else 2.0, "left"), ("n", 0.4, "right"),
                ("Medel" if sv else "Mean", 0.55, "right"), ("KI 95 %" if sv else "95% CI", 0.85, "right"),
-               ("Andel positiva" if sv else "Share positive", 0.7, "right")]
+               ("Andel positiva (95 % KI)" if sv else "Share positive (95% CI)", 1.0, "right")]
     if has_ref:
-        columns += [(w["riket"], 0.5, "right"), ("Skillnad" if sv else "Difference", 0.65, "right")]
+        columns += [(w["riket"], 0.5, "right"), ("Skillnad (95 % KI)" if sv else "Difference (95% CI)", 1.35, "right")]
     rows = []
     for r in rs.items_for(group, year):
         res = r.result
@@ -246,21 +247,31 @@ def _item_table(text: _TextPage, rs: ResultSet, year: int, group: str, lang: str
         else:
             row = [label, str(res.n), number(res.mean, lang, 2),
                    f"{number(res.ci_low, lang, 2)}–{number(res.ci_high, lang, 2)}",
-                   f"{round(res.share_positive * 100)} %"]
+                   f"{round(res.share_positive * 100)} % ({round(res.share_positive_ci_low * 100)}–"
+                   f"{round(res.share_positive_ci_high * 100)})"]
         if has_ref:
             ref = r.reference
             ref_text = number(ref.mean, lang, 2) if ref is not None and not ref.suppressed and ref.mean is not None else "–"
             cmp = r.comparison
             diff = "–"
             if cmp is not None and cmp.compared and not res.suppressed:
-                diff = number(cmp.difference, lang, 2) + (" *" if cmp.significant else "")
+                diff = number(cmp.difference, lang, 2)
+                if cmp.difference_ci_low is not None:
+                    diff += f" ({number(cmp.difference_ci_low, lang, 2)}–{number(cmp.difference_ci_high, lang, 2)})"
+                diff += " *" if cmp.significant else ""
             row += [ref_text, diff]
         rows.append(row)
-    text.table(columns, rows, [44] + [None] * (len(columns) - 1))
+    text.table(columns, rows, [44 if not has_ref else 31] + [None] * (len(columns) - 1))
     if has_ref:
         text.space(0.1)
-        text.paragraph("* skillnaden mot riket är statistiskt säkerställd (p < 0,05)." if sv
-                       else "* the difference from Sweden is statistically significant (p < 0.05).", size=8)
+        census = group in CENSUS_GROUPS
+        text.paragraph(("Styrelse och chefsgrupp: inga p-värden eller signifikans, eftersom nästan alla i gruppen svarar."
+                        if census else "* skillnaden mot riket är statistiskt säkerställd (q < 0,05, p-värden justerade "
+                        "med Benjamini–Hochberg över enhetens alla jämförelser samma mätår).") if sv
+                       else ("Board and management group: no p-values or significance, since nearly everyone in the "
+                             "group answers." if census else "* the difference from Sweden is statistically significant "
+                             "(q < 0.05, p-values adjusted by Benjamini–Hochberg over all the unit's comparisons in "
+                             "the year)."), size=8)
 
 
 def _free_texts(text: _TextPage, rs: ResultSet, inst: Instrument, year: int, group: str, lang: str,
@@ -357,6 +368,7 @@ def build_report(
             text = _TextPage(pages)
             text.heading(f"{name}: {'resultat per fråga' if lang == 'sv' else 'results per question'} {year}")
             _item_table(text, rs, year, group, lang)
+            breakdown_tables(text, rs, inst, year, group, lang)
             texts = (free_texts or {}).get(group)
             if include_free_text and texts and rs.response_count(group, year) is not None:
                 text.space(0.2)

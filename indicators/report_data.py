@@ -34,20 +34,30 @@ SUPPORT_LABELS = {
 HEADERS = {
     "sv": {
         "items": ["År", "Grupp", "Fråga", "Frågetext", "Indikator", "n", "Medelvärde", "Standardavvikelse",
-                  "KI 95 % låg", "KI 95 % hög", "Andel positiva (%)", "Riket medelvärde", "Riket n",
-                  "Skillnad", "p-värde", "Signifikant (p < 0,05)", "Anmärkning"],
+                  "KI 95 % låg", "KI 95 % hög", "Andel positiva (%)", "Andel positiva KI 95 % låg (%)",
+                  "Andel positiva KI 95 % hög (%)", "Riket medelvärde", "Riket n",
+                  "Skillnad", "p-värde", "Signifikant (q < 0,05)",
+                  "Skillnad KI 95 % låg", "Skillnad KI 95 % hög", "q-värde (Benjamini–Hochberg)",
+                  "Skillnad (indexenheter)", "Skillnad andel positiva (procentenheter)", "Anmärkning"],
         "indicators": ["År", "Grupp", "Indikator", "Namn", "n", "Medelvärde", "Index 0–100", "Riket index",
-                       "Skillnad (medelvärde)", "p-värde", "Signifikant (p < 0,05)", "Anmärkning"],
+                       "Skillnad (medelvärde)", "p-värde", "Signifikant (q < 0,05)",
+                       "Skillnad KI 95 % låg", "Skillnad KI 95 % hög", "q-värde (Benjamini–Hochberg)",
+                       "Skillnad (indexenheter)", "Anmärkning"],
         "local": ["År", "Indikator", "Del", "Kategori", "Värde", "Metod", "Källa"],
         "method": ["Uppgift", "Värde"],
         "yes": "ja", "no": "nej",
     },
     "en": {
         "items": ["Year", "Group", "Question", "Question text", "Indicator", "n", "Mean", "Standard deviation",
-                  "95% CI low", "95% CI high", "Share positive (%)", "Sweden mean", "Sweden n",
-                  "Difference", "p-value", "Significant (p < 0.05)", "Note"],
+                  "95% CI low", "95% CI high", "Share positive (%)", "Share positive 95% CI low (%)",
+                  "Share positive 95% CI high (%)", "Sweden mean", "Sweden n",
+                  "Difference", "p-value", "Significant (q < 0.05)",
+                  "Difference 95% CI low", "Difference 95% CI high", "q-value (Benjamini–Hochberg)",
+                  "Difference (index points)", "Difference in share positive (percentage points)", "Note"],
         "indicators": ["Year", "Group", "Indicator", "Name", "n", "Mean", "Index 0–100", "Sweden index",
-                       "Difference (mean)", "p-value", "Significant (p < 0.05)", "Note"],
+                       "Difference (mean)", "p-value", "Significant (q < 0.05)",
+                       "Difference 95% CI low", "Difference 95% CI high", "q-value (Benjamini–Hochberg)",
+                       "Difference (index points)", "Note"],
         "local": ["Year", "Indicator", "Part", "Category", "Value", "Method", "Source"],
         "method": ["Item", "Value"],
         "yes": "yes", "no": "no",
@@ -189,7 +199,14 @@ def _comparison_cells(reference, comparison, lang: str, *, index: bool = False) 
         _round(cmp.difference) if cmp else None,
         _round(cmp.p_value, 4) if cmp and cmp.p_value is not None else None,
         (h["yes"] if cmp.significant else h["no"]) if cmp and cmp.significant is not None else None,
+        _round(cmp.difference_ci_low) if cmp else None,
+        _round(cmp.difference_ci_high) if cmp else None,
+        _round(cmp.q_value, 4) if cmp else None,
+        _round(cmp.index_difference, 1) if cmp else None,
     ]
+    if not index:
+        share = cmp.share_positive_difference if cmp else None
+        cells.append(_round(share * 100 if share is not None else None, 1))
     return cells
 
 
@@ -202,11 +219,12 @@ def item_table(rs: ResultSet, inst: Instrument, *, lang: str = "sv", years=None)
         res = r.result
         head = [r.year, r.group, r.item_id, _text(r.text, lang), r.indicator_id]
         if res.suppressed:
-            figures = [None] * 6
+            figures = [None] * 8
             note = w["too_few"]
         else:
-            figures = [res.n, _round(res.mean), _round(res.sd), _round(res.ci_low), _round(res.ci_high),
-                       _round(res.share_positive * 100 if res.share_positive is not None else None, 1)]
+            figures = [res.n, _round(res.mean), _round(res.sd), _round(res.ci_low), _round(res.ci_high)] + [
+                _round(x * 100 if x is not None else None, 1)
+                for x in (res.share_positive, res.share_positive_ci_low, res.share_positive_ci_high)]
             note = ""
         rows.append(tuple(head + figures + _comparison_cells(r.reference, r.comparison, lang) + [note]))
     title = "Frågor" if lang == "sv" else "Questions"
@@ -246,6 +264,21 @@ def local_table(rs: ResultSet, *, lang: str = "sv", years=None) -> Table:
     return Table("lokala-indikatorer", title, tuple(HEADERS[lang]["local"]), tuple(rows))
 
 
+#: The method text on the inference (Scoring rules 2, 5 and 7), for the method page and table.
+STATISTICS_TEXT = {
+    "sv": ("Konfidensintervallet för ett medelvärde ligger alltid inom 1–6 (Dirichlet-fördelning för svarsandelarna), "
+           "andel positiva har Wilsons intervall. Skillnaden mot riket visas med 95 % konfidensintervall och testas "
+           "med t-test av samma storhet; beräknat riket jämförs utan det egna förbundet. Signifikant betyder q < 0,05: "
+           "p-värdena justeras med Benjamini–Hochberg över enhetens alla jämförelser samma mätår. Styrelse och "
+           "chefsgrupp visas utan p-värden och signifikans eftersom nästan alla i de små grupperna svarar."),
+    "en": ("The confidence interval of a mean always lies within 1–6 (Dirichlet distribution of the answer shares); "
+           "share positive has the Wilson interval. The difference from Sweden is shown with its 95% confidence "
+           "interval and tested with a t-test of the same quantity; a computed Sweden excludes the unit's own "
+           "association. Significant means q < 0.05: p-values are adjusted by Benjamini–Hochberg over all the unit's "
+           "comparisons in the measurement year. Board and management group are shown without p-values or "
+           "significance because nearly everyone in these small groups answers."),
+}
+
 REFERENCE_NAMES = {
     "sv": {"computed": "Riket utom förbundet (beräknat i installationen)", "imported": "Importerade riksvärden", "none": "Ingen jämförelse"},
     "en": {"computed": "Sweden excluding the association (computed in this installation)", "imported": "Imported national values", "none": "No comparison"},
@@ -281,19 +314,23 @@ def method_facts(rs: ResultSet, inst: Instrument, year: int, *, lang: str = "sv"
     ]
     for group in rs.groups:
         n = rs.response_count(group, year)
-        facts.append((f"{'Svar' if sv else 'Responses'}: {group_name(inst, group, lang)}",
-                      str(n) if n is not None else w["too_few"]))
+        text = str(n) if n is not None else w["too_few"]
+        rate = rs.response_rate(group, year)
+        if rate is not None:
+            asked = rs.asked[(group, year)]
+            pct = f"{round(rate[0] * 100)} %"
+            text += (f" ({pct} av {asked} tillfrågade" if sv else f" ({pct} of {asked} asked")
+            text += ((", fler svar än tillfrågade" if sv else ", more answers than asked") if rate[1] else "") + ")"
+        facts.append((f"{'Svar' if sv else 'Responses'}: {group_name(inst, group, lang)}", text))
     for scale in inst.scales.values():
         labels = scale_labels(inst, scale.id, lang)
         facts.append(((f"Skala {scale.id}" if sv else f"Scale {scale.id}"),
                       " · ".join(f"{k} {label}" for k, label in enumerate(labels, 1))))
     facts.append(("Tolkning" if sv else "Reading the figures",
                   ("Svaren kodas 1–6; 4–6 är positiva svar. ”Vet ej” räknas inte. Medelvärdet ligger på skalan 1–6, "
-                   "index = (medelvärde − 1) / 5 × 100 på skalan 0–100. Skillnaden mot riket testas med t-test "
-                   "(p < 0,05).") if sv else
+                   "index = (medelvärde − 1) / 5 × 100 på skalan 0–100. " + STATISTICS_TEXT["sv"]) if sv else
                   ("Answers are coded 1–6; 4–6 are positive. “Don't know” is not counted. Means are on the 1–6 "
-                   "scale; index = (mean − 1) / 5 × 100 on 0–100. Differences from Sweden are tested with a "
-                   "t-test (p < 0.05).")))
+                   "scale; index = (mean − 1) / 5 × 100 on 0–100. " + STATISTICS_TEXT["en"])))
     if rs.is_demo or rs.reference_is_demo:
         facts.append(("DEMODATA" if sv else "DEMO DATA",
                       "Påhittade siffror för att visa plattformen, inte officiella." if sv
@@ -306,9 +343,41 @@ def method_table(rs: ResultSet, inst: Instrument, year: int, *, lang: str = "sv"
     return Table("metod", title, tuple(HEADERS[lang]["method"]), tuple(method_facts(rs, inst, year, lang=lang)))
 
 
+def breakdown_table(rs: ResultSet, inst: Instrument, *, lang: str = "sv", years=None) -> Table:
+    """Background breakdowns (Scoring rule 8), one row per (target, category); hidden: no figures."""
+    sv = lang == "sv"
+    labels = {b.id: b for q in inst.questionnaires.values() for b in q.background}
+    header = (["År", "Grupp", "Bakgrundsfråga", "Kategori", "Fråga/indikator", "n", "Medelvärde", "Index 0–100",
+               "Andel positiva (%)", "Anmärkning"] if sv else
+              ["Year", "Group", "Background question", "Category", "Question/indicator", "n", "Mean", "Index 0–100",
+               "Share positive (%)", "Note"])
+    notes = {"protect": "dolt för att skydda en mindre grupp" if sv else "hidden to protect a smaller group"}
+    rows = []
+    for b in rs.breakdowns:
+        if years is not None and b.year not in years:
+            continue
+        q = labels.get(b.dimension)
+        for cell in b.categories:
+            cat = cell.category
+            if q is not None and cat in q.options:
+                cat = q.option_label(cat, lang if lang in q.labels else "sv")
+            elif cat == "uppgift_saknas":
+                cat = "Uppgift saknas" if sv else "Not answered"
+            r = cell.result
+            head = [b.year, b.group, (q.text.get(lang) or q.text["sv"]) if q else b.dimension, cat, b.target]
+            if r.suppressed:
+                rows.append(tuple(head + [None] * 4 + [notes.get(cell.hidden_reason, words(lang)["too_few"])]))
+                continue
+            share = getattr(r, "share_positive", None)
+            rows.append(tuple(head + [r.n, _round(r.mean), _round(getattr(r, "index", None), 1),
+                                      _round(share * 100 if share is not None else None, 1), ""]))
+    return Table("bakgrund", "Efter bakgrund" if sv else "By background", tuple(header), tuple(rows))
+
+
 def all_tables(rs: ResultSet, inst: Instrument, year: int, *, lang: str = "sv") -> list[Table]:
-    """The tables of the exports, in sheet order: Indikatorer, Frågor, Lokala indikatorer, Metod."""
-    return [indicator_table(rs, inst, lang=lang), item_table(rs, inst, lang=lang), local_table(rs, lang=lang),
+    """The tables of the exports, in sheet order: Indikatorer, Frågor, Efter bakgrund, Lokala indikatorer, Metod."""
+    return [indicator_table(rs, inst, lang=lang), item_table(rs, inst, lang=lang),
+            breakdown_table(rs, inst, lang=lang), local_table(rs, lang=lang),
             method_table(rs, inst, year, lang=lang)]
 
 

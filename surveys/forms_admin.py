@@ -100,10 +100,17 @@ class LinkForm(FlaskForm):
     closes_on = DateField(_l("Stänger"), validators=[InputRequired(_l("Fyll i stängningsdatum."))])
     label = StringField(_l("Etikett (valfri)"), validators=[Optional(), Length(max=200)])
     requires_code = BooleanField(_l("Kräver engångskod (bara chefsgrupp och styrelse)"))
+    asked = IntegerField(_l("Antal tillfrågade (valfritt)"), validators=[
+        Optional(), NumberRange(min=1, max=100_000, message=_l("Ange ett heltal från 1 till 100 000."))])
 
     def validate_closes_on(self, field):
         if field.data and self.opens_on.data and field.data < self.opens_on.data:
             raise ValidationError(_l("Stängningsdatumet kan inte vara före öppningsdatumet."))
+
+
+class AskedForm(FlaskForm):
+    asked = IntegerField(_l("Antal tillfrågade"), validators=[
+        Optional(), NumberRange(min=1, max=100_000, message=_l("Ange ett heltal från 1 till 100 000."))])
 
 
 class CodesForm(FlaskForm):
@@ -126,6 +133,7 @@ SERVICE_FIELDS = {
     "Nytt lösenord": "password",
     "Nuvarande lösenord": "current",
     "Enkät": "questionnaire",
+    "Antal tillfrågade": "asked",
     "Insats": "insats",
     "Öppnar": "opens_on",
     "Stänger": "closes_on",

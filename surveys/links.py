@@ -54,8 +54,12 @@ def create_link(
     requires_code: bool = False,
     created_by: User | None = None,
     instrument_version: str | None = None,
+    asked: int | None = None,
 ) -> SurveyLink:
-    """Create a link with an unguessable token (256 bits from ``secrets``)."""
+    """Create a link with an unguessable token (256 bits from ``secrets``).
+
+    `asked` is how many people are asked to answer through it (for the response rate), or None.
+    """
     version = instrument(instrument_version).version
     scope = questionnaire_scope(questionnaire, version)
     if scope == "insats":
@@ -78,6 +82,7 @@ def create_link(
     label = " ".join((label or "").split())
     if len(label) > 200:
         raise ValueError("Etikett: högst 200 tecken.")
+    asked = check_asked(asked)
     link = SurveyLink(
         forbund_id=forbund.id,
         insats_id=insats.id if insats else None,
@@ -88,6 +93,7 @@ def create_link(
         label=label,
         requires_code=bool(requires_code),
         created_by_id=created_by.id if created_by else None,
+        asked=asked,
     )
     db.session.add(link)
     db.session.flush()
@@ -96,6 +102,28 @@ def create_link(
                  f"enkät {questionnaire}, {where}, {opens_on.isoformat()}–{closes_on.isoformat()}"
                  + (", engångskoder" if requires_code else ""),
                  forbund_id=forbund.id)
+    return link
+
+
+#: Upper bound for "antal tillfrågade" (a typo guard, far above any förbund's participants).
+MAX_ASKED = 100_000
+
+
+def check_asked(asked) -> int | None:
+    """Validate how many were asked: None (unknown) or an integer 1..MAX_ASKED."""
+    if asked is None:
+        return None
+    if isinstance(asked, bool) or not isinstance(asked, int) or not 1 <= asked <= MAX_ASKED:
+        raise ValueError(f"Antal tillfrågade: ange ett heltal från 1 till {MAX_ASKED}, eller lämna tomt.")
+    return asked
+
+
+def set_asked(link: SurveyLink, asked: int | None) -> SurveyLink:
+    """Record (or clear) how many were asked to answer through the link."""
+    link.asked = check_asked(asked)
+    db.session.flush()
+    audit.record("link.asked", f"länk {link.id}", f"tillfrågade {link.asked if link.asked else 'okänt'}",
+                 forbund_id=link.forbund_id)
     return link
 
 

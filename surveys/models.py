@@ -153,6 +153,8 @@ class SurveyLink(db.Model):
     #: When set, every answer needs one of the link's single-use codes.
     requires_code: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: How many people were asked to answer through this link (for the response rate); None unknown.
+    asked: Mapped[int | None] = mapped_column(Integer)
 
     forbund: Mapped[Forbund] = relationship()
     insats: Mapped[Insats | None] = relationship()

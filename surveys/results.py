@@ -20,14 +20,17 @@ from indicators.catalogue import GROUP_CODES, Instrument
 from indicators.compare import Reference, compare_indicator, compare_item
 from indicators.disclosure import PENDING, TOO_FEW, hide_categories
 from indicators.gated import score_cell
-from indicators.results import CombinedRow, IndicatorRow, ItemRow, ResultSet
+from indicators.multiplicity import adjust_rows
+from indicators.results import CENSUS_GROUPS, CombinedRow, IndicatorRow, ItemRow, ResultSet
 from indicators.scoring import combine_groups
 
+from .breakdowns import cell_breakdowns, load_background
 from .extensions import db
 from .instruments import instrument
 from .local_indicators import load_local
 from .models import Answer, Forbund, FreeText, Insats, ReferenceValue, Response
 from .releases import pending_count, visible
+from .response_rates import asked_counts
 
 REFERENCE_KINDS = ("computed", "imported", "none")
 
@@ -44,6 +47,7 @@ class AnswerFrame:
     year: np.ndarray  #: int64 measurement year
     item: np.ndarray  #: object: item id ("" = no answer row)
     value: np.ndarray  #: float64 code 1..6, NaN for "Vet ej"
+    ids: tuple = ()  #: database id of each dense response code (for background breakdowns)
 
     def __len__(self) -> int:
         return self.value.shape[0]
@@ -81,6 +85,7 @@ def load_answers(*, years: Iterable[int], groups: Iterable[str], forbund_id: int
         year=np.asarray(year, np.int64),
         item=np.asarray([i or "" for i in item], object),
         value=np.asarray([np.nan if v is None else v for v in value], np.float64),
+        ids=tuple(codes),
     )
 
 
@@ -158,6 +163,8 @@ def build_result_set(request: ResultRequest) -> ResultSet:
     contributors: set[int] = set()
 
     items, indicators, combined, counts, reasons = [], [], [], {}, {}
+    breakdowns: list = []
+    background = load_background(forbund.id, years, groups) if request.insats is None else {}
     for year in years:
         by_group_indicator: dict[str, dict] = {}
         for group in groups:
@@ -191,6 +198,8 @@ def build_result_set(request: ResultRequest) -> ResultSet:
                 cmp = compare_item(result, ref, unit=forbund.id) if ref is not None else None
                 items.append(ItemRow(group, item.id, item.indicator, dict(item.text), item.scale, year,
                                      result, ref, cmp, cell_reasons.get(item.id)))
+            if request.insats is None:
+                breakdowns += cell_breakdowns(frame, fcell, q, year, gated, threshold, background)
             for ind_id, result in gated.indicators.items():
                 ref = ind_refs.get(ind_id) if not result.suppressed else None
                 cmp = compare_indicator(result, ref, unit=forbund.id) if ref is not None else None
@@ -205,6 +214,9 @@ def build_result_set(request: ResultRequest) -> ResultSet:
         ref_source, ref_demo = computed_source(contributors)
     order = {ind.id: k for k, ind in enumerate(inst.indicators.values())}
     indicators.sort(key=lambda r: (r.year, groups.index(r.group), order[r.indicator_id]))
+    # One Benjamini-Hochberg family per year: every item and indicator of every group.
+    adjusted = adjust_rows([*items, *indicators], census_groups=CENSUS_GROUPS)
+    items, indicators = adjusted[: len(items)], adjusted[len(items):]
     return ResultSet(
         unit_label=request.insats.name if request.insats is not None else _("Hela förbundet"),
         forbund_name=forbund.name,
@@ -223,6 +235,8 @@ def build_result_set(request: ResultRequest) -> ResultSet:
         instrument_version=inst.version,
         reference_is_demo=ref_demo,
         response_count_reasons=reasons,
+        breakdowns=tuple(breakdowns),
+        asked=asked_counts(forbund.id, insats_id, years, groups),
     )
 
 
@@ -265,7 +279,8 @@ def imported_references(years: tuple[int, ...], source: str | None) -> tuple[dic
         for rv in db.session.scalars(
             select(ReferenceValue).where(ReferenceValue.year == year, ReferenceValue.source == src)
         ):
-            refs[(rv.year, rv.group, rv.target)] = Reference(rv.mean, rv.sd, rv.n, source="imported")
+            refs[(rv.year, rv.group, rv.target)] = Reference(rv.mean, rv.sd, rv.n, source="imported",
+                                                             share_positive=rv.share_positive)
             demo |= rv.is_demo
     found = sorted({y for y, _g, _t in refs})
     parts = [f"{y}: {sources[y]}" for y in found]

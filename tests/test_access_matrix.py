@@ -114,6 +114,8 @@ EXPECTED: dict[str, Route] = {
     "officer.new_link": Route(get=only("officer_a", "officer_b")),
     "officer.deactivate_link": Route(get=everyone(405), args=lambda w: {"link_id": w.link_a1.id},
                                      post=denied("officer_a")),
+    "officer.set_asked": Route(get=everyone(405), args=lambda w: {"link_id": w.link_a1.id},
+                               post=denied("officer_a")),
     "officer.codes": Route(get=only("officer_a"), args=lambda w: {"link_id": w.link_a_ch.id}),
     "officer.codes_csv": Route(get=everyone(405), args=lambda w: {"link_id": w.link_a_ch.id},
                                post=denied("officer_a")),

@@ -118,7 +118,8 @@ def test_forbund_minus_insats(app, make_forbund, make_insats):
     assert ex["suppressed"] and ex["hidden_reason"] == "protect" and no_figures(ex)
     assert ey["suppressed"] and ey["hidden_reason"] == "too_few" and no_figures(ey)
     counts = results(app, "a", "--group", "DP", "--insats", "X")["response_counts"]
-    assert counts == [{"group": "DP", "year": YEAR, "n": None, "hidden_reason": "protect"}]
+    assert counts == [{"group": "DP", "year": YEAR, "n": None, "hidden_reason": "protect",
+                       "asked": None, "response_rate": None, "response_rate_capped": None}]
 
 
 def test_staff_riket_in_a_one_forbund_installation(app, make_forbund, make_insats):

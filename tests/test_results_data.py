@@ -112,7 +112,9 @@ def test_small_groups_are_suppressed_and_counts_hidden(app, make_forbund, add):
     assert result.item("DP", "DP01", YEAR).result.suppressed
     assert result.item("DP", "DP01", YEAR).result.n is None
     assert result.response_count("DP", YEAR) is None
-    assert result.to_json_dict()["response_counts"] == [{"group": "DP", "year": YEAR, "n": None, "hidden_reason": "too_few"}]
+    assert result.to_json_dict()["response_counts"] == [{"group": "DP", "year": YEAR, "n": None, "hidden_reason": "too_few",
+                                                         "asked": None, "response_rate": None,
+                                                         "response_rate_capped": None}]
 
 
 def test_bad_request_values_raise_value_error(app, make_forbund, make_insats):

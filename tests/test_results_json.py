@@ -23,6 +23,7 @@ from surveys.imports import import_responses
 from surveys.instruments import instrument
 from surveys.models import Response
 from surveys.references import import_references
+from tests.stats_reference import mean_interval_ref, wilson_ref
 
 INST = get_instrument("2026.1")
 YEAR = 2025
@@ -120,9 +121,11 @@ def item_expected(values):
     s = stats_of(values)
     if s is None or s["n"] < THRESHOLD:
         return None
-    half = stats.t.ppf(0.975, s["n"] - 1) * s["sd"] / math.sqrt(s["n"])
-    share = sum(1 for v in values if v >= 4) / s["n"]
-    return {**s, "ci_low": s["mean"] - half, "ci_high": s["mean"] + half, "share_positive": share}
+    low, high = mean_interval_ref(values)
+    positive = sum(1 for v in values if v >= 4)
+    sp_low, sp_high = wilson_ref(positive, s["n"])
+    return {**s, "ci_low": low, "ci_high": high, "share_positive": positive / s["n"],
+            "share_positive_ci_low": sp_low, "share_positive_ci_high": sp_high}
 
 
 def welch_p(m1, s1, n1, m2, s2, n2):
@@ -159,7 +162,55 @@ def indicator_expected(records, group, indicator, pick, items=None):
         return None
     mean = sum(means) / len(means)
     s = stats_of(scores)
-    return {"n": s["n"], "mean": mean, "index": (mean - 1) / 5 * 100, "score_mean": s["mean"], "score_sd": s["sd"]}
+    return {"n": s["n"], "mean": mean, "index": (mean - 1) / 5 * 100, "score_mean": s["mean"], "score_sd": s["sd"],
+            "se": indicator_se_expected(rows, items)}
+
+
+def indicator_se_expected(rows, items):
+    """sqrt of (1/m^2) sum_ab n_ab / (n_a n_b) cov_ab over the items used (pairwise complete)."""
+    total = 0.0
+    for a in items:
+        for b in items:
+            pairs = [(r[3][a], r[3][b]) for r in rows if r[3].get(a) is not None and r[3].get(b) is not None]
+            if len(pairs) < 2:
+                continue
+            ma = sum(x for x, _ in pairs) / len(pairs)
+            mb = sum(y for _, y in pairs) / len(pairs)
+            cov = sum((x - ma) * (y - mb) for x, y in pairs) / (len(pairs) - 1)
+            total += len(pairs) / (len(valid(rows, a, lambda r: True)) * len(valid(rows, b, lambda r: True))) * cov
+    return math.sqrt(total) / len(items)
+
+
+def se_p(diff, se1, df1, se2=None, df2=None):
+    """Two-sided p of diff with se1 (df1), plus an independent se2 (df2) by Welch-Satterthwaite."""
+    if se2 is None:
+        return None if se1 == 0 else 2 * stats.t.sf(abs(diff / se1), df1)
+    v1, v2 = se1**2, se2**2
+    df = (v1 + v2) ** 2 / (v1**2 / df1 + v2**2 / df2)
+    return 2 * stats.t.sf(abs(diff / math.sqrt(v1 + v2)), df)
+
+
+def check_families(out):
+    """q-values: Benjamini-Hochberg per year over every tested entry (scipy's reference); the
+    interval of the difference excludes 0 exactly when p < 0.05; ST and CH carry no test."""
+    entries = out["items"] + out["indicators"]
+    family_sizes = []
+    for year in out["years"]:
+        tested = [e for e in entries if e["year"] == year and e.get("p_value") is not None]
+        if not tested:
+            continue
+        family_sizes.append(len(tested))
+        q = stats.false_discovery_control([e["p_value"] for e in tested], method="bh")
+        for e, qe in zip(tested, q, strict=True):
+            assert e["q_value"] == approx(qe)
+            assert e["significant"] == (qe < 0.05)
+            assert (e["difference_ci_low"] > 0 or e["difference_ci_high"] < 0) == (e["p_value"] < 0.05)
+    for e in entries:
+        if e["group"] in ("ST", "CH") and "p_value" in e:
+            assert e["p_value"] is None and e["q_value"] is None and e["significant"] is None
+            if e["difference"] is not None:
+                assert e["no_test_reason"] == "census" and e["index_difference"] == approx(e["difference"] * 20)
+    return sum(family_sizes)
 
 
 def hidden_leaves(per_leaf, total):
@@ -234,19 +285,23 @@ def check_items(out, records, unit_pick, reference, view=("fa", None)):
         seen += 1
         assert entry["suppressed"] is False
         assert entry["n"] == exp["n"]
-        for key in ("mean", "sd", "ci_low", "ci_high", "share_positive"):
+        for key in ("mean", "sd", "ci_low", "ci_high", "share_positive", "share_positive_ci_low",
+                    "share_positive_ci_high"):
             assert entry[key] == approx(exp[key]), (group, item, key)
         if reference == "none":
             assert "reference_mean" not in entry
             continue
         if reference == "computed":
-            ref = stats_of(valid(rows, item, lambda r: r[0] != view[0]))
+            ref_values = valid(rows, item, lambda r: r[0] != view[0])
+            ref = stats_of(ref_values)
             if not riket_allowed(records, group, lambda rs: len(valid(rs, item, lambda r: True)), view[0]):  # noqa: B023
                 assert entry["reference_mean"] is None and entry["reference_n"] is None and entry["p_value"] is None
                 continue
             assert entry["reference_mean"] == approx(ref["mean"])
             assert entry["reference_n"] == ref["n"]
             assert entry["difference"] == approx(exp["mean"] - ref["mean"])
+            ref_share = sum(1 for v in ref_values if v >= 4) / ref["n"]
+            assert entry["share_positive_difference"] == approx(exp["share_positive"] - ref_share)
             p = welch_p(exp["mean"], exp["sd"], exp["n"], ref["mean"], ref["sd"], ref["n"])
         else:  # imported: reference rows with and without sd/n (see IMPORTED)
             ref = IMPORTED.get((group, item))
@@ -261,8 +316,11 @@ def check_items(out, records, unit_pick, reference, view=("fa", None)):
             else:
                 p = welch_p(exp["mean"], exp["sd"], exp["n"], ref[0], ref[1], ref[2])
                 assert entry["test"] == "welch"
+        assert entry["index_difference"] == approx(entry["difference"] / 5 * 100)
+        if group in ("ST", "CH"):  # near-censuses: no test (Scoring rule 7)
+            assert entry["p_value"] is None
+            continue
         assert entry["p_value"] == approx(p)
-        assert entry["significant"] == (p < 0.05)
     return seen
 
 
@@ -295,15 +353,20 @@ def check_indicators(out, records, unit_pick, reference, view=("fa", None)):
             assert entry["reference_index"] == approx(ref["index"])
             assert entry["reference_n"] == ref["n"]
             assert entry["difference"] == approx(exp["mean"] - ref["mean"])
-            p = welch_p(exp["score_mean"], exp["score_sd"], exp["n"], ref["score_mean"], ref["score_sd"], ref["n"])
+            # The test is of the mean of item means, with its variance from the item covariances.
+            p = se_p(exp["mean"] - ref["mean"], exp["se"], exp["n"] - 1, ref["se"], ref["n"] - 1)
         else:
             ref = IMPORTED.get((group, ind))
             if ref is None:
                 assert entry["reference_mean"] is None
                 continue
             assert entry["difference"] == approx(exp["mean"] - ref[0])
-            p = (one_sample_p(exp["score_mean"], exp["score_sd"], exp["n"], ref[0]) if ref[1] is None
-                 else welch_p(exp["score_mean"], exp["score_sd"], exp["n"], ref[0], ref[1], ref[2]))
+            p = (se_p(exp["mean"] - ref[0], exp["se"], exp["n"] - 1) if ref[1] is None
+                 else se_p(exp["mean"] - ref[0], exp["se"], exp["n"] - 1, ref[1] / math.sqrt(ref[2]), ref[2] - 1))
+        assert entry["index_difference"] == approx(entry["difference"] / 5 * 100)
+        if group in ("ST", "CH"):
+            assert entry["p_value"] is None
+            continue
         assert entry["p_value"] == approx(p)
     return seen
 
@@ -320,6 +383,8 @@ def test_whole_forbund_against_computed_riket(app, world):
     assert len(out["items"]) == len(INST.items)
     assert check_items(out, records, unit, "computed") > 10
     assert check_indicators(out, records, unit, "computed") > 5
+    assert check_families(out) > 0
+    assert any(e["no_test_reason"] == "census" for e in out["items"] if e["group"] == "CH")
     # The suppressed group (DA, 3 responses) and the empty one (ST) carry no figures at all.
     da = [e for e in out["items"] + out["indicators"] if e["group"] in ("DA", "ST")]
     assert da and all(e["suppressed"] and e["n"] is None and e["mean"] is None for e in da)
@@ -376,5 +441,6 @@ def test_against_imported_riket(app, world, tmp_path):
     unit = lambda r: r[0] == "fa"  # noqa: E731
     check_items(out, world["records"], unit, "imported")
     check_indicators(out, world["records"], unit, "imported")
+    assert check_families(out) > 0
     compared = [e for e in out["items"] + out["indicators"] if e["p_value"] is not None]
     assert {e["test"] for e in compared} == {"welch", "one_sample"}

@@ -15,7 +15,7 @@ from indicators.catalogue import measurement_year
 from .. import links
 from ..access import link_or_404, roles_required
 from ..clock import today
-from ..forms_admin import ButtonForm
+from ..forms_admin import AskedForm, ButtonForm
 from ..instruments import instrument
 from ..models import SurveyLink
 from ..qr import qr_png, qr_svg
@@ -67,6 +67,7 @@ def show(link_id: int):
         "links/show.html", link=link, url=links.respondent_url(link), state=link_state(link), year=year,
         count=links.link_counts([link], year)[link.id], names=questionnaire_names(),
         code_counts=links.code_counts(link) if link.requires_code else None, button=ButtonForm(),
+        asked_form=AskedForm(asked=link.asked),
     )
 
 

@@ -20,7 +20,7 @@ from .. import accounts, audit, links
 from ..access import insats_or_404, link_or_404, roles_required, user_forbund, visible_insatser
 from ..clock import today
 from ..extensions import db
-from ..forms_admin import SERVICE_FIELDS, ButtonForm, CodesForm, InsatsForm, LinkForm, apply_service_error
+from ..forms_admin import SERVICE_FIELDS, AskedForm, ButtonForm, CodesForm, InsatsForm, LinkForm, apply_service_error
 from ..instruments import instrument
 from .link_pages import link_rows, questionnaire_names
 
@@ -147,6 +147,7 @@ def new_link():
             link = links.create_link(
                 forbund, form.questionnaire.data, form.opens_on.data, form.closes_on.data, insats=insats,
                 label=form.label.data or "", requires_code=form.requires_code.data, created_by=current_user,
+                asked=form.asked.data,
             )
         except ValueError as exc:
             db.session.rollback()
@@ -161,6 +162,22 @@ def new_link():
 def _year_bounds(year: int) -> tuple[dt.date, dt.date]:
     """The measurement year runs 1 November - 31 October and is named by its end year."""
     return dt.date(year - 1, 11, 1), dt.date(year, 10, 31)
+
+
+@bp.post("/lankar/<int:link_id>/tillfragade")
+@roles_required("officer")
+def set_asked(link_id: int):
+    """Record how many were asked to answer through the link (for the response rate)."""
+    link = link_or_404(link_id)
+    form = AskedForm()
+    if not form.validate_on_submit():
+        for error in form.asked.errors:
+            flash(str(error), "error")
+        return redirect(url_for("links.show", link_id=link.id), code=303)
+    links.set_asked(link, form.asked.data)
+    db.session.commit()
+    flash(_("Antalet tillfrågade är sparat."), "success")
+    return redirect(url_for("links.show", link_id=link.id), code=303)
 
 
 @bp.post("/lankar/<int:link_id>/inaktivera")

@@ -20,10 +20,11 @@ from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from indicators.catalogue import GROUP_CODES, measurement_year
-from indicators.results import SUPPORT_CATEGORIES, SUPPORT_PHASES, Economic
+from indicators.results import CENSUS_GROUPS, SUPPORT_CATEGORIES, SUPPORT_PHASES, Economic
 
 from .. import audit
 from ..access import roles_required, user_forbund, visible_insatser
+from ..breakdowns import breakdown_labels
 from ..clock import today
 from ..extensions import db
 from ..instruments import instrument
@@ -139,6 +140,8 @@ def index():
                            demo=forbund.is_demo, lang=str(get_locale() or "sv"), category_labels=CATEGORY_LABELS,
                            group_names={c: q.name for c, q in instrument().questionnaires.items()},
                            phase_labels=PHASE_LABELS, categories=SUPPORT_CATEGORIES, phases=SUPPORT_PHASES,
+                           census_groups=CENSUS_GROUPS,
+                           breakdown_labels=breakdown_labels(instrument(), str(get_locale() or "sv")),
                            free_text_args=_free_text_args(form))
 
 
