@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from indicators.catalogue import VALID_CODES, Questionnaire, measurement_year
@@ -122,17 +122,6 @@ def submit_response(
         channel=channel,
         entered_by_id=entered_by_id,
     )
-    order = {item_id: i for i, item_id in enumerate(questionnaire.item_ids)}
-    response.answers = [
-        Answer(item_id=item_id, value=value)
-        for item_id, value in sorted(submission.answers.items(), key=lambda kv: order[kv[0]])
-    ]
-    response.background = [BackgroundAnswer(question_id=k, value=v) for k, v in submission.background.items()]
-    response.free_texts = [
-        FreeText(question_id=k, text=mask_personal_data(v.strip()))
-        for k, v in submission.free_text.items()
-        if v.strip()
-    ]
     db.session.add(response)
     try:
         db.session.flush()
@@ -143,7 +132,28 @@ def submit_response(
         if winner is None:
             raise
         return winner, False
+    _insert_answers(response, questionnaire, submission)
     return response, True
+
+
+def _insert_answers(response: Response, questionnaire: Questionnaire, submission: Submission) -> None:
+    """Store the answers of a flushed response with one multi-row INSERT per table."""
+    order = {item_id: i for i, item_id in enumerate(questionnaire.item_ids)}
+    answers = [
+        {"response_id": response.id, "item_id": item_id, "value": value}
+        for item_id, value in sorted(submission.answers.items(), key=lambda kv: order[kv[0]])
+    ]
+    background = [{"response_id": response.id, "question_id": k, "value": v} for k, v in submission.background.items()]
+    free_texts = [
+        {"response_id": response.id, "question_id": k, "text": mask_personal_data(v.strip())}
+        for k, v in submission.free_text.items()
+        if v.strip()
+    ]
+    for model, rows in ((Answer, answers), (BackgroundAnswer, background), (FreeText, free_texts)):
+        if rows:
+            db.session.execute(insert(model), rows)
+    # The collections were written around the ORM: load them from the database if anyone asks.
+    db.session.expire(response, ["answers", "background", "free_texts"])
 
 
 def _use_access_code(link: SurveyLink, code: str | None) -> None:

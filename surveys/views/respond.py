@@ -5,11 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import select
 
 from ..clock import today
 from ..extensions import csrf, db, limiter
 from ..forms import new_submission_key, questionnaire_form_class
+from ..questionnaire_page import hidden_inputs, questionnaire_body
 from ..instruments import instrument
 from ..models import SurveyLink
 from ..responses import SubmissionError, submit_response
@@ -100,51 +103,64 @@ def answer(token: str):
         return closed_page(link, lang)
     max_text = current_app.config["FREE_TEXT_MAX_LENGTH"]
     form_cls = questionnaire_form_class(inst, q, lang, requires_code=link.requires_code, max_text=max_text)
+    if request.method == "GET":
+        # The questions are the same for every respondent: reuse them, add only this request's fields.
+        hidden = hidden_inputs(generate_csrf(), new_submission_key(), lang)
+        body = questionnaire_body(inst, q, lang, form_cls, requires_code=link.requires_code, max_text=max_text)
+        return render_questionnaire(link, lang, None, hidden, body, 200)
     form = form_cls()
     status = 200
-    if request.method == "GET":
-        form.submission_key.data = new_submission_key()
-        form.lang.data = lang
+    unknown = sorted(set(request.form) - form.expected_fields())
+    if unknown:
+        form.form_errors.append(_("Formuläret innehöll fält som inte hör till enkäten: %(fields)s.", fields=", ".join(unknown[:5])))
+        status = 400
+    elif form.validate():
+        try:
+            submit_response(
+                forbund_id=link.forbund_id,
+                insats_id=link.insats_id,
+                link=link,
+                questionnaire=q,
+                instrument_version=link.instrument_version,
+                submission=form.submission(),
+                submission_key=form.submission_key.data or "",
+                submitted_on=today(),
+                max_text=max_text,
+                access_code=form.code.data if link.requires_code else None,
+            )
+            db.session.commit()
+            return redirect(url_for("respond.thanks", token=token, lang=lang), code=303)
+        except SubmissionError as exc:
+            db.session.rollback()
+            for field_id, message in exc.errors.items():
+                message = _(message)  # the Swedish service message in the respondent's language
+                if field_id in form:
+                    form[field_id].errors = list(form[field_id].errors) + [message]
+                else:
+                    form.form_errors.append(message)
+            status = 400 if _is_tampered(exc, form) else 200
     else:
-        unknown = sorted(set(request.form) - form.expected_fields())
-        if unknown:
-            form.form_errors.append(_("Formuläret innehöll fält som inte hör till enkäten: %(fields)s.", fields=", ".join(unknown[:5])))
-            status = 400
-        elif form.validate():
-            try:
-                submit_response(
-                    forbund_id=link.forbund_id,
-                    insats_id=link.insats_id,
-                    link=link,
-                    questionnaire=q,
-                    instrument_version=link.instrument_version,
-                    submission=form.submission(),
-                    submission_key=form.submission_key.data or "",
-                    submitted_on=today(),
-                    max_text=max_text,
-                    access_code=form.code.data if link.requires_code else None,
-                )
-                db.session.commit()
-                return redirect(url_for("respond.thanks", token=token, lang=lang), code=303)
-            except SubmissionError as exc:
-                db.session.rollback()
-                for field_id, message in exc.errors.items():
-                    message = _(message)  # the Swedish service message in the respondent's language
-                    if field_id in form:
-                        form[field_id].errors = list(form[field_id].errors) + [message]
-                    else:
-                        form.form_errors.append(message)
-                status = 400 if _is_tampered(exc, form) else 200
-        else:
-            if "csrf_token" in form.errors:
-                # Expired session: keep every answer, issue a fresh token, ask to send again.
-                form.form_errors.append(_("Din session hade gått ut. Dina svar finns kvar – skicka formuläret igen."))
-                form.csrf_token.errors = []
-            if any(name != "csrf_token" for name in form.errors if name):
-                status = 400  # a value the form cannot produce: tampered or broken input
+        if "csrf_token" in form.errors:
+            # Expired session: keep every answer, issue a fresh token, ask to send again.
+            form.form_errors.append(_("Din session hade gått ut. Dina svar finns kvar – skicka formuläret igen."))
+            form.csrf_token.errors = []
+        if any(name != "csrf_token" for name in form.errors if name):
+            status = 400  # a value the form cannot produce: tampered or broken input
     if not form.submission_key.data:
         form.submission_key.data = new_submission_key()
-    return render_template("respond/questionnaire.html", form=form, **context(link, lang)), status
+    # Answers shown again (with their errors): the whole form is rendered for this request.
+    hidden = Markup("\n  ").join([form.csrf_token(), form.submission_key(), form.lang(value=lang)])
+    body = Markup(render_template("respond/_questionnaire_body.html", form=form))
+    return render_questionnaire(link, lang, form, hidden, body, status)
+
+
+def render_questionnaire(link: SurveyLink, lang: str, form, hidden: Markup, body: Markup, status: int):
+    has_errors = form is not None and bool(form.errors or form.form_errors)
+    page = render_template(
+        "respond/questionnaire.html", form=form, has_errors=has_errors, hidden_fields=hidden, body=body,
+        **context(link, lang),
+    )
+    return page, status
 
 
 def _is_tampered(exc: SubmissionError, form) -> bool:
