@@ -33,8 +33,10 @@ def new_submission_key() -> str:
 class QuestionnaireForm(FlaskForm):
     """Base of the runtime-built questionnaire forms; CSRF comes from FlaskForm."""
 
-    submission_key = HiddenField()
-    lang = HiddenField()
+    # Labelled, though never shown: an unlabelled field asks WTForms' translations for a label,
+    # which loads its message catalogue from disk on every submission.
+    submission_key = HiddenField("submission_key")
+    lang = HiddenField("lang")
 
     #: Set by the builder.
     questionnaire: Questionnaire

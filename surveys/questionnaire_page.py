@@ -40,3 +40,42 @@ def questionnaire_body(
     body = Markup(render_template("respond/_questionnaire_body.html", form=form))
     cache[key] = (inst, body)
     return body
+
+
+#: Stands for the hidden fields in a stored page; never produced by rendering anything else.
+_SLOT = "\x00hidden-fields\x00"
+#: Pages kept per process: one per link and language in use; the oldest goes first.
+MAX_PAGES = 512
+
+
+def page_key(inst: Instrument, q: Questionnaire, lang: str, link, max_text: int) -> tuple:
+    """Everything a blank questionnaire page shows that is not per request.
+
+    The page shows the link's token (the form's action), its questionnaire and instrument version,
+    whether it asks for a code, and whether its förbund is a demo; a change to any of them gives a
+    new key, so an edited link never serves an old page.
+    """
+    return (
+        id(inst), q.code, lang, getattr(g, "respondent_lang", None), max_text,
+        link.id, link.token, link.questionnaire, link.instrument_version, link.requires_code,
+        bool(link.forbund.is_demo),
+    )
+
+
+def cached_page(key: tuple, inst: Instrument, hidden: Markup, render) -> str:
+    """Return the whole blank page for ``key`` with this request's hidden fields in it.
+
+    ``render(slot)`` renders the page with ``slot`` where the hidden fields go; it is called once
+    per key and process.
+    """
+    pages: dict = current_app.extensions.setdefault("questionnaire_pages", {})
+    cached = pages.get(key)
+    if cached is None or cached[0] is not inst:
+        page = render(Markup(_SLOT))
+        before, slot, after = page.partition(_SLOT)
+        if not slot or _SLOT in after:
+            raise RuntimeError("the questionnaire page must show its hidden fields exactly once")
+        if len(pages) >= MAX_PAGES:
+            pages.pop(next(iter(pages)))
+        cached = pages[key] = (inst, before, after)
+    return "".join((cached[1], str(hidden), cached[2]))

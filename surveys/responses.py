@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from indicators.catalogue import VALID_CODES, Questionnaire, measurement_year
@@ -75,8 +75,12 @@ def validate_submission(q: Questionnaire, sub: Submission, max_text: int) -> Non
         raise SubmissionError(errors)
 
 
+#: Built once; the statement took longer to build than to run.
+_BY_KEY = select(Response).where(Response.submission_key == bindparam("key"))
+
+
 def find_by_key(submission_key: str) -> Response | None:
-    return db.session.scalar(select(Response).where(Response.submission_key == submission_key))
+    return db.session.scalar(_BY_KEY, {"key": submission_key})
 
 
 def submit_response(
@@ -137,7 +141,11 @@ def submit_response(
 
 
 def _insert_answers(response: Response, questionnaire: Questionnaire, submission: Submission) -> None:
-    """Store the answers of a flushed response with one multi-row INSERT per table."""
+    """Store the answers of a flushed response with one multi-row INSERT per table.
+
+    A Core INSERT ... VALUES (...), (...): the ORM's bulk insert would split the rows into one
+    statement per run of "Vet ej" (NULL) and non-NULL values.
+    """
     order = {item_id: i for i, item_id in enumerate(questionnaire.item_ids)}
     answers = [
         {"response_id": response.id, "item_id": item_id, "value": value}
@@ -151,7 +159,7 @@ def _insert_answers(response: Response, questionnaire: Questionnaire, submission
     ]
     for model, rows in ((Answer, answers), (BackgroundAnswer, background), (FreeText, free_texts)):
         if rows:
-            db.session.execute(insert(model), rows)
+            db.session.execute(insert(model.__table__).values(rows))
     # The collections were written around the ORM: load them from the database if anyone asks.
     db.session.expire(response, ["answers", "background", "free_texts"])
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from ..clock import today
 from ..extensions import csrf, db, limiter
 from ..forms import new_submission_key, questionnaire_form_class
-from ..questionnaire_page import hidden_inputs, questionnaire_body
+from ..questionnaire_page import cached_page, hidden_inputs, page_key, questionnaire_body
 from ..instruments import instrument
 from ..models import SurveyLink
 from ..responses import SubmissionError, submit_response
@@ -41,11 +43,16 @@ def _answer_limit() -> str:
 token_lookup_limit = limiter.shared_limit(_token_limit, scope="token-lookup", methods=["GET"])
 
 
+#: Built once: constructing the statement cost as much as running it. The förbund comes along,
+#: since every respondent page asks whether it is a demo.
+_LINK_BY_TOKEN = select(SurveyLink).options(joinedload(SurveyLink.forbund)).where(SurveyLink.token == bindparam("token"))
+
+
 def load_link(token: str) -> SurveyLink:
     """Return the link for a token or 404; the same page for every unknown token."""
     if not token or len(token) > 64:
         abort(404)
-    link = db.session.scalar(select(SurveyLink).where(SurveyLink.token == token))
+    link = db.session.scalar(_LINK_BY_TOKEN, {"token": token})
     if link is None:
         abort(404)
     return link
@@ -106,8 +113,14 @@ def answer(token: str):
     if request.method == "GET":
         # The questions are the same for every respondent: reuse them, add only this request's fields.
         hidden = hidden_inputs(generate_csrf(), new_submission_key(), lang)
-        body = questionnaire_body(inst, q, lang, form_cls, requires_code=link.requires_code, max_text=max_text)
-        return render_questionnaire(link, lang, None, hidden, body, 200)
+
+        def render(slot):
+            body = questionnaire_body(inst, q, lang, form_cls, requires_code=link.requires_code, max_text=max_text)
+            return render_questionnaire(link, lang, None, slot, body, 200)[0]
+
+        if current_user.is_authenticated or session.get("_flashes"):
+            return render(hidden), 200  # a page that shows more than the questionnaire
+        return cached_page(page_key(inst, q, lang, link, max_text), inst, hidden, render), 200
     form = form_cls()
     status = 200
     unknown = sorted(set(request.form) - form.expected_fields())
