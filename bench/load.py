@@ -268,11 +268,13 @@ GOALS = {"GET": 0.50, "POST": 0.35}
 
 
 def phase_split(port: int, token: str, users: int, rounds: int, max_seconds: float, retry_share: float,
-                ceiling: float) -> Stats:
-    """GET and POST measured apart: first every user fetches its forms, then every user submits them.
+                ceiling: float, fetches: int) -> Stats:
+    """GET and POST measured apart: first every user fetches forms, then every user submits some.
 
-    Each form is a new respondent (its own cookie jar), as in the answering phase; a share of the
-    users send a submission twice with the same key. Prints each step's rate against the ceiling.
+    Each form is a new respondent (its own cookie jar), as in the answering phase. Every user
+    fetches ``fetches`` forms (as many requests as in the ceiling phase) and submits the first
+    ``rounds`` of them; a share of the users send a submission twice with the same key. Prints
+    each step's rate against the ceiling.
     """
     stats = Stats()
     rng = random.Random(7)
@@ -280,7 +282,7 @@ def phase_split(port: int, token: str, users: int, rounds: int, max_seconds: flo
     forms: dict[int, list[tuple[dict, str]]] = {n: [] for n in range(users)}
 
     def fetch(n, deadline):
-        for _ in range(rounds):
+        for _ in range(max(rounds, fetches)):
             if time.monotonic() > deadline:
                 return
             cookies: dict[str, str] = {}
@@ -294,7 +296,8 @@ def phase_split(port: int, token: str, users: int, rounds: int, max_seconds: flo
                 stats.count(f"form refused:{status}")
                 continue
             stats.time("GET", time.monotonic() - t0)
-            forms[n].append((cookies, html))
+            if len(forms[n]) < rounds:
+                forms[n].append((cookies, html))
 
     def post(body: str, cookies: dict, key: str) -> str:
         t0 = time.monotonic()
@@ -375,7 +378,7 @@ def bench(db_kind: str, args) -> bool:
                   f"(SURVEYS_RATELIMIT_ENABLED=false)")
             ceiling = phase_ceiling(server.port, args.users, args.ceiling_requests, args.max_seconds)
             stats = phase_split(server.port, token, args.users, args.rounds, args.max_seconds, args.retry_share,
-                                ceiling)
+                                ceiling, args.ceiling_requests)
             ok &= check(url, stats, Counter())
             before = stored_keys(url)
             stats = phase_answering(server.port, token, args.users, args.rounds, args.max_seconds, args.retry_share,

@@ -159,9 +159,26 @@ def _insert_answers(response: Response, questionnaire: Questionnaire, submission
     ]
     for model, rows in ((Answer, answers), (BackgroundAnswer, background), (FreeText, free_texts)):
         if rows:
-            db.session.execute(insert(model.__table__).values(rows))
+            columns = tuple(rows[0])
+            params = {f"{column}_{n}": row[column] for n, row in enumerate(rows) for column in columns}
+            db.session.execute(_multi_row_insert(model.__table__, columns, len(rows)), params)
     # The collections were written around the ORM: load them from the database if anyone asks.
     db.session.expire(response, ["answers", "background", "free_texts"])
+
+
+#: INSERT ... VALUES statements with bound parameters, one per (table, columns, row count):
+#: built and compiled once, where literal values would be compiled again for every response.
+_INSERTS: dict[tuple[str, tuple[str, ...], int], object] = {}
+
+
+def _multi_row_insert(table, columns: tuple[str, ...], count: int):
+    key = (table.name, columns, count)
+    stmt = _INSERTS.get(key)
+    if stmt is None:
+        stmt = _INSERTS[key] = insert(table).values(
+            [{column: bindparam(f"{column}_{n}") for column in columns} for n in range(count)]
+        )
+    return stmt
 
 
 def _use_access_code(link: SurveyLink, code: str | None) -> None:
