@@ -213,9 +213,15 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
     ind = lookup[answers.item[valid]]
     keep = ind >= 0
     ind, resp, value = ind[keep], answers.resp[valid][keep], answers.value[valid][keep]
-    n_resp = max(answers.n_responses, 1)
-    key = ind * n_resp + resp
-    if n_ind * n_resp <= 4 * key.size + (1 << 20):
+    # Responses renumbered densely (ids may be sparse), so (indicator, response) keys index a
+    # bincount instead of being sorted; numbering keeps the order, so sums run as before.
+    present = np.zeros(max(answers.n_responses, 1), dtype=bool)
+    present[resp] = True
+    originals = np.flatnonzero(present)
+    n_resp = max(originals.size, 1)
+    dense = np.cumsum(present) - 1
+    key = ind * n_resp + dense[resp]
+    if n_ind * n_resp <= 8 * key.size + (1 << 20):
         cnt = np.bincount(key, minlength=n_ind * n_resp)
         tot = np.bincount(key, weights=value, minlength=n_ind * n_resp)
         groups = np.flatnonzero(cnt)
@@ -225,7 +231,7 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
         cnt = np.bincount(inverse)
         tot = np.bincount(inverse, weights=value)
     score = tot / cnt
-    g_ind, g_resp = groups // n_resp, groups % n_resp
+    g_ind, g_resp = groups // n_resp, originals[groups % n_resp]
     cell = g_ind
     if by_unit:
         cell = answers.unit_of_response[g_resp] * n_ind + g_ind
