@@ -100,15 +100,32 @@ def item_summary(counts: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def item_counts(answers: AnswerSet, *, by_unit: bool = False) -> np.ndarray:
-    """Count valid answers per item and code: shape (items, 6), or (units, items, 6)."""
+    """Count valid answers per item and code: shape (items, 6), or (units, items, 6).
+
+    Counted once per AnswerSet and kept (read-only): every score of one set reuses the counts.
+    """
+    if by_unit and answers.unit is None:
+        raise ValueError("this AnswerSet has no unit column")
+    memo_key = ("item_counts", by_unit)
+    counts = answers.memo.get(memo_key)
+    if counts is None:
+        by_unit_counts = answers.memo.get(("item_counts", True))
+        if not by_unit and by_unit_counts is not None:
+            counts = by_unit_counts.sum(axis=0)  # the same integers as counting again
+        else:
+            counts = _count_items(answers, by_unit)
+        counts.flags.writeable = False
+        answers.memo[memo_key] = counts
+    return counts
+
+
+def _count_items(answers: AnswerSet, by_unit: bool) -> np.ndarray:
     valid = ~np.isnan(answers.value)
     code = answers.value[valid].astype(np.int64) - 1
     n_items = len(answers.items)
     key = answers.item[valid] * N_STEPS + code
     n_units = 1
     if by_unit:
-        if answers.unit is None:
-            raise ValueError("this AnswerSet has no unit column")
         n_units = len(answers.units)
         key += answers.unit[valid] * (n_items * N_STEPS)
     flat = np.bincount(key, minlength=n_units * n_items * N_STEPS)
@@ -208,30 +225,7 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
         total = np.where(used[:, cols], item["mean"][:, cols], 0.0).sum(axis=1)
         mean[:, j] = _divide(total, k, k > 0)
 
-    # Per-response score: mean of that response's valid answers to the indicator's items.
-    valid = ~np.isnan(answers.value)
-    ind = lookup[answers.item[valid]]
-    keep = ind >= 0
-    ind, resp, value = ind[keep], answers.resp[valid][keep], answers.value[valid][keep]
-    # Responses renumbered densely (ids may be sparse), so (indicator, response) keys index a
-    # bincount instead of being sorted; numbering keeps the order, so sums run as before.
-    present = np.zeros(max(answers.n_responses, 1), dtype=bool)
-    present[resp] = True
-    originals = np.flatnonzero(present)
-    n_resp = max(originals.size, 1)
-    dense = np.cumsum(present) - 1
-    key = ind * n_resp + dense[resp]
-    if n_ind * n_resp <= 8 * key.size + (1 << 20):
-        cnt = np.bincount(key, minlength=n_ind * n_resp)
-        tot = np.bincount(key, weights=value, minlength=n_ind * n_resp)
-        groups = np.flatnonzero(cnt)
-        cnt, tot = cnt[groups], tot[groups]
-    else:
-        groups, inverse = np.unique(key, return_inverse=True)
-        cnt = np.bincount(inverse)
-        tot = np.bincount(inverse, weights=value)
-    score = tot / cnt
-    g_ind, g_resp = groups // n_resp, originals[groups % n_resp]
+    g_ind, g_resp, score = _response_scores(answers, lookup, n_ind)
     cell = g_ind
     if by_unit:
         cell = answers.unit_of_response[g_resp] * n_ind + g_ind
@@ -250,6 +244,39 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
         "lookup": lookup,
     }
     return keys, table
+
+
+def _response_scores(answers: AnswerSet, lookup: np.ndarray, n_ind: int):
+    """Per-response score: mean of that response's valid answers to each indicator's items.
+
+    Returns ``(indicator, response, score)`` arrays, one entry per (indicator, response) with at
+    least one valid answer, ordered by indicator, then response. Kept per item -> indicator
+    lookup on the AnswerSet: pooled and per-unit figures use the same scores.
+    """
+    memo_key = ("response_scores", lookup.tobytes(), n_ind)
+    cached = answers.memo.get(memo_key)
+    if cached is not None:
+        return cached
+    valid = ~np.isnan(answers.value)
+    ind = lookup[answers.item[valid]]
+    keep = ind >= 0
+    ind, resp, value = ind[keep], answers.resp[valid][keep], answers.value[valid][keep]
+    n_resp = max(answers.n_responses, 1)
+    key = ind * n_resp + resp
+    if n_ind * n_resp <= 4 * key.size + (1 << 20):
+        cnt = np.bincount(key, minlength=n_ind * n_resp)
+        tot = np.bincount(key, weights=value, minlength=n_ind * n_resp)
+        groups = np.flatnonzero(cnt)
+        cnt, tot = cnt[groups], tot[groups]
+    else:
+        groups, inverse = np.unique(key, return_inverse=True)
+        cnt = np.bincount(inverse)
+        tot = np.bincount(inverse, weights=value)
+    result = (groups // n_resp, groups % n_resp, tot / cnt)
+    for arr in result:
+        arr.flags.writeable = False
+    answers.memo[memo_key] = result
+    return result
 
 
 def _indicator_result(key, table, u, j, items, threshold) -> IndicatorResult:
