@@ -109,9 +109,9 @@ def item_counts(answers: AnswerSet, *, by_unit: bool = False) -> np.ndarray:
     memo_key = ("item_counts", by_unit)
     counts = answers.memo.get(memo_key)
     if counts is None:
-        by_unit_counts = answers.memo.get(("item_counts", True))
-        if not by_unit and by_unit_counts is not None:
-            counts = by_unit_counts.sum(axis=0)  # the same integers as counting again
+        if not by_unit and answers.unit is not None:
+            # One count serves both: the pooled counts are the per-unit ones added up.
+            counts = item_counts(answers, by_unit=True).sum(axis=0)
         else:
             counts = _count_items(answers, by_unit)
         counts.flags.writeable = False
@@ -120,16 +120,30 @@ def item_counts(answers: AnswerSet, *, by_unit: bool = False) -> np.ndarray:
 
 
 def _count_items(answers: AnswerSet, by_unit: bool) -> np.ndarray:
-    valid = ~np.isnan(answers.value)
-    code = answers.value[valid].astype(np.int64) - 1
+    item, _, value, unit = _valid_answers(answers)
     n_items = len(answers.items)
-    key = answers.item[valid] * N_STEPS + code
+    key = item * N_STEPS + (value.astype(np.int64) - 1)
     n_units = 1
     if by_unit:
         n_units = len(answers.units)
-        key += answers.unit[valid] * (n_items * N_STEPS)
+        key += unit * (n_items * N_STEPS)
     flat = np.bincount(key, minlength=n_units * n_items * N_STEPS)
     return flat.reshape((n_units, n_items, N_STEPS) if by_unit else (n_items, N_STEPS))
+
+
+def _valid_answers(answers: AnswerSet):
+    """``(item, resp, value, unit)`` of the valid answers only (unit None without units); kept."""
+    cached = answers.memo.get("valid")
+    if cached is None:
+        valid = ~np.isnan(answers.value)
+        cached = tuple(
+            None if arr is None else arr[valid] for arr in (answers.item, answers.resp, answers.value, answers.unit)
+        )
+        for arr in cached:
+            if arr is not None:
+                arr.flags.writeable = False
+        answers.memo["valid"] = cached
+    return cached
 
 
 def _item_result(name, counts, s, i, threshold) -> ItemResult:
@@ -257,10 +271,11 @@ def _response_scores(answers: AnswerSet, lookup: np.ndarray, n_ind: int):
     cached = answers.memo.get(memo_key)
     if cached is not None:
         return cached
-    valid = ~np.isnan(answers.value)
-    ind = lookup[answers.item[valid]]
+    item, resp, value, _ = _valid_answers(answers)
+    ind = lookup[item]
     keep = ind >= 0
-    ind, resp, value = ind[keep], answers.resp[valid][keep], answers.value[valid][keep]
+    if not keep.all():
+        ind, resp, value = ind[keep], resp[keep], value[keep]
     n_resp = max(answers.n_responses, 1)
     key = ind * n_resp + resp
     if n_ind * n_resp <= 4 * key.size + (1 << 20):
