@@ -10,11 +10,14 @@ seeds one förbund with a DP link, and then runs three phases with the same numb
 (threads, one cookie jar each):
 
 1. ceiling:   GET /healthz (no database work) -- the fastest the same app can answer;
-2. answering: every user fetches the questionnaire and submits it; a share of them send the same
+2. GET, POST: every user fetches as many questionnaires as it made /healthz requests, then submits
+              the first --rounds of them; each step's rate is printed as a share of the ceiling
+              next to its goal (GET >= 50 %, POST >= 35 %, issue 14), with p50/p95/p99;
+3. answering: every user fetches the questionnaire and submits it; a share of them send the same
               submission again (double click / retry: same submission key);
-3. faults:    as 2, while one gunicorn worker is SIGKILLed and (PostgreSQL) the database is
+4. faults:    as 3, while one gunicorn worker is SIGKILLed and (PostgreSQL) the database is
               restarted with ``pg_ctl restart -m fast``. A refused submission (5xx or connection
-              error) is resent with the same key, as a respondent would.
+              error) is resent with the same key, as a respondent would (``--no-faults`` skips it).
 
 It prints throughput and p50/p95/p99 latency per phase, then checks the database: exactly one
 response per acknowledged submission (303 to /tack), none lost, none duplicated, nothing stored
