@@ -76,6 +76,9 @@ def cached_page(key: tuple, inst: Instrument, hidden: Markup, render) -> str:
         if not slot or _SLOT in after:
             raise RuntimeError("the questionnaire page must show its hidden fields exactly once")
         if len(pages) >= MAX_PAGES:
-            pages.pop(next(iter(pages)))
+            try:  # another thread may be evicting too
+                pages.pop(next(iter(pages)), None)
+            except (StopIteration, RuntimeError):
+                pass
         cached = pages[key] = (inst, before, after)
     return "".join((cached[1], str(hidden), cached[2]))

@@ -107,3 +107,13 @@ def test_answers_are_stored_with_one_insert_per_table(app, dp_link):
     assert db.session.scalars(select(BackgroundAnswer.value)).all() == ["kvinna"]
     assert db.session.scalars(select(FreeText.text)).all() == ["Bra stöd"]
     assert [a.item_id for a in response.answers] and len(response.answers) == 10
+
+
+def test_the_oldest_page_goes_when_the_store_is_full(app, dp_link, monkeypatch):
+    from surveys import questionnaire_page
+
+    monkeypatch.setattr(questionnaire_page, "MAX_PAGES", 1)
+    for lang in ("sv", "en", "sv"):
+        page = app.test_client().get(f"/s/{dp_link.token}/svar?lang={lang}")
+        assert page.status_code == 200 and f'<html lang="{lang}"' in page.get_data(as_text=True)
+        assert len(app.extensions["questionnaire_pages"]) == 1
