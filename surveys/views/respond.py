@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
-from flask_login import current_user
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import bindparam, select
@@ -14,9 +14,9 @@ from sqlalchemy.orm import joinedload
 from ..clock import today
 from ..extensions import csrf, db, limiter
 from ..forms import new_submission_key, questionnaire_form_class
-from ..questionnaire_page import cached_page, hidden_inputs, page_key, questionnaire_body
 from ..instruments import instrument
 from ..models import SurveyLink
+from ..questionnaire_page import cached_page, hidden_inputs, page_key, questionnaire_body
 from ..responses import SubmissionError, submit_response
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
