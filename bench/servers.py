@@ -76,7 +76,7 @@ class Gunicorn:
              "--backlog", "2048", "--graceful-timeout", "5", "--log-level", "warning", "app:create_app()"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy machine imports slowly
         while time.monotonic() < deadline:
             try:
                 if _healthz(self.port) == 200:

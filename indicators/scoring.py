@@ -106,19 +106,50 @@ def item_summary(counts: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def item_counts(answers: AnswerSet, *, by_unit: bool = False) -> np.ndarray:
-    """Count valid answers per item and code: shape (items, 6), or (units, items, 6)."""
-    valid = ~np.isnan(answers.value)
-    code = answers.value[valid].astype(np.int64) - 1
+    """Count valid answers per item and code: shape (items, 6), or (units, items, 6).
+
+    Counted once per AnswerSet and kept (read-only): every score of one set reuses the counts.
+    """
+    if by_unit and answers.unit is None:
+        raise ValueError("this AnswerSet has no unit column")
+    memo_key = ("item_counts", by_unit)
+    counts = answers.memo.get(memo_key)
+    if counts is None:
+        if not by_unit and answers.unit is not None:
+            # One count serves both: the pooled counts are the per-unit ones added up.
+            counts = item_counts(answers, by_unit=True).sum(axis=0)
+        else:
+            counts = _count_items(answers, by_unit)
+        counts.flags.writeable = False
+        answers.memo[memo_key] = counts
+    return counts
+
+
+def _count_items(answers: AnswerSet, by_unit: bool) -> np.ndarray:
+    item, _, value, unit = _valid_answers(answers)
     n_items = len(answers.items)
-    key = answers.item[valid] * N_STEPS + code
+    key = item * N_STEPS + (value.astype(np.int64) - 1)
     n_units = 1
     if by_unit:
-        if answers.unit is None:
-            raise ValueError("this AnswerSet has no unit column")
         n_units = len(answers.units)
-        key += answers.unit[valid] * (n_items * N_STEPS)
+        key += unit * (n_items * N_STEPS)
     flat = np.bincount(key, minlength=n_units * n_items * N_STEPS)
     return flat.reshape((n_units, n_items, N_STEPS) if by_unit else (n_items, N_STEPS))
+
+
+def _valid_answers(answers: AnswerSet):
+    """``(item, resp, value, unit)`` of the valid answers only (unit None without units); kept."""
+    cached = answers.memo.get("valid")
+    if cached is None:
+        valid = ~np.isnan(answers.value)
+        cached = tuple(
+            None if arr is None else arr[valid] for arr in (answers.item, answers.resp, answers.value, answers.unit)
+        )
+        for arr in cached:
+            if arr is not None:
+                arr.flags.writeable = False
+        answers.memo["valid"] = cached
+    return cached
 
 
 def _item_result(name, counts, s, i, threshold) -> ItemResult:
@@ -217,24 +248,7 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
         total = np.where(used[:, cols], item["mean"][:, cols], 0.0).sum(axis=1)
         mean[:, j] = _divide(total, k, k > 0)
 
-    # Per-response score: mean of that response's valid answers to the indicator's items.
-    valid = ~np.isnan(answers.value)
-    ind = lookup[answers.item[valid]]
-    keep = ind >= 0
-    ind, resp, value = ind[keep], answers.resp[valid][keep], answers.value[valid][keep]
-    n_resp = max(answers.n_responses, 1)
-    key = ind * n_resp + resp
-    if n_ind * n_resp <= 4 * key.size + (1 << 20):
-        cnt = np.bincount(key, minlength=n_ind * n_resp)
-        tot = np.bincount(key, weights=value, minlength=n_ind * n_resp)
-        groups = np.flatnonzero(cnt)
-        cnt, tot = cnt[groups], tot[groups]
-    else:
-        groups, inverse = np.unique(key, return_inverse=True)
-        cnt = np.bincount(inverse)
-        tot = np.bincount(inverse, weights=value)
-    score = tot / cnt
-    g_ind, g_resp = groups // n_resp, groups % n_resp
+    g_ind, g_resp, score = _response_scores(answers, lookup, n_ind)
     cell = g_ind
     if by_unit:
         cell = answers.unit_of_response[g_resp] * n_ind + g_ind
@@ -254,6 +268,40 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
         "lookup": lookup,
     }
     return keys, table
+
+
+def _response_scores(answers: AnswerSet, lookup: np.ndarray, n_ind: int):
+    """Per-response score: mean of that response's valid answers to each indicator's items.
+
+    Returns ``(indicator, response, score)`` arrays, one entry per (indicator, response) with at
+    least one valid answer, ordered by indicator, then response. Kept per item -> indicator
+    lookup on the AnswerSet: pooled and per-unit figures use the same scores.
+    """
+    memo_key = ("response_scores", lookup.tobytes(), n_ind)
+    cached = answers.memo.get(memo_key)
+    if cached is not None:
+        return cached
+    item, resp, value, _ = _valid_answers(answers)
+    ind = lookup[item]
+    keep = ind >= 0
+    if not keep.all():
+        ind, resp, value = ind[keep], resp[keep], value[keep]
+    n_resp = max(answers.n_responses, 1)
+    key = ind * n_resp + resp
+    if n_ind * n_resp <= 4 * key.size + (1 << 20):
+        cnt = np.bincount(key, minlength=n_ind * n_resp)
+        tot = np.bincount(key, weights=value, minlength=n_ind * n_resp)
+        groups = np.flatnonzero(cnt)
+        cnt, tot = cnt[groups], tot[groups]
+    else:
+        groups, inverse = np.unique(key, return_inverse=True)
+        cnt = np.bincount(inverse)
+        tot = np.bincount(inverse, weights=value)
+    result = (groups // n_resp, groups % n_resp, tot / cnt)
+    for arr in result:
+        arr.flags.writeable = False
+    answers.memo[memo_key] = result
+    return result
 
 
 def _indicator_result(key, table, u, j, items, threshold) -> IndicatorResult:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from indicators.catalogue import VALID_CODES, Questionnaire, measurement_year
@@ -76,8 +76,12 @@ def validate_submission(q: Questionnaire, sub: Submission, max_text: int) -> Non
         raise SubmissionError(errors)
 
 
+#: Built once; the statement took longer to build than to run.
+_BY_KEY = select(Response).where(Response.submission_key == bindparam("key"))
+
+
 def find_by_key(submission_key: str) -> Response | None:
-    return db.session.scalar(select(Response).where(Response.submission_key == submission_key))
+    return db.session.scalar(_BY_KEY, {"key": submission_key})
 
 
 def submit_response(
@@ -123,17 +127,6 @@ def submit_response(
         channel=channel,
         entered_by_id=entered_by_id,
     )
-    order = {item_id: i for i, item_id in enumerate(questionnaire.item_ids)}
-    response.answers = [
-        Answer(item_id=item_id, value=value)
-        for item_id, value in sorted(submission.answers.items(), key=lambda kv: order[kv[0]])
-    ]
-    response.background = [BackgroundAnswer(question_id=k, value=v) for k, v in submission.background.items()]
-    response.free_texts = [
-        FreeText(question_id=k, text=mask_personal_data(v.strip()))
-        for k, v in submission.free_text.items()
-        if v.strip()
-    ]
     db.session.add(response)
     try:
         db.session.flush()
@@ -144,6 +137,7 @@ def submit_response(
         if winner is None:
             raise
         return _repeat_of(winner, questionnaire, submission, link), False
+    _insert_answers(response, questionnaire, submission)
     refresh_for(response)
     return response, True
 
@@ -167,6 +161,47 @@ def _repeat_of(stored: Response, questionnaire: Questionnaire, submission: Submi
     if not same:
         raise SubmissionError({"received": ALREADY_RECEIVED})
     return stored
+
+
+def _insert_answers(response: Response, questionnaire: Questionnaire, submission: Submission) -> None:
+    """Store the answers of a flushed response with one multi-row INSERT per table.
+
+    A Core INSERT ... VALUES (...), (...): the ORM's bulk insert would split the rows into one
+    statement per run of "Vet ej" (NULL) and non-NULL values.
+    """
+    order = {item_id: i for i, item_id in enumerate(questionnaire.item_ids)}
+    answers = [
+        {"response_id": response.id, "item_id": item_id, "value": value}
+        for item_id, value in sorted(submission.answers.items(), key=lambda kv: order[kv[0]])
+    ]
+    background = [{"response_id": response.id, "question_id": k, "value": v} for k, v in submission.background.items()]
+    free_texts = [
+        {"response_id": response.id, "question_id": k, "text": mask_personal_data(v.strip())}
+        for k, v in submission.free_text.items()
+        if v.strip()
+    ]
+    for model, rows in ((Answer, answers), (BackgroundAnswer, background), (FreeText, free_texts)):
+        if rows:
+            columns = tuple(rows[0])
+            params = {f"{column}_{n}": row[column] for n, row in enumerate(rows) for column in columns}
+            db.session.execute(_multi_row_insert(model.__table__, columns, len(rows)), params)
+    # The collections were written around the ORM: load them from the database if anyone asks.
+    db.session.expire(response, ["answers", "background", "free_texts"])
+
+
+#: INSERT ... VALUES statements with bound parameters, one per (table, columns, row count):
+#: built and compiled once, where literal values would be compiled again for every response.
+_INSERTS: dict[tuple[str, tuple[str, ...], int], object] = {}
+
+
+def _multi_row_insert(table, columns: tuple[str, ...], count: int):
+    key = (table.name, columns, count)
+    stmt = _INSERTS.get(key)
+    if stmt is None:
+        stmt = _INSERTS[key] = insert(table).values(
+            [{column: bindparam(f"{column}_{n}") for column in columns} for n in range(count)]
+        )
+    return stmt
 
 
 def _use_access_code(link: SurveyLink, code: str | None) -> None:
