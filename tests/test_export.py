@@ -36,8 +36,9 @@ def test_xlsx_cells_are_inert_and_numbers_stay_numbers():
     wb = load_workbook(io.BytesIO(workbook([TABLE])))
     ws = wb["Prov"]
     for k, dangerous in enumerate(DANGEROUS, start=2):
-        # XML turns a stored carriage return into a line feed on reading; the apostrophe is what counts
-        assert ws.cell(k, 1).value == ("'" + dangerous).replace("\r", "\n")
+        # Whether a stored carriage return reads back as CR or LF depends on the XML parser (lxml keeps
+        # it as &#13;, the standard library's parser folds it); the apostrophe is what counts.
+        assert ws.cell(k, 1).value.replace("\r", "\n") == ("'" + dangerous).replace("\r", "\n")
         assert ws.cell(k, 1).data_type == "s"
         assert isinstance(ws.cell(k, 2).value, float)
     assert ws.cell(len(DANGEROUS) + 2, 2).value == -3
