@@ -7,6 +7,7 @@ says so. The answers are random but reproducible (a fixed seed).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 
 import click
@@ -123,9 +124,12 @@ def _add_answers(rng: random.Random, inst, q, forbund: Forbund, insats: Insats |
 
 def register(app: Flask) -> None:
     @app.cli.command("demo")
-    @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="Address the app is served at.")
-    def demo_command(base_url: str) -> None:
+    @click.option("--base-url", default=None,
+                  help="Address the app is served at [default: http://FLASK_RUN_HOST:FLASK_RUN_PORT, "
+                       "127.0.0.1:5000 when unset].")
+    def demo_command(base_url: str | None) -> None:
         """Build a demo installation (three förbund, synthetic answers 2020, 2022, 2024)."""
+        base_url = (base_url or served_at()).rstrip("/")
         if db.session.scalar(select(Forbund).where(Forbund.is_demo.is_(True)).limit(1)) is not None:
             click.echo(f"Demodata finns redan. Logga in med användarna nedan (lösenord: {DEMO_PASSWORD}).")
             for user in db.session.scalars(select(User).order_by(User.id)):
@@ -143,6 +147,17 @@ def register(app: Flask) -> None:
         for slug, code in out["codes"][:: DEMO_CODES // 3]:
             click.echo(f"  {slug:<16} {code}")
         current_app.logger.info("demo data created")
+
+
+def served_at() -> str:
+    """The address ``flask run`` serves at, from the variables it reads itself."""
+    host = os.environ.get("FLASK_RUN_HOST") or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"  # every interface: the local one is a link that opens
+    if ":" in host:
+        host = f"[{host}]"
+    port = os.environ.get("FLASK_RUN_PORT") or "5000"
+    return f"http://{host}:{port}"
 
 
 def _print_links(base_url: str) -> None:
