@@ -21,3 +21,5 @@ for lang in en ar; do
     fi
 done
 pybabel compile --statistics -d "$out"
+# Lättläst Swedish (sv-LL) for the respondent pages: written by hand, only compiled here.
+pybabel compile -d surveys/translations_easy

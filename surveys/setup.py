@@ -185,7 +185,12 @@ def configure_blueprints(app: Flask) -> None:
 
 def configure_errors(app: Flask) -> None:
     def render_error(status: int, title, message):
-        return render_template("error.html", status=status, title=title, message=message), status
+        from . import respondent_language
+
+        respondent_language.apply_for_error_page()  # /s/... pages: the respondent's language
+        return render_template("error.html", status=status, title=title, message=message,
+                               respondent=bool(g.get("respondent_page_lang")),
+                               **respondent_language.page_attributes()), status
 
     @app.errorhandler(400)
     def bad_request(exc):

@@ -12,6 +12,7 @@ from ..extensions import csrf, db, limiter
 from ..forms import new_submission_key, questionnaire_form_class
 from ..instruments import instrument
 from ..models import SurveyLink
+from .. import respondent_language
 from ..responses import SubmissionError, submit_response
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
@@ -48,14 +49,40 @@ def load_link(token: str) -> SurveyLink:
     return link
 
 
+@bp.before_request
+def provisional_language():
+    """Until the questionnaire is known (an unknown token gives a 404), any respondent language."""
+    respondent_language.apply(respondent_language.pick(respondent_language.respondent_languages()))
+
+
+@bp.after_request
+def vary_on_language(response):
+    response.vary.add("Accept-Language")
+    return response
+
+
 def choose_language(q) -> str:
-    lang = request.values.get("lang", "")
-    if lang not in q.languages:
-        lang = q.languages[0]
-    ui_langs = current_app.config["UI_LANGUAGES"]
-    # UI strings (buttons, messages) follow the questionnaire language where they exist.
-    g.respondent_lang = lang if lang in ui_langs else lang.split("-")[0] if lang.split("-")[0] in ui_langs else "sv"
-    return lang
+    """?lang=, else the browser's language among those the questionnaire is offered in."""
+    return respondent_language.apply(respondent_language.pick(q.languages))
+
+
+#: Plain headings for the respondent pages, by questionnaire; the group names ("Deltagare
+#: pågående") are the staff's words. A questionnaire without one here shows its name.
+HEADINGS = {
+    "DP": _l("Enkät för dig som deltar i %(name)s"),
+    "DA": _l("Enkät för dig som har deltagit i %(name)s"),
+    "PE": _l("Enkät för dig som arbetar i %(name)s"),
+    "CH": _l("Enkät för dig som är chef hos en av medlemmarna i %(name)s"),
+    "ST": _l("Enkät för dig som sitter i styrelsen för %(name)s"),
+}
+
+
+def heading(link: SurveyLink, q, lang: str) -> str:
+    text = HEADINGS.get(q.code)
+    if text is None:
+        return q.name[lang]
+    name = link.insats.name if link.insats and q.about == "insats" else link.forbund.name
+    return str(text) % {"name": name}
 
 
 def context(link: SurveyLink, lang: str) -> dict:
@@ -68,6 +95,7 @@ def context(link: SurveyLink, lang: str) -> dict:
         "lang": lang,
         "language": inst.languages[lang],
         "languages": [inst.languages[code] for code in q.languages],
+        "heading": heading(link, q, lang),
     }
 
 
