@@ -80,7 +80,7 @@ def test_qr_downloads_and_sheet(client, auth, setup, make_link):
     assert url in page and f"/lankar/{link.id}/utskrift" in page
     sheet = client.get(f"/lankar/{link.id}/utskrift").get_data(as_text=True)
     assert f"localhost/s/{link.token}" in sheet
-    assert "Deltagare pågående" in sheet and "anonym" in sheet
+    assert "Enkät för dig som deltar i" in sheet and "anonym" in sheet  # the participants' plain heading
     assert f'src="/lankar/{link.id}/qr.svg?inline=1"' in sheet
     assert "data:" not in sheet and "<script" not in sheet and "style=" not in sheet
     css = (Path(client.application.static_folder) / "css" / "sheet.css").read_text()

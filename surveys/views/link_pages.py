@@ -19,6 +19,7 @@ from ..forms_admin import ButtonForm
 from ..instruments import instrument
 from ..models import SurveyLink
 from ..qr import qr_png, qr_svg
+from .respond import heading
 
 bp = Blueprint("links", __name__, url_prefix="/lankar")
 
@@ -98,4 +99,5 @@ def sheet(link_id: int):
     # Every language the questionnaire is offered in, each with a short line in that language.
     sheet_languages = [(inst.languages[code], respondent_language.sheet_line(code)) for code in q.languages]
     return render_template("links/sheet.html", link=link, url=url, short_url=url.split("://", 1)[-1],
-                           names=questionnaire_names(), sheet_languages=sheet_languages)
+                           names=questionnaire_names(), sheet_languages=sheet_languages,
+                           heading=heading(link, q, q.languages[0]))

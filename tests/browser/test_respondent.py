@@ -281,3 +281,39 @@ def test_skip_link_is_first_visible_on_focus_and_moves_to_the_content(page, site
     assert page.evaluate("document.activeElement.id") == "main"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.name") == "DP01"
+
+
+@pytest.mark.parametrize("locale,html_lang,direction", [("ar", "ar", "rtl"), ("en-GB", "en", "ltr"), ("fi-FI", "sv", "ltr")])
+def test_browser_language_is_followed_on_the_first_visit(browser, site, locale, html_lang, direction):
+    ctx = browser.new_context(viewport=PHONE, locale=locale)  # Chromium sends Accept-Language from it
+    try:
+        page = ctx.new_page()
+        page.goto(site.link("dp"))
+        assert page.get_attribute("html", "lang") == html_lang
+        assert page.get_attribute("html", "dir") == direction
+        # The language choice is the first thing in the content, within the first phone screen.
+        first = page.evaluate("document.querySelector('main').firstElementChild.className")
+        assert first == "language-choice"
+        box = page.locator(".language-choice").bounding_box()
+        assert box["y"] + box["height"] < PHONE["height"]
+        # The chosen language is kept through the questionnaire to the thank-you page.
+        page.locator("a.button").click()
+        page.wait_for_url("**/svar?lang=*")
+        page.check("#DP01-3")
+        submit(page)
+        page.wait_for_url("**/tack?lang=*")
+        assert page.get_attribute("html", "lang") == html_lang
+    finally:
+        ctx.close()
+        delete_responses(site)
+
+
+def test_unknown_link_page_follows_the_browser_language(browser, site):
+    ctx = browser.new_context(viewport=PHONE, locale="ar")
+    try:
+        page = ctx.new_page()
+        response = page.goto(f"{site.url}/s/no-such-link")
+        assert response.status == 404
+        assert page.get_attribute("html", "lang") == "ar" and page.get_attribute("html", "dir") == "rtl"
+    finally:
+        ctx.close()
