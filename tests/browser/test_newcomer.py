@@ -100,6 +100,7 @@ def test_fresh_clone_make_run_serves_the_demo_on_the_chosen_port(page, tmp_path)
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         reader.join(timeout=5)
+        proc.stdout.close()
 
 
 def _wait_for_link(proc, lines: list[str], port: int) -> str:
