@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .accounts import MIN_PASSWORD_LENGTH
+from .errors import ServiceError
 from .links import MAX_CODES_PER_BATCH
 
 
@@ -31,15 +32,15 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def apply_service_error(form: FlaskForm, exc: ValueError, fields: dict[str, str]) -> None:
-    """Show a service's ``ValueError`` ("Fältnamn: meddelande") at its field, or at the top of the form."""
-    message = str(exc)
-    prefix, sep, rest = message.partition(": ")
-    name = fields.get(prefix) if sep else None
-    if name and name in form:
-        form[name].errors = [*form[name].errors, rest]
-    else:
-        form.form_errors.append(message)
+def apply_service_error(form: FlaskForm, exc: ValueError, fields: dict[str, str] | None = None) -> None:
+    """Show a service's error at its field (``ServiceError.field``, renamed through ``fields`` where
+    the form calls it something else), or at the top of the form; in the user's language."""
+    if isinstance(exc, ServiceError):
+        name = (fields or {}).get(exc.field, exc.field)
+        if name in form:
+            form[name].errors = [*form[name].errors, exc.text]
+            return
+    form.form_errors.append(str(exc))
 
 
 # --- admin -----------------------------------------------------------------------------------
@@ -105,19 +106,5 @@ class CodesForm(FlaskForm):
 
 
 #: Service error prefixes (see accounts.py and links.py) and the form field each belongs to.
-SERVICE_FIELDS = {
-    "Kortnamn": "slug",
-    "Namn": "name",
-    "Användarnamn": "username",
-    "Roll": "role",
-    "Förbund": "forbund",
-    "Insatser": "insatser",
-    "Lösenord": "password",
-    "Enkät": "questionnaire",
-    "Insats": "insats",
-    "Öppnar": "opens_on",
-    "Stänger": "closes_on",
-    "Etikett": "label",
-    "Kräver engångskod": "requires_code",
-    "Antal koder": "count",
-}
+#: Service field names that a form calls differently (none yet: the services use the form names).
+SERVICE_FIELDS: dict[str, str] = {}

@@ -32,10 +32,11 @@ def respondent_languages() -> list[str]:
     return [*current_app.config["UI_LANGUAGES"], EASY_READ]
 
 
-def pick(available: Iterable[str]) -> str:
-    """``?lang=`` if offered, else the browser's best match (never lättläst), else the first language."""
+def pick(available: Iterable[str], *, read_form: bool = True) -> str:
+    """``?lang=`` (or the form's ``lang``) if offered, else the browser's best match (never
+    lättläst), else the first language. Error pages do not read the form: the body may be the error."""
     available = list(available)
-    chosen = request.values.get("lang", "")
+    chosen = request.values.get("lang", "") if read_form else request.args.get("lang", "")
     if chosen in available:
         return chosen
     best = request.accept_languages.best_match([code for code in available if code != EASY_READ])
@@ -61,7 +62,7 @@ def apply(lang: str) -> str:
 def apply_for_error_page() -> None:
     """Error pages under /s/ (an unknown token, a wrong path) follow ?lang= and the browser."""
     if request.path.startswith("/s/") and not g.get("respondent_page_lang"):
-        apply(pick(respondent_languages()))
+        apply(pick(respondent_languages(), read_form=False))
 
 
 def page_attributes() -> dict:

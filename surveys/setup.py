@@ -103,6 +103,13 @@ def configure_i18n(app: Flask) -> None:
 
         return {"current_locale": lambda: str(get_locale() or "sv")}
 
+    @app.template_filter("localized")
+    def localized(texts: dict) -> str:
+        """An instrument text table ({"sv": ..., "en": ...}) in the page's language, else Swedish."""
+        from flask_babel import get_locale
+
+        return texts.get(str(get_locale() or "sv")) or texts.get("sv") or next(iter(texts.values()), "")
+
 
 def configure_security(app: Flask) -> None:
     proxies = int(app.config.get("PROXY_FIX") or 0)

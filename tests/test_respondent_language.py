@@ -120,7 +120,7 @@ def test_lattlast_covers_intro_and_thank_you(client, world):
 
 RESPONDENT_SOURCES = [
     *sorted((ROOT / "templates/respond").glob("*.html")), ROOT / "templates/base.html", ROOT / "templates/error.html",
-    ROOT / "templates/_macros.html", ROOT / "surveys/views/respond.py", ROOT / "surveys/forms.py",
+    ROOT / "templates/_macros.html", ROOT / "surveys/views/respond.py", ROOT / "surveys/forms.py", ROOT / "surveys/responses.py",
     ROOT / "surveys/setup.py", ROOT / "surveys/respondent_language.py",
 ]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}

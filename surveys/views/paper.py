@@ -17,6 +17,7 @@ from indicators.catalogue import measurement_year
 from .. import links, paper
 from ..access import insats_or_404, link_or_404, roles_required, user_forbund, visible_insatser
 from ..clock import today
+from ..errors import ServiceError
 from ..extensions import db
 from ..forms import new_submission_key, questionnaire_form_class
 from ..imports import ImportRejected, import_responses
@@ -197,12 +198,14 @@ def _entry_page(code: str, *, insats=None, link=None):
                 db.session.rollback()
                 if isinstance(exc, SubmissionError):
                     for field_id, message in exc.errors.items():
+                        message = str(message)  # a lazy gettext string: in the user's language
                         if field_id in form:
                             form[field_id].errors = list(form[field_id].errors) + [message]
                         else:
                             form.form_errors.append(message)
                 else:
-                    form.submitted_on.errors = list(form.submitted_on.errors) + [str(exc)]
+                    text = exc.text if isinstance(exc, ServiceError) else str(exc)
+                    form.submitted_on.errors = list(form.submitted_on.errors) + [text]
         status = 400
     if not form.submission_key.data:
         form.submission_key.data = new_submission_key()

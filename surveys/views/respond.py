@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from .. import respondent_language
 from ..clock import today
 from ..extensions import csrf, db, limiter
 from ..forms import new_submission_key, questionnaire_form_class
 from ..instruments import instrument
 from ..models import SurveyLink
-from .. import respondent_language
 from ..responses import SubmissionError, submit_response
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
-
-#: Messages of surveys.responses.SubmissionError a respondent can meet, listed so that pybabel
-#: extracts them; they are shown in the respondent's language.
-SERVICE_MESSAGES = (
-    _l("Skriv in koden du har fått."),
-    _l("Koden är inte giltig eller har redan använts."),
-    _l("Formuläret saknar giltig inlämningsnyckel. Ladda om sidan och försök igen."),
-    _l("Du har inte svarat på någon fråga. Svara på minst en fråga innan du skickar."),
-)
 
 
 def _token_limit() -> str:
@@ -157,7 +148,7 @@ def answer(token: str):
             except SubmissionError as exc:
                 db.session.rollback()
                 for field_id, message in exc.errors.items():
-                    message = _(message)  # the Swedish service message in the respondent's language
+                    message = str(message)  # a lazy gettext string: in the respondent's language
                     if field_id in form:
                         form[field_id].errors = list(form[field_id].errors) + [message]
                     else:
