@@ -87,6 +87,7 @@ class InsatsForm(FlaskForm):
 class LinkForm(FlaskForm):
     questionnaire = RadioField(_l("Enkät"), validators=[InputRequired(_l("Välj en enkät."))])
     insats = SelectField(_l("Insats"), coerce=str, validators=[Optional()])
+    instrument_version = SelectField(_l("Instrumentversion"), coerce=str, validators=[Optional()])
     opens_on = DateField(_l("Öppnar"), validators=[InputRequired(_l("Fyll i öppningsdatum."))])
     closes_on = DateField(_l("Stänger"), validators=[InputRequired(_l("Fyll i stängningsdatum."))])
     label = StringField(_l("Etikett (valfri)"), validators=[Optional(), Length(max=200)])

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from . import audit
 from .errors import ServiceError
 from .extensions import db
-from .instruments import instrument
+from .instruments import instrument, versions
 from .models import AccessCode, Forbund, Insats, Response, SurveyLink, User
 from .responses import hash_code
 
@@ -58,6 +58,9 @@ def create_link(
     instrument_version: str | None = None,
 ) -> SurveyLink:
     """Create a link with an unguessable token (256 bits from ``secrets``)."""
+    if instrument_version and instrument_version not in versions():
+        raise ServiceError("instrument_version", _l("Versionen %(version)s finns inte eller kunde inte läsas.",
+                                                    version=instrument_version))
     version = instrument(instrument_version).version
     scope = questionnaire_scope(questionnaire, version)
     if scope == "insats":

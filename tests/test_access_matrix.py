@@ -86,6 +86,7 @@ EXPECTED: dict[str, Route] = {
     "auth.logout": Route(get=everyone(405), post=denied(*ROLES[1:])),
     # Admin: the installation.
     "admin.index": Route(get=only("admin")),
+    "admin.instruments": Route(get=only("admin")),
     "admin.forbund": Route(get=only("admin")),
     "admin.users": Route(get=only("admin")),
     "admin.user": Route(get=only("admin"), args=lambda w: {"user_id": w.officer_a.id}),
