@@ -25,6 +25,7 @@ from ..instruments import instrument, questionnaires_about
 from ..models import SurveyLink
 from ..qr import qr_svg_inline
 from ..responses import SubmissionError
+from . import paper_double
 
 bp = Blueprint("paper", __name__, url_prefix="/papper")
 
@@ -174,8 +175,22 @@ def _entry_page(code: str, *, insats=None, link=None):
     q = inst.questionnaires[code]
     form = paper_form_class(inst, q)()
     status = 200
+    diff = None
+    action = request.form.get("action", "save")
     if request.method == "POST":
-        if form.validate():
+        if form.validate() and action == "first":
+            paper_double.keep_first(request.path, paper_double.values_of(form))
+            flash(_("Första inmatningen är sparad för kontroll, inte som svar. Nu skriver en kollega in samma formulär."), "success")
+            return redirect(f"{request.path}?andra=1", code=303)
+        if form.validate() and action == "second":
+            first = paper_double.first_for(request.path)
+            paper_double.forget()
+            if first is None:
+                form.form_errors.append(_("Det finns ingen första inmatning att jämföra med. Börja om med den första."))
+                action = "save"
+            else:
+                diff = paper_double.differences(first, paper_double.values_of(form), form.free_text_fields)
+        if form.validate() and action != "first" and not diff and not form.form_errors:
             try:
                 submitted_on = paper.parse_paper_date(form.submitted_on.data)
                 created = paper.enter_paper_response(
@@ -206,14 +221,16 @@ def _entry_page(code: str, *, insats=None, link=None):
                 else:
                     text = exc.text if isinstance(exc, ServiceError) else str(exc)
                     form.submitted_on.errors = list(form.submitted_on.errors) + [text]
-        status = 400
+        status = 200 if diff else 400
     if not form.submission_key.data:
         form.submission_key.data = new_submission_key()
     if not form.submitted_on.data and not form.submitted_on.raw_data:
         form.submitted_on.data = today()
     return render_template(
         "paper/enter.html", form=form, q=q, lang=ENTRY_LANG, insats=insats or (link.insats if link else None),
-        link=link, forbund=user_forbund(),
+        link=link, forbund=user_forbund(), diff=diff,
+        second_entry=request.method == "GET" and bool(request.args.get("andra"))
+        and paper_double.first_for(request.path) is not None,
     ), status
 
 
