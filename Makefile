@@ -13,11 +13,12 @@ FLASK_RUN_PORT ?= 5000
 export FLASK_RUN_HOST FLASK_RUN_PORT
 
 # Install, create the SQLite database in instance/, add demo data, serve on http://127.0.0.1:5000
+# with the task-queue worker beside it (Ctrl-C stops both)
 run:
 	bash scripts/install.sh
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	$(FLASK) run
+	PYTHON=$(PYTHON) bash scripts/run.sh
 
 # The whole test suite on SQLite and PostgreSQL (installs Chromium and PostgreSQL when missing)
 test:

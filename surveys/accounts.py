@@ -6,18 +6,20 @@ record; the request or CLI command commits once.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from collections.abc import Iterable
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, update
 from werkzeug.security import generate_password_hash
 
 from . import audit
 from .errors import ServiceError
 from .extensions import db
-from .models import ROLES, Forbund, Insats, User
+from .models import ROLES, Forbund, Insats, User, utcnow
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,119}$")
@@ -169,3 +171,55 @@ def reset_password(user: User, password: str) -> User:
     db.session.flush()
     audit.record("user.reset_password", f"användare {user.username}", forbund_id=user.forbund_id)
     return user
+
+
+# --- login lock (in the database, so it holds across workers and servers) --------------------
+
+
+def check_login_lock(user: User, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the user's login lock ends (UTC), or None when the user may try to log in."""
+    now = now or utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        return user.locked_until
+    return None
+
+
+def record_login_failure(user: User, now: dt.datetime | None = None) -> bool:
+    """Count a failed login; lock the user for LOGIN_LOCK_MINUTES at LOGIN_MAX_FAILURES in a row.
+
+    Failures more than LOGIN_LOCK_MINUTES apart do not add up. The counter is raised by one UPDATE
+    in the database, so attempts on different workers and servers all count. Returns whether the
+    user is now locked. Flushes; the caller commits.
+    """
+    now = now or utcnow()
+    cfg = current_app.config
+    window = dt.timedelta(minutes=int(cfg["LOGIN_LOCK_MINUTES"]))
+    fresh = User.last_failed_login.is_not(None) & (User.last_failed_login > now - window)
+    db.session.execute(
+        update(User).where(User.id == user.id)
+        .values(failed_logins=case((fresh, User.failed_logins + 1), else_=1), last_failed_login=now),
+        execution_options={"synchronize_session": False},
+    )
+    failures = db.session.scalar(select(User.failed_logins).where(User.id == user.id))
+    locked = failures >= int(cfg["LOGIN_MAX_FAILURES"])
+    if locked:
+        db.session.execute(
+            update(User).where(User.id == user.id).values(locked_until=now + window, failed_logins=0),
+            execution_options={"synchronize_session": False},
+        )
+    db.session.expire(user, ["failed_logins", "last_failed_login", "locked_until"])
+    return locked
+
+
+def record_login_success(user: User) -> None:
+    """A successful login clears the failure counter. Flushes; the caller commits."""
+    if user.failed_logins or user.last_failed_login is not None or user.locked_until is not None:
+        user.failed_logins = 0
+        user.last_failed_login = None
+        user.locked_until = None
+        db.session.flush()
+
+
+def unlock_user(user: User) -> None:
+    """End a user's login lock (an administrator's action). Flushes; the caller commits."""
+    record_login_success(user)

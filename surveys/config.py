@@ -47,6 +47,23 @@ class Defaults:
     #: Failed logins for one username before it is locked for LOGIN_LOCK_MINUTES.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    #: Task queue (Huey): empty = instance/queue.sqlite (one server; sqlite:////path for another file);
+    #: redis://host:6379/0 when several app servers share workers. See README, "Worker and jobs".
+    QUEUE_URL = ""
+    #: Jobs one ``flask worker`` process runs at the same time.
+    JOB_WORKERS = 1
+    #: Finished jobs and their files are deleted this many days after they were started.
+    JOB_EXPIRY_DAYS = 7
+    #: Jobs (queued or running) one förbund may have at the same time.
+    JOB_LIMIT_PER_FORBUND = 2
+    #: A running job writes a heartbeat this often (seconds) ...
+    JOB_HEARTBEAT_SECONDS = 10
+    #: ... and is marked failed (its worker died) when the last one is older than this.
+    JOB_HEARTBEAT_TIMEOUT = 120
+    #: A queued job that no worker has started within this many seconds is marked failed.
+    JOB_QUEUED_TIMEOUT = 3600
+    #: Uploaded paper-answer files with more rows than this are imported as a job on the queue.
+    IMPORT_JOB_MIN_ROWS = 2000
     #: For tests and demos: pretend today is this ISO date.
     FIXED_TODAY = None
 

@@ -1,23 +1,15 @@
 """Report files for a förbund (or one insats) and year: the appendix PDF, XLSX, CSV and chart ZIPs.
 
-Built from ``surveys.results`` (the database) by the pure ``indicators`` report code. Long work
-runs as a job in a background thread; a job is a folder ``instance/reports/<job id>/`` with a
-``job.json`` that says whose it is, what was asked and whether the files are ready. In testing
-the job runs at once, in the request.
+Built from ``surveys.results`` (the database) by the pure ``indicators`` report code. On the web
+the files are built by a job on the task queue (kind "report", ``surveys.jobs``): its state and
+files live in the database, so every app server shows and serves them.
 """
 
 from __future__ import annotations
 
-import json
-import secrets
-import shutil
-import threading
-import traceback
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-
-from flask import Flask, current_app
 
 from indicators.chart_style import FORMATS
 from indicators.export import charts_zip, table_csv, tables_zip, workbook
@@ -25,9 +17,10 @@ from indicators.report import build_report
 from indicators.report_data import all_charts, all_tables
 from indicators.results import ResultSet
 
+from . import jobs
 from .extensions import db
 from .instruments import instrument
-from .models import Forbund, Insats
+from .models import Forbund, Insats, Job
 from .results import ResultRequest, available_years, build_result_set, free_texts
 
 REFERENCES = ("computed", "imported", "none")
@@ -86,15 +79,11 @@ def job_file_names(options: ReportOptions) -> dict[str, str]:
     return {key: pattern.format(year=options.year, fmt=ext) for key, (pattern, _) in JOB_FILES.items()}
 
 
-def write_report_files(forbund: Forbund, options: ReportOptions, out: Path, *, expand: bool = False,
-                       progress: Callable[[str], None] | None = None) -> list[Path]:
-    """Write the PDF, the XLSX, the CSVs (one ZIP) and the chart ZIP into ``out``.
+FileSet = dict[str, tuple[str, str, bytes]]
 
-    With ``expand`` (the command line) also every CSV and every chart as its own file.
-    ``progress`` is called with a label after each step.
-    """
+
+def _build(forbund: Forbund, options: ReportOptions, progress: Callable[[str], None] | None):
     step = progress or (lambda label: None)
-    out.mkdir(parents=True, exist_ok=True)
     rs = result_set(forbund, options)
     step("results")
     inst = instrument(rs.instrument_version)
@@ -103,17 +92,41 @@ def write_report_files(forbund: Forbund, options: ReportOptions, out: Path, *, e
     if options.include_free_text:
         texts = {g: free_texts(forbund, insats, options.year, g) for g in rs.groups}
     names = job_file_names(options)
-    written = []
-    pdf = build_report(rs, inst, options.year, lang=options.lang, free_texts=texts,
-                       include_free_text=options.include_free_text, progress=step)
-    written.append(_write(out / names["pdf"], pdf))
+    files: FileSet = {}
+
+    def add(key: str, data: bytes) -> None:
+        files[key] = (names[key], JOB_FILES[key][1], data)
+
+    add("pdf", build_report(rs, inst, options.year, lang=options.lang, free_texts=texts,
+                            include_free_text=options.include_free_text, progress=step))
     tables = all_tables(rs, inst, options.year, lang=options.lang)
-    written.append(_write(out / names["xlsx"], workbook(tables)))
-    written.append(_write(out / names["csv"], tables_zip(tables)))
+    add("xlsx", workbook(tables))
+    add("csv", tables_zip(tables))
     step("tables")
     charts = all_charts(rs, inst, options.year, lang=options.lang)
-    written.append(_write(out / names["charts"], charts_zip(charts, options.chart_format)))
+    add("charts", charts_zip(charts, options.chart_format))
     step("charts")
+    return files, tables, charts
+
+
+def report_files(forbund: Forbund, options: ReportOptions, progress: Callable[[str], None] | None = None) -> FileSet:
+    """Every file of a report as ``{key: (file name, MIME type, bytes)}``, in the order shown.
+
+    ``progress`` is called with a label after each step.
+    """
+    return _build(forbund, options, progress)[0]
+
+
+def write_report_files(forbund: Forbund, options: ReportOptions, out: Path, *, expand: bool = False,
+                       progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Write the report's files (``report_files``) into ``out``.
+
+    With ``expand`` (the command line) also every CSV and every chart as its own file.
+    """
+    step = progress or (lambda label: None)
+    out.mkdir(parents=True, exist_ok=True)
+    files, tables, charts = _build(forbund, options, step)
+    written = [_write(out / name, data) for name, _mime, data in files.values()]
     if expand:
         from indicators.chart_style import render
 
@@ -133,84 +146,33 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-# --- jobs ------------------------------------------------------------------------------------
+# --- report jobs (on the task queue; see surveys.jobs) ---------------------------------------
+
+#: Progress labels the report builder sends, roughly in order; used for the percentage.
+REPORT_STEPS = 11
 
 
-def jobs_dir() -> Path:
-    """Where jobs live: ``REPORT_DIR`` if set, else ``instance/reports``."""
-    return Path(current_app.config.get("REPORT_DIR") or Path(current_app.instance_path) / "reports")
+def start_report_job(forbund: Forbund, options: ReportOptions, user_id: int | None) -> Job:
+    """Add a queued report job (``jobs.JobLimitError`` at the förbund's limit). Flushes; the caller
+    commits and then calls ``jobs.enqueue``."""
+    return jobs.create_job("report", forbund_id=forbund.id, user_id=user_id, params=asdict(options),
+                           insats_id=options.insats_id)
 
 
-def _job_path(job_id: str) -> Path | None:
-    if not job_id or not all(c.isalnum() or c in "-_" for c in job_id) or len(job_id) > 64:
-        return None
-    return jobs_dir() / job_id
+def report_options(job: Job) -> ReportOptions:
+    return ReportOptions(**jobs.job_params(job))
 
 
-def _save_job(path: Path, job: dict) -> None:
-    tmp = path / "job.json.tmp"
-    tmp.write_text(json.dumps(job))
-    tmp.replace(path / "job.json")  # atomic: a reader never sees half a file
+def _run_report_job(job: Job, progress: jobs.Progress) -> jobs.JobResult:
+    forbund = db.session.get(Forbund, job.forbund_id)
+    done = [0]
+
+    def step(label: str) -> None:
+        done[0] += 1
+        progress(min(95, 100 * done[0] // REPORT_STEPS), label)
+
+    files = report_files(forbund, report_options(job), progress=step)
+    return jobs.JobResult(files=[jobs.ResultFile(key, name, mime, data) for key, (name, mime, data) in files.items()])
 
 
-def load_job(job_id: str) -> dict | None:
-    """Return a job's record, or None when there is no such job."""
-    path = _job_path(job_id)
-    if path is None or not (path / "job.json").is_file():
-        return None
-    try:
-        return json.loads((path / "job.json").read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def job_file(job_id: str, name: str) -> Path | None:
-    """The path of one of a finished job's files, or None."""
-    job = load_job(job_id)
-    if job is None or job["status"] != "done" or name not in job["files"].values():
-        return None
-    return _job_path(job_id) / name
-
-
-def start_job(forbund: Forbund, options: ReportOptions, user_id: int | None) -> str:
-    """Create a report job and run it (a background thread; at once when testing); return its id."""
-    job_id = secrets.token_urlsafe(16)
-    path = _job_path(job_id)
-    path.mkdir(parents=True, mode=0o700)
-    job = {"id": job_id, "forbund_id": forbund.id, "user_id": user_id, "options": asdict(options),
-           "status": "running", "step": "", "files": job_file_names(options)}
-    _save_job(path, job)
-    app = current_app._get_current_object()
-    if app.config.get("TESTING") and not app.config.get("REPORT_JOBS_IN_THREAD"):
-        _run_job(app, job_id)
-    else:
-        threading.Thread(target=_run_job, args=(app, job_id), name=f"report-{job_id[:6]}", daemon=True).start()
-    return job_id
-
-
-def _run_job(app: Flask, job_id: str) -> None:
-    with app.app_context():
-        path = _job_path(job_id)
-        job = load_job(job_id)
-        try:
-            forbund = db.session.get(Forbund, job["forbund_id"])
-            options = ReportOptions(**job["options"])
-
-            def progress(label: str) -> None:
-                job["step"] = label
-                _save_job(path, job)
-
-            write_report_files(forbund, options, path, progress=progress)
-            job["status"] = "done"
-        except Exception:  # the page must say it failed rather than wait forever
-            app.logger.error("report job %s failed:\n%s", job_id, traceback.format_exc())
-            job["status"] = "failed"
-        finally:
-            db.session.remove()
-        _save_job(path, job)
-
-
-def remove_job(job_id: str) -> None:
-    path = _job_path(job_id)
-    if path is not None and path.is_dir():
-        shutil.rmtree(path)
+jobs.register_kind("report", _run_report_job)

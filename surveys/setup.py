@@ -176,7 +176,7 @@ def configure_blueprints(app: Flask) -> None:
         # templates/_nav.html links only to endpoints that exist in this installation
         return {"endpoints": app.view_functions.keys()}
 
-    from .views import datacare, paper
+    from .views import datacare, paper, paper_import  # noqa: F401 (paper_import adds routes to paper.bp)
 
     app.register_blueprint(paper.bp)
     app.register_blueprint(datacare.bp)
@@ -231,5 +231,8 @@ def configure_errors(app: Flask) -> None:
 
 def configure_cli(app: Flask) -> None:
     from . import cli
+    from .queue import create_huey, worker_command
 
     cli.register(app)
+    create_huey(app)
+    app.cli.add_command(worker_command)

@@ -126,6 +126,8 @@ EXPECTED: dict[str, Route] = {
         "name": "indikatorer-DP-2026", "fmt": "svg", "year": 2026, "scope": "forbund"}),
     "reports.job": Route(get=only(), args=lambda w: {"job_id": "no-such-job"}),
     "reports.job_download": Route(get=only(), args=lambda w: {"job_id": "no-such-job", "name": "bilaga-2026.pdf"}),
+    # GET .../igen is the download route with a file called "igen": none exists.
+    "reports.job_again": Route(get=only(), post=denied(), args=lambda w: {"job_id": "no-such-job"}),
     # Imported reference values (riket): admins only.
     "references.index": Route(get=only("admin")),
     "references.upload": Route(get=only("admin"), post=denied("admin")),
@@ -144,6 +146,8 @@ EXPECTED: dict[str, Route] = {
                               post=denied("officer_a", "staff_a1")),
     "paper.withdraw": Route(get=everyone(405), args=lambda w: {"response_id": "0" * 32}, post=denied("officer_a")),
     "paper.import_file": Route(get=only("officer_a", "officer_b"), post=denied("officer_a", "officer_b")),
+    "paper.import_template": Route(get=only("officer_a", "officer_b"), args=lambda w: {"code": "DP"}),
+    "paper.import_job": Route(get=only(), args=lambda w: {"job_id": "no-such-job"}),
     # Care of data: audit log (officers their förbund, admins installation-wide) and gallring.
     "datacare.audit": Route(get=only("officer_a", "officer_b")),
     "datacare.admin_audit": Route(get=only("admin")),

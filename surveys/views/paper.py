@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import DateField
 from wtforms.validators import Optional
@@ -20,7 +19,6 @@ from ..clock import today
 from ..errors import ServiceError
 from ..extensions import db
 from ..forms import new_submission_key, questionnaire_form_class
-from ..imports import ImportRejected, import_responses
 from ..instruments import instrument, questionnaires_about
 from ..models import SurveyLink
 from ..qr import qr_svg_inline
@@ -31,10 +29,6 @@ bp = Blueprint("paper", __name__, url_prefix="/papper")
 
 #: Paper entry is in Swedish: the staff member types what the paper says, whatever its language.
 ENTRY_LANG = "sv"
-
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("CSV-fil med svar"), validators=[FileRequired(_l("Välj en fil att importera."))])
 
 
 class WithdrawForm(FlaskForm):
@@ -248,40 +242,3 @@ def withdraw(response_id: str):
         db.session.commit()
         flash(_("Pappersenkäten är återkallad och räknas inte längre med i resultaten."), "success")
     return redirect(url_for("paper.index"), code=303)
-
-
-# --- batch import -----------------------------------------------------------------------------
-
-
-@bp.route("/import", methods=["GET", "POST"])
-@roles_required("officer")
-def import_file():
-    forbund = user_forbund()
-    form = ImportForm()
-    rejection = None
-    status = 200
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            result = import_responses(
-                forbund, upload.read(), instrument(), entered_by_id=current_user.id, source=upload.filename or ""
-            )
-        except ImportRejected as exc:
-            db.session.rollback()
-            rejection = exc
-            status = 400
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "%(rows)d formulär i filen: %(created)d nya sparade, %(existing)d fanns redan (importerade tidigare).",
-                    rows=result.rows, created=result.created, existing=result.existing,
-                ),
-                "success",
-            )
-            return redirect(url_for("paper.import_file"), code=303)
-    elif request.method == "POST":
-        status = 400
-    return render_template(
-        "paper/import.html", form=form, rejection=rejection, forbund=forbund, inst=instrument()
-    ), status
