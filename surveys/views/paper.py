@@ -8,8 +8,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField
-from wtforms.validators import Optional
+from sqlalchemy.exc import IntegrityError
+from wtforms import DateField, StringField
+from wtforms.validators import Length, Optional
 
 from indicators.catalogue import measurement_year
 
@@ -18,6 +19,7 @@ from ..access import insats_or_404, link_or_404, roles_required, user_forbund, v
 from ..clock import today
 from ..errors import ServiceError
 from ..extensions import db
+from ..form_numbers import FormNumberError, normalise_form_number, stored_form_numbers
 from ..forms import new_submission_key, questionnaire_form_class
 from ..instruments import instrument, questionnaires_about
 from ..models import SurveyLink
@@ -41,7 +43,23 @@ def paper_form_class(inst, q):
         inst, q, ENTRY_LANG, requires_code=False, max_text=current_app.config["FREE_TEXT_MAX_LENGTH"]
     )
     date_field = DateField(_l("Datum på formuläret"), validators=[Optional()], format="%Y-%m-%d")
-    return type(f"Paper{q.code}Form", (base,), {"submitted_on": date_field})
+    number_field = StringField(_l("Formulärnummer"), validators=[Optional(), Length(max=40)])
+    return type(f"Paper{q.code}Form", (base,), {"submitted_on": date_field, "form_number": number_field})
+
+
+def _form_number(form, forbund_id: int) -> tuple[bool, str | None]:
+    """(ok, number): the typed form number normalised, or a field error when it is invalid or is
+    already stored for the förbund (surveys.form_numbers)."""
+    try:
+        number = normalise_form_number(form.form_number.data)
+    except FormNumberError as exc:
+        form.form_number.errors = [*form.form_number.errors, str(exc.message)]
+        return False, None
+    if number and stored_form_numbers(forbund_id, [number], include_pending=True):
+        form.form_number.errors = [*form.form_number.errors, _(
+            "Formulärnummer %(number)s finns redan sparat i förbundet. Kontrollera numret på papperet.", number=number)]
+        return False, None
+    return True, number
 
 
 # --- overview ---------------------------------------------------------------------------------
@@ -172,7 +190,7 @@ def _entry_page(code: str, *, insats=None, link=None):
     diff = None
     action = request.form.get("action", "save")
     if request.method == "POST":
-        if form.validate() and action == "first":
+        if form.validate() and action == "first" and _form_number(form, current_user.forbund_id)[0]:
             paper_double.keep_first(request.path, paper_double.values_of(form))
             flash(_("Första inmatningen är sparad för kontroll, inte som svar. Nu skriver en kollega in samma formulär."), "success")
             return redirect(f"{request.path}?andra=1", code=303)
@@ -184,10 +202,11 @@ def _entry_page(code: str, *, insats=None, link=None):
                 action = "save"
             else:
                 diff = paper_double.differences(first, paper_double.values_of(form), form.free_text_fields)
-        if form.validate() and action != "first" and not diff and not form.form_errors:
+        number_ok, number = _form_number(form, current_user.forbund_id) if form.validate() else (False, None)
+        if number_ok and action != "first" and not diff and not form.form_errors:
             try:
                 submitted_on = paper.parse_paper_date(form.submitted_on.data)
-                created = paper.enter_paper_response(
+                response, created = paper.enter_paper_response(
                     user=current_user,
                     inst=inst,
                     q=q,
@@ -196,13 +215,21 @@ def _entry_page(code: str, *, insats=None, link=None):
                     submitted_on=submitted_on,
                     insats=insats or (link.insats if link else None),
                     link=link,
-                )[1]
+                )
+                if created and number:
+                    response.form_number = number
+                    db.session.flush()  # the unique constraint catches a number stored meanwhile
                 db.session.commit()
                 if created:
                     flash(_("Pappersenkäten är sparad. Du kan skriva in nästa."), "success")
                 else:
                     flash(_("Den här pappersenkäten var redan sparad; den sparades inte en gång till."), "success")
                 return redirect(request.path, code=303)
+            except IntegrityError:
+                db.session.rollback()
+                form.form_number.errors = [*form.form_number.errors, _(
+                    "Formulärnummer %(number)s finns redan sparat i förbundet. Kontrollera numret på papperet.",
+                    number=number)]
             except ValueError as exc:
                 db.session.rollback()
                 if isinstance(exc, SubmissionError):

@@ -23,6 +23,8 @@ def values_of(form) -> dict[str, str]:
         text = " ".join((form[name].data or "").split())
         out[name] = hashlib.sha256(text.encode()).hexdigest() if text else ""
     out["submitted_on"] = form.submitted_on.data.isoformat() if form.submitted_on.data else ""
+    if "form_number" in form:
+        out["form_number"] = " ".join((form.form_number.data or "").split()).upper()
     return out
 
 
