@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import VIEWPORTS, describe_violations, login, run_axe, submit
+from tests.browser.conftest import BROWSER_LOCALE, VIEWPORTS, describe_violations, login, run_axe, submit
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +75,7 @@ def contexts(browser, site):
     def get(viewport: str, role: str | None):
         key = (viewport, role)
         if key not in made:
-            ctx = browser.new_context(viewport=VIEWPORTS[viewport], bypass_csp=True)
+            ctx = browser.new_context(locale=BROWSER_LOCALE, viewport=VIEWPORTS[viewport], bypass_csp=True)
             if role:
                 login(ctx.new_page(), site, role)
             made[key] = ctx

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from surveys.extensions import db
 from surveys.models import Answer, BackgroundAnswer, FreeText, Response
-from tests.browser.conftest import PHONE, PHONE_L, submit
+from tests.browser.conftest import BROWSER_LOCALE, PHONE, PHONE_L, submit
 
 pytestmark = pytest.mark.browser
 
@@ -186,7 +186,7 @@ def test_language_is_chosen_on_the_intro_and_kept_to_the_thank_you_page(page, si
 
 @pytest.mark.parametrize("lang", ["sv", "ar"])
 def test_reflow_at_320_px_and_200_percent_text(browser, site, lang):
-    ctx = browser.new_context(viewport={"width": 640, "height": 800})
+    ctx = browser.new_context(locale=BROWSER_LOCALE, viewport={"width": 640, "height": 800})
     page = ctx.new_page()
     try:
         for url in (site.link("dp", lang=lang), site.link("dp", "/svar", lang=lang), site.link("code", "/svar", lang=lang)):
@@ -205,7 +205,7 @@ def test_reflow_at_320_px_and_200_percent_text(browser, site, lang):
 
 
 def test_tap_targets_are_at_least_44_px(browser, site):
-    ctx = browser.new_context(viewport=PHONE_L)
+    ctx = browser.new_context(locale=BROWSER_LOCALE, viewport=PHONE_L)
     page = ctx.new_page()
     try:
         for lang in ("sv", "ar"):
@@ -218,7 +218,7 @@ def test_tap_targets_are_at_least_44_px(browser, site):
 
 
 def test_questionnaire_prints_without_controls(browser, site, tmp_path):
-    ctx = browser.new_context(viewport=PHONE_L)
+    ctx = browser.new_context(locale=BROWSER_LOCALE, viewport=PHONE_L)
     page = ctx.new_page()
     try:
         page.goto(site.link("dp", "/svar"))
@@ -246,7 +246,7 @@ def test_questionnaire_prints_without_controls(browser, site, tmp_path):
 def test_screenshots_for_review(browser, site):
     out = Path(os.environ["BROWSER_SCREENSHOTS"])
     out.mkdir(parents=True, exist_ok=True)
-    ctx = browser.new_context(viewport=PHONE_L)
+    ctx = browser.new_context(locale=BROWSER_LOCALE, viewport=PHONE_L)
     page = ctx.new_page()
     try:
         for lang in ("sv", "ar", "sv-LL"):
