@@ -3,8 +3,8 @@
 # included) and again on a throwaway PostgreSQL cluster on loopback. Exits non-zero if any fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-PYTHON=${PYTHON:-python3}
 bash scripts/install.sh --test || exit 1
+PYTHON="${VENV:-.venv}/bin/python"  # the project environment install.sh made
 
 echo "== Test suite on SQLite =="
 "$PYTHON" -m pytest "$@"

@@ -12,9 +12,11 @@ import secrets
 from collections.abc import Iterable
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
 
 from . import audit
+from .errors import ServiceError
 from .extensions import db
 from .models import ROLES, Forbund, Insats, User, utcnow
 from .passwords import MIN_PASSWORD_LENGTH, check_strength, hash_password, verify
@@ -24,12 +26,12 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,119}$")
 __all__ = ["MIN_PASSWORD_LENGTH"]
 
 
-def _clean_name(name: str | None, field: str, max_length: int = 200) -> str:
+def _clean_name(name: str | None, field: str = "name", max_length: int = 200) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise ValueError(f"{field}: fyll i ett namn.")
+        raise ServiceError(field, _l("Fyll i ett namn."))
     if len(name) > max_length:
-        raise ValueError(f"{field}: högst {max_length} tecken.")
+        raise ServiceError(field, _l("Högst %(n)d tecken.", n=max_length))
     return name
 
 
@@ -39,7 +41,7 @@ def _clean_name(name: str | None, field: str, max_length: int = 200) -> str:
 def forbund_by_slug(slug: str) -> Forbund:
     forbund = db.session.scalar(select(Forbund).where(Forbund.slug == (slug or "").strip().lower()))
     if forbund is None:
-        raise ValueError(f"Förbund: det finns inget förbund med kortnamnet {slug!r}.")
+        raise ServiceError("forbund", _l("Det finns inget förbund med kortnamnet %(slug)s.", slug=repr(slug)))
     return forbund
 
 
@@ -47,10 +49,10 @@ def create_forbund(slug: str, name: str) -> Forbund:
     """Create a förbund with a unique short name (lower-case letters, digits and hyphens)."""
     slug = (slug or "").strip().lower()
     if not SLUG.match(slug):
-        raise ValueError("Kortnamn: 1–64 tecken, bara a–z, siffror och bindestreck, börjar med bokstav eller siffra.")
+        raise ServiceError("slug", _l("1–64 tecken, bara a–z, siffror och bindestreck, börjar med bokstav eller siffra."))
     if db.session.scalar(select(Forbund.id).where(Forbund.slug == slug)) is not None:
-        raise ValueError(f"Kortnamn: det finns redan ett förbund med kortnamnet {slug!r}.")
-    forbund = Forbund(slug=slug, name=_clean_name(name, "Namn"))
+        raise ServiceError("slug", _l("Det finns redan ett förbund med kortnamnet %(slug)s.", slug=repr(slug)))
+    forbund = Forbund(slug=slug, name=_clean_name(name))
     db.session.add(forbund)
     db.session.flush()
     audit.record("forbund.create", f"förbund {slug}", forbund_id=forbund.id)
@@ -65,11 +67,11 @@ def _check_unique_insats(forbund_id: int, name: str, exclude_id: int | None = No
     if exclude_id is not None:
         query = query.where(Insats.id != exclude_id)
     if db.session.scalar(query) is not None:
-        raise ValueError(f"Namn: förbundet har redan en insats som heter {name!r}.")
+        raise ServiceError("name", _l("Förbundet har redan en insats som heter %(name)s.", name=repr(name)))
 
 
 def create_insats(forbund: Forbund, name: str) -> Insats:
-    name = _clean_name(name, "Namn")
+    name = _clean_name(name)
     _check_unique_insats(forbund.id, name)
     insats = Insats(forbund_id=forbund.id, name=name)
     db.session.add(insats)
@@ -79,7 +81,7 @@ def create_insats(forbund: Forbund, name: str) -> Insats:
 
 
 def rename_insats(insats: Insats, name: str) -> Insats:
-    name = _clean_name(name, "Namn")
+    name = _clean_name(name)
     if name == insats.name:
         return insats
     _check_unique_insats(insats.forbund_id, name, exclude_id=insats.id)
@@ -121,22 +123,22 @@ def create_user(
     username = (username or "").strip().lower()
     insatser = list(insatser)
     if not USERNAME.match(username):
-        raise ValueError("Användarnamn: 2–120 tecken, bara a–z, siffror och . _ @ -.")
+        raise ServiceError("username", _l("2–120 tecken, bara a–z, siffror och . _ @ -."))
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise ValueError(f"Användarnamn: {username!r} är redan upptaget.")
+        raise ServiceError("username", _l("%(username)s är redan upptaget.", username=repr(username)))
     if role not in ROLES:
-        raise ValueError(f"Roll: måste vara en av {', '.join(ROLES)}.")
+        raise ServiceError("role", _l("Måste vara en av %(roles)s.", roles=', '.join(ROLES)))
     if role == "admin" and (forbund is not None or insatser):
-        raise ValueError("Förbund: en administratör hör inte till något förbund eller någon insats.")
+        raise ServiceError("forbund", _l("En administratör hör inte till något förbund eller någon insats."))
     if role in ("officer", "staff") and forbund is None:
-        raise ValueError("Förbund: välj förbundet som kontot hör till.")
+        raise ServiceError("forbund", _l("Välj förbundet som kontot hör till."))
     if role == "officer" and insatser:
-        raise ValueError("Insatser: insatser väljs bara för personal; förbundskansliet ser alla förbundets insatser.")
+        raise ServiceError("insatser", _l("Insatser väljs bara för personal; förbundskansliet ser alla förbundets insatser."))
     if role == "staff" and not insatser:
-        raise ValueError("Insatser: välj minst en insats för personal.")
+        raise ServiceError("insatser", _l("Välj minst en insats för personal."))
     foreign = [i.name for i in insatser if forbund is None or i.forbund_id != forbund.id]
     if foreign:
-        raise ValueError(f"Insatser: {', '.join(foreign)} hör inte till förbundet.")
+        raise ServiceError("insatser", _l("%(names)s hör inte till förbundet.", names=', '.join(foreign)))
     user = User(
         username=username,
         role=role,
@@ -175,9 +177,9 @@ def reset_password(user: User, password: str) -> User:
 def change_own_password(user: User, current: str, new: str) -> User:
     """The user changes their own password; every other session of theirs ends."""
     if not verify(user.password_hash, current or ""):
-        raise ValueError("Nuvarande lösenord: stämmer inte.")
+        raise ServiceError("current", _l("Stämmer inte."))
     if new == current:
-        raise ValueError("Nytt lösenord: välj ett annat lösenord än det nuvarande.")
+        raise ServiceError("password", _l("Välj ett annat lösenord än det nuvarande."))
     user.password_hash = hash_password(_check_password(new, user.username, user.name))
     user.session_token = secrets.token_hex(16)
     user.must_change_password = False

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import backup_crypto
+from .backup_instruments import check_instrument_record, instrument_records, write_instrument_files
 from .extensions import db
 
 FORMAT = "surveys-backup"
@@ -102,6 +103,8 @@ def dump(target: IO[str]) -> dict[str, int]:
             "tables": [t.name for t in tables()],
         }
         out.write(json.dumps(header, ensure_ascii=False) + "\n")
+        for record in instrument_records():  # the instrument files (backup_instruments.py)
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
         for table in tables():
             names = [c.name for c in table.columns]
             order = list(table.primary_key.columns) or list(table.columns)
@@ -211,6 +214,7 @@ def load(lines: Iterator[str]) -> dict[str, int]:
     by_name = {t.name: t for t in tables()}
     decoders = {t.name: {c.name: _decoder(c) for c in t.columns} for t in tables()}
     counts: dict[str, int] = dict.fromkeys(header.get("tables", []), 0)
+    new_files: list[dict] = []
     with db.engine.begin() as conn:
         check_target(conn, header)
         batch: list[dict] = []
@@ -226,6 +230,10 @@ def load(lines: Iterator[str]) -> dict[str, int]:
                 continue
             try:
                 entry = json.loads(line)
+                if isinstance(entry, dict) and "instrument" in entry:
+                    if check_instrument_record(entry):
+                        new_files.append(entry)
+                    continue
                 name, row = entry["t"], entry["r"]
                 decode = decoders[name]
                 record = {column: decode[column](value) for column, value in row.items()}
@@ -239,6 +247,7 @@ def load(lines: Iterator[str]) -> dict[str, int]:
         flush()
         if conn.dialect.name == "postgresql":
             fix_sequences(conn)
+    write_instrument_files(new_files)
     return counts
 
 

@@ -11,12 +11,15 @@ says so. The answers are random but reproducible (a fixed seed).
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 
 import click
 import pyotp
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
+from sqlalchemy import delete as sa_delete
+from sqlalchemy import update as sa_update
 from werkzeug.security import generate_password_hash
 
 from indicators.catalogue import GROUP_CODES
@@ -24,7 +27,22 @@ from indicators.catalogue import GROUP_CODES
 from .clock import today
 from .extensions import db
 from .instruments import instrument
-from .models import AccessCode, Answer, BackgroundAnswer, Forbund, Insats, Response, SurveyLink, User
+from .models import (
+    AccessCode,
+    Answer,
+    AuditEvent,
+    BackgroundAnswer,
+    EconomicValue,
+    Forbund,
+    FreeText,
+    Insats,
+    ReferenceValue,
+    Response,
+    SupportCount,
+    SurveyLink,
+    User,
+    user_insats,
+)
 from .references import create_demo_references
 from .releases import refresh_cell
 from .responses import hash_code
@@ -40,6 +58,7 @@ DEMO_FORBUND = (
 DEMO_COUNTS = {"DP": 14, "DA": 9, "PE": 6, "CH": 8, "ST": 7}
 DEMO_PASSWORD = "demo-losen-2024"
 DEMO_CODES = 10
+DEMO_ADMIN_NAME = "Demo Admin"
 
 
 def measurement_period(year: int) -> tuple[dt.date, dt.date]:
@@ -54,7 +73,7 @@ def build_demo(seed: int = 2024) -> dict:
     out = {"links": [], "users": [], "codes": []}
 
     # Admins need a second factor (REQUIRE_2FA_ROLES): the demo admin gets one, printed by the command.
-    admin = User(username="admin", name="Demo Admin", role="admin", password_hash=generate_password_hash(DEMO_PASSWORD),
+    admin = User(username="admin", name=DEMO_ADMIN_NAME, role="admin", password_hash=generate_password_hash(DEMO_PASSWORD),
                  totp_secret=pyotp.random_base32())
     db.session.add(admin)
     out["users"].append(("admin", "admin", None))
@@ -98,6 +117,44 @@ def build_demo(seed: int = 2024) -> dict:
     return out
 
 
+def remove_demo() -> dict[str, int]:
+    """Delete every demo förbund with its users, links, codes, answers and local figures, the demo
+    admin and the demo reference rows (riket). Flushes only: the caller commits once, so it all goes
+    or nothing does. Returns the deleted row counts by kind."""
+    forbund_ids = list(db.session.scalars(select(Forbund.id).where(Forbund.is_demo.is_(True))))
+    user_ids = list(db.session.scalars(select(User.id).where(
+        or_(User.forbund_id.in_(forbund_ids), and_(User.username == "admin", User.name == DEMO_ADMIN_NAME)))))
+    link_ids = select(SurveyLink.id).where(SurveyLink.forbund_id.in_(forbund_ids))
+    response_ids = select(Response.id).where(Response.forbund_id.in_(forbund_ids))
+    counts: dict[str, int] = {}
+
+    def delete(kind: str, stmt) -> None:
+        counts[kind] = counts.get(kind, 0) + (db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount or 0)
+
+    for model in (Answer, BackgroundAnswer, FreeText):
+        delete("answers", sa_delete(model).where(model.response_id.in_(response_ids)))
+    delete("responses", sa_delete(Response).where(Response.forbund_id.in_(forbund_ids)))
+    delete("codes", sa_delete(AccessCode).where(AccessCode.link_id.in_(link_ids)))
+    delete("links", sa_delete(SurveyLink).where(SurveyLink.forbund_id.in_(forbund_ids)))
+    for model in (SupportCount, EconomicValue):
+        delete("local figures", sa_delete(model).where(model.forbund_id.in_(forbund_ids)))
+    delete("audit events", sa_delete(AuditEvent).where(
+        or_(AuditEvent.forbund_id.in_(forbund_ids), AuditEvent.user_id.in_(user_ids))))
+    # What real users did with a demo user's help keeps its rows, without the demo user.
+    db.session.execute(sa_update(Response).where(Response.entered_by_id.in_(user_ids)).values(entered_by_id=None)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(sa_update(SurveyLink).where(SurveyLink.created_by_id.in_(user_ids)).values(created_by_id=None)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(sa_delete(user_insats).where(user_insats.c.user_id.in_(user_ids)))
+    delete("users", sa_delete(User).where(User.id.in_(user_ids)))
+    delete("insatser", sa_delete(Insats).where(Insats.forbund_id.in_(forbund_ids)))
+    delete("förbund", sa_delete(Forbund).where(Forbund.id.in_(forbund_ids)))
+    delete("reference rows", sa_delete(ReferenceValue).where(ReferenceValue.is_demo.is_(True)))
+    db.session.flush()
+    db.session.expire_all()  # objects loaded before may be among the deleted rows
+    return counts
+
+
 def _current_year() -> int:
     from indicators.catalogue import measurement_year
 
@@ -134,9 +191,20 @@ def _add_answers(rng: random.Random, inst, q, forbund: Forbund, insats: Insats |
 
 def register(app: Flask) -> None:
     @app.cli.command("demo")
-    @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True, help="Address the app is served at.")
-    def demo_command(base_url: str) -> None:
+    @click.option("--remove", is_flag=True,
+                  help="Delete every demo förbund, user, link, answer and reference row (one transaction).")
+    @click.option("--base-url", default=None,
+                  help="Address the app is served at [default: http://FLASK_RUN_HOST:FLASK_RUN_PORT, "
+                       "127.0.0.1:5000 when unset].")
+    def demo_command(remove: bool, base_url: str | None) -> None:
         """Build a demo installation (four förbund, synthetic answers 2020, 2022, 2024)."""
+        if remove:
+            counts = remove_demo()
+            db.session.commit()
+            click.echo("Demodata borttagen: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()) + ".")
+            current_app.logger.info("demo data removed")
+            return
+        base_url = (base_url or served_at()).rstrip("/")
         if db.session.scalar(select(Forbund).where(Forbund.is_demo.is_(True)).limit(1)) is not None:
             click.echo(f"Demodata finns redan. Logga in med användarna nedan (lösenord: {DEMO_PASSWORD}).")
             for user in db.session.scalars(select(User).order_by(User.id)):
@@ -165,6 +233,17 @@ def _print_second_factor() -> None:
         return
     click.echo(f"\nAdmin loggar in med en andra faktor (TOTP). Nyckel för autentiseringsappen: {secret}")
     click.echo(f"  eller: python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\"")
+
+
+def served_at() -> str:
+    """The address ``flask run`` serves at, from the variables it reads itself."""
+    host = os.environ.get("FLASK_RUN_HOST") or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"  # every interface: the local one is a link that opens
+    if ":" in host:
+        host = f"[{host}]"
+    port = os.environ.get("FLASK_RUN_PORT") or "5000"
+    return f"http://{host}:{port}"
 
 
 def _print_links(base_url: str) -> None:

@@ -16,11 +16,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from . import audit
+from .errors import ServiceError
 from .extensions import db
-from .instruments import instrument
+from .instruments import instrument, versions
 from .models import AccessCode, Forbund, Insats, Response, SurveyLink, User
 from .responses import hash_code
 
@@ -39,7 +41,7 @@ def questionnaire_scope(code: str, version: str | None = None) -> str:
     """Return "insats" or "forbund": what a questionnaire is answered about."""
     inst = instrument(version)
     if code not in inst.questionnaires:
-        raise ValueError(f"Enkät: {code!r} finns inte i instrumentet.")
+        raise ServiceError("questionnaire", _l("%(code)s finns inte i instrumentet.", code=repr(code)))
     return inst.questionnaires[code].about
 
 
@@ -60,28 +62,31 @@ def create_link(
 
     `asked` is how many people are asked to answer through it (for the response rate), or None.
     """
+    if instrument_version and instrument_version not in versions():
+        raise ServiceError("instrument_version", _l("Versionen %(version)s finns inte eller kunde inte läsas.",
+                                                    version=instrument_version))
     version = instrument(instrument_version).version
     scope = questionnaire_scope(questionnaire, version)
     if scope == "insats":
         if insats is None:
-            raise ValueError("Insats: välj vilken insats enkäten gäller.")
+            raise ServiceError("insats", _l("Välj vilken insats enkäten gäller."))
         if insats.forbund_id != forbund.id:
-            raise ValueError("Insats: insatsen hör inte till förbundet.")
+            raise ServiceError("insats", _l("Insatsen hör inte till förbundet."))
         if insats.closed:
-            raise ValueError(f"Insats: {insats.name} är avslutad och kan inte få nya länkar.")
+            raise ServiceError("insats", _l("%(name)s är avslutad och kan inte få nya länkar.", name=insats.name))
         if requires_code:
-            raise ValueError("Kräver engångskod: engångskoder används bara för chefsgruppens och styrelsens enkäter.")
+            raise ServiceError("requires_code", _l("Engångskoder används bara för chefsgruppens och styrelsens enkäter."))
     elif insats is not None:
-        raise ValueError("Insats: den här enkäten gäller hela förbundet och ska inte kopplas till en insats.")
+        raise ServiceError("insats", _l("Den här enkäten gäller hela förbundet och ska inte kopplas till en insats."))
     if opens_on is None:
-        raise ValueError("Öppnar: fyll i ett datum.")
+        raise ServiceError("opens_on", _l("Fyll i ett datum."))
     if closes_on is None:
-        raise ValueError("Stänger: fyll i ett datum.")
+        raise ServiceError("closes_on", _l("Fyll i ett datum."))
     if closes_on < opens_on:
-        raise ValueError("Stänger: stängningsdatumet kan inte vara före öppningsdatumet.")
+        raise ServiceError("closes_on", _l("Stängningsdatumet kan inte vara före öppningsdatumet."))
     label = " ".join((label or "").split())
     if len(label) > 200:
-        raise ValueError("Etikett: högst 200 tecken.")
+        raise ServiceError("label", _l("Högst %(n)d tecken.", n=200))
     asked = check_asked(asked)
     link = SurveyLink(
         forbund_id=forbund.id,
@@ -114,7 +119,7 @@ def check_asked(asked) -> int | None:
     if asked is None:
         return None
     if isinstance(asked, bool) or not isinstance(asked, int) or not 1 <= asked <= MAX_ASKED:
-        raise ValueError(f"Antal tillfrågade: ange ett heltal från 1 till {MAX_ASKED}, eller lämna tomt.")
+        raise ServiceError("asked", _l("Ange ett heltal från 1 till %(n)d, eller lämna tomt.", n=MAX_ASKED))
     return asked
 
 
@@ -150,11 +155,11 @@ def create_access_codes(link: SurveyLink, count: int) -> list[str]:
     Only their SHA-256 hashes are stored.
     """
     if not link.requires_code:
-        raise ValueError("Länken kräver inga engångskoder.")
+        raise ServiceError("form", _l("Länken kräver inga engångskoder."))
     if not link.active:
-        raise ValueError("Länken är inaktiverad.")
+        raise ServiceError("form", _l("Länken är inaktiverad."))
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_CODES_PER_BATCH:
-        raise ValueError(f"Antal koder: ett heltal från 1 till {MAX_CODES_PER_BATCH}.")
+        raise ServiceError("count", _l("Ett heltal från 1 till %(n)d.", n=MAX_CODES_PER_BATCH))
     new: dict[str, str] = {}  # hash -> code shown once
     while len(new) < count:
         while len(new) < count:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
+
+from .errors import ServiceError
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
@@ -19,18 +22,18 @@ _DUMMY_HASH = generate_password_hash("dummy-password-that-never-matches")
 
 
 def check_strength(password: str | None, user_inputs: Iterable[str] = ()) -> str:
-    """Return the password or raise ``ValueError`` ("Lösenord: ...") saying what is wrong."""
+    """Return the password or raise ``ServiceError`` (field "password") saying what is wrong."""
     if not password or len(password) < MIN_PASSWORD_LENGTH:
-        raise ValueError(f"Lösenord: minst {MIN_PASSWORD_LENGTH} tecken.")
+        raise ServiceError("password", _l("Minst %(n)d tecken.", n=MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValueError(f"Lösenord: högst {MAX_PASSWORD_LENGTH} tecken.")
+        raise ServiceError("password", _l("Högst %(n)d tecken.", n=MAX_PASSWORD_LENGTH))
     # zxcvbn's own cost grows with length; the first 100 characters decide.
     result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
     if result["score"] < MIN_SCORE:
-        raise ValueError(
-            "Lösenord: för lätt att gissa (ett vanligt lösenord, ord, namn eller mönster). "
+        raise ServiceError("password", _l(
+            "För lätt att gissa (ett vanligt lösenord, ord, namn eller mönster). "
             "Välj ett längre lösenord, till exempel fyra ord som inte hör ihop."
-        )
+        ))
     return password
 
 

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
+
 from indicators.chart_style import FORMATS
 from indicators.export import charts_zip, table_csv, tables_zip, workbook
 from indicators.report import build_report
@@ -18,6 +20,7 @@ from indicators.report_data import all_charts, all_tables
 from indicators.results import ResultSet
 
 from . import jobs
+from .errors import ServiceError
 from .extensions import db
 from .instruments import instrument
 from .models import Forbund, Insats, Job
@@ -49,11 +52,11 @@ class ReportOptions:
 
     def __post_init__(self):
         if self.reference not in REFERENCES:
-            raise ValueError("Jämförelse: välj beräknat riket, importerade riksvärden eller ingen jämförelse.")
+            raise ServiceError("reference", _l("Välj beräknat riket, importerade riksvärden eller ingen jämförelse."))
         if self.chart_format not in CHART_FORMATS:
-            raise ValueError("Diagramformat: välj png, png300, svg eller pdf.")
+            raise ServiceError("chart_format", _l("Välj png, png300, svg eller pdf."), label=_l("Diagramformat"))
         if self.lang not in ("sv", "en"):
-            raise ValueError("Språk: välj svenska eller engelska.")
+            raise ServiceError("lang", _l("Välj svenska eller engelska."), label=_l("Språk"))
 
 
 def report_years(forbund: Forbund, year: int, insats: Insats | None = None) -> tuple[int, ...]:
@@ -67,7 +70,7 @@ def result_set(forbund: Forbund, options: ReportOptions) -> ResultSet:
     """Load and score the results a report shows."""
     insats = db.session.get(Insats, options.insats_id) if options.insats_id else None
     if insats is not None and insats.forbund_id != forbund.id:
-        raise ValueError("Insats: insatsen hör inte till förbundet.")
+        raise ServiceError("insats", _l("Insatsen hör inte till förbundet."))
     return build_result_set(ResultRequest(
         forbund=forbund, years=report_years(forbund, options.year, insats), insats=insats,
         reference=options.reference,

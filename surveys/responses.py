@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -27,7 +28,7 @@ SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 class SubmissionError(ValueError):
     """A submission that must be refused; ``errors`` maps a field id to a readable message."""
 
-    def __init__(self, errors: Mapping[str, str]):
+    def __init__(self, errors: Mapping[str, object]):  # field id -> lazy gettext string
         self.errors = dict(errors)
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
 
@@ -51,27 +52,27 @@ def hash_code(code: str) -> str:
 
 def validate_submission(q: Questionnaire, sub: Submission, max_text: int) -> None:
     """Refuse anything the instrument does not allow; raise SubmissionError naming each field."""
-    errors: dict[str, str] = {}
+    errors: dict[str, object] = {}
     items = set(q.item_ids)
     for item_id, value in sub.answers.items():
         if item_id not in items:
-            errors[item_id] = f"Frågan {item_id} hör inte till formuläret."
+            errors[item_id] = _l("Frågan %(id)s hör inte till formuläret.", id=item_id)
         elif value is not None and (isinstance(value, bool) or value not in VALID_CODES):
-            errors[item_id] = "Svaret måste vara ett av svarsalternativen."
+            errors[item_id] = _l("Svaret måste vara ett av svarsalternativen.")
     bg = {b.id: b for b in q.background}
     for qid, value in sub.background.items():
         if qid not in bg:
-            errors[qid] = f"Bakgrundsfrågan {qid} hör inte till formuläret."
+            errors[qid] = _l("Bakgrundsfrågan %(id)s hör inte till formuläret.", id=qid)
         elif value not in bg[qid].options:
-            errors[qid] = "Svaret måste vara ett av svarsalternativen."
+            errors[qid] = _l("Svaret måste vara ett av svarsalternativen.")
     ft = {f.id for f in q.free_text}
     for qid, text in sub.free_text.items():
         if qid not in ft:
-            errors[qid] = f"Fritextfrågan {qid} hör inte till formuläret."
+            errors[qid] = _l("Fritextfrågan %(id)s hör inte till formuläret.", id=qid)
         elif len(text) > max_text:
-            errors[qid] = f"Svaret får vara högst {max_text} tecken långt."
+            errors[qid] = _l("Svaret får vara högst %(max)d tecken långt.", max=max_text)
     if not errors and sub.is_empty():
-        errors["form"] = "Du har inte svarat på någon fråga. Svara på minst en fråga innan du skickar."
+        errors["form"] = _l("Du har inte svarat på någon fråga. Svara på minst en fråga innan du skickar.")
     if errors:
         raise SubmissionError(errors)
 
@@ -106,7 +107,7 @@ def submit_response(
     uniqueness and a lost race is answered with the winner's response.
     """
     if not SUBMISSION_KEY.match(submission_key or ""):
-        raise SubmissionError({"form": "Formuläret saknar giltig inlämningsnyckel. Ladda om sidan och försök igen."})
+        raise SubmissionError({"form": _l("Formuläret saknar giltig inlämningsnyckel. Ladda om sidan och försök igen.")})
     existing = find_by_key(submission_key)
     if existing is not None:
         return _repeat_of(existing, questionnaire, submission, link), False
@@ -142,7 +143,7 @@ def submit_response(
     return response, True
 
 
-ALREADY_RECEIVED = "Dina svar är redan mottagna. Svar kan inte ändras efter att de har skickats."
+ALREADY_RECEIVED = _l("Dina svar är redan mottagna. Svar kan inte ändras efter att de har skickats.")
 
 
 def _repeat_of(stored: Response, questionnaire: Questionnaire, submission: Submission,
@@ -207,11 +208,11 @@ def _multi_row_insert(table, columns: tuple[str, ...], count: int):
 def _use_access_code(link: SurveyLink, code: str | None) -> None:
     """Spend a single-use code; the response keeps no reference to it."""
     if not code or not code.strip():
-        raise SubmissionError({"code": "Skriv in koden du har fått."})
+        raise SubmissionError({"code": _l("Skriv in koden du har fått.")})
     result = db.session.execute(
         update(AccessCode)
         .where(AccessCode.link_id == link.id, AccessCode.code_hash == hash_code(code), AccessCode.used.is_(False))
         .values(used=True)
     )
     if result.rowcount != 1:
-        raise SubmissionError({"code": "Koden är inte giltig eller har redan använts."})
+        raise SubmissionError({"code": _l("Koden är inte giltig eller har redan använts.")})

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from indicators.answers import AnswerSet
@@ -25,6 +26,7 @@ from indicators.results import CENSUS_GROUPS, CombinedRow, IndicatorRow, ItemRow
 from indicators.scoring import combine_groups
 
 from .breakdowns import cell_breakdowns, load_background
+from .errors import ServiceError
 from .extensions import db
 from .instruments import instrument
 from .local_indicators import load_local
@@ -121,14 +123,14 @@ class ResultRequest:
 
     def __post_init__(self):
         if self.reference not in REFERENCE_KINDS:
-            raise ValueError(f"Jämförelse: välj en av {', '.join(REFERENCE_KINDS)}.")
+            raise ServiceError("reference", _l("Välj en av %(kinds)s.", kinds=', '.join(REFERENCE_KINDS)))
         if not self.years:
-            raise ValueError("År: välj minst ett år.")
+            raise ServiceError("year", _l("Välj minst ett år."))
         unknown = [g for g in self.groups if g not in GROUP_CODES]
         if unknown or not self.groups:
-            raise ValueError("Svarsgrupp: okänd grupp.")
+            raise ServiceError("groups", _l("Okänd grupp."))
         if self.insats is not None and self.insats.forbund_id != self.forbund.id:
-            raise ValueError("Insats: insatsen hör inte till förbundet.")
+            raise ServiceError("insats", _l("Insatsen hör inte till förbundet."))
 
 
 def shown_groups(inst: Instrument, request: ResultRequest) -> tuple[str, ...]:

@@ -132,6 +132,13 @@ def configure_i18n(app: Flask) -> None:
 
         return {"current_locale": lambda: str(get_locale() or "sv")}
 
+    @app.template_filter("localized")
+    def localized(texts: dict) -> str:
+        """An instrument text table ({"sv": ..., "en": ...}) in the page's language, else Swedish."""
+        from flask_babel import get_locale
+
+        return texts.get(str(get_locale() or "sv")) or texts.get("sv") or next(iter(texts.values()), "")
+
 
 def configure_security(app: Flask) -> None:
     proxies = int(app.config.get("PROXY_FIX") or 0)
@@ -218,7 +225,12 @@ def configure_blueprints(app: Flask) -> None:
 
 def configure_errors(app: Flask) -> None:
     def render_error(status: int, title, message):
-        return render_template("error.html", status=status, title=title, message=message), status
+        from . import respondent_language
+
+        respondent_language.apply_for_error_page()  # /s/... pages: the respondent's language
+        return render_template("error.html", status=status, title=title, message=message,
+                               respondent=bool(g.get("respondent_page_lang")),
+                               **respondent_language.page_attributes()), status
 
     @app.errorhandler(400)
     def bad_request(exc):

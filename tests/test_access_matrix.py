@@ -95,6 +95,7 @@ EXPECTED: dict[str, Route] = {
     "account.disable_two_factor": Route(get=everyone(405), post={**everyone(400), "anonymous": LOGIN}),
     # Admin: the installation.
     "admin.index": Route(get=only("admin")),
+    "admin.instruments": Route(get=only("admin")),
     "admin.forbund": Route(get=only("admin")),
     "admin.users": Route(get=only("admin")),
     "admin.user": Route(get=only("admin"), args=lambda w: {"user_id": w.officer_a.id}),

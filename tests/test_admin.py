@@ -63,7 +63,7 @@ def test_create_users(client, admin, make_forbund, make_insats):
     for data, message in [
         ({"username": "x1", "role": "staff", "forbund": str(a.id), "insatser": [str(b1.id)]}, "hör inte till förbundet"),
         ({"username": "x2", "role": "staff", "forbund": str(a.id)}, "minst en insats"),
-        ({"username": "x3", "role": "officer", "forbund": ""}, "välj förbundet"),
+        ({"username": "x3", "role": "officer", "forbund": ""}, "Välj förbundet"),
         ({"username": "x4", "role": "officer", "forbund": str(a.id), "confirm": "annat-losen-99"}, "inte lika"),
         ({"username": "x5", "role": "officer", "forbund": str(a.id), "password": "kort", "confirm": "kort"}, "minst 12"),
             ({"username": "x6", "role": "officer", "forbund": str(a.id), "password": "password1234",

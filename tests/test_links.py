@@ -50,7 +50,7 @@ def test_scope_rules(setup):
         assert links.create_link(a, code, D(2026, 1, 1), D(2026, 2, 1), requires_code=True).insats_id is None
     with pytest.raises(ValueError, match="hör inte till förbundet"):
         links.create_link(a, "DP", D(2026, 1, 1), D(2026, 2, 1), insats=b1)
-    with pytest.raises(ValueError, match="engångskoder"):
+    with pytest.raises(ValueError, match="Engångskoder"):
         links.create_link(a, "DP", D(2026, 1, 1), D(2026, 2, 1), insats=a1, requires_code=True)
     with pytest.raises(ValueError, match="^Stänger:"):
         links.create_link(a, "CH", D(2026, 2, 1), D(2026, 1, 31))
@@ -80,7 +80,7 @@ def test_qr_downloads_and_sheet(client, auth, setup, make_link):
     assert url in page and f"/lankar/{link.id}/utskrift" in page
     sheet = client.get(f"/lankar/{link.id}/utskrift").get_data(as_text=True)
     assert f"localhost/s/{link.token}" in sheet
-    assert "Deltagare pågående" in sheet and "anonym" in sheet
+    assert "Enkät för dig som deltar i" in sheet and "anonym" in sheet  # the participants' plain heading
     assert f'src="/lankar/{link.id}/qr.svg?inline=1"' in sheet
     assert "data:" not in sheet and "<script" not in sheet and "style=" not in sheet
     css = (Path(client.application.static_folder) / "css" / "sheet.css").read_text()

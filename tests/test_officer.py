@@ -82,14 +82,14 @@ def test_create_link_through_the_form(client, officer, make_insats):
 
 @pytest.mark.parametrize("data, message", [
     ({"questionnaire": "DP", "insats": "", "opens_on": "2026-03-01", "closes_on": "2026-04-30"},
-     "Insats: välj vilken insats"),
+     "Insats: Välj vilken insats"),
     ({"questionnaire": "CH", "insats": "A1", "opens_on": "2026-03-01", "closes_on": "2026-04-30"},
      "gäller hela förbundet"),
     ({"questionnaire": "CH", "insats": "", "opens_on": "2026-03-01", "closes_on": "2026-02-28"},
      "Stänger: Stängningsdatumet kan inte vara före öppningsdatumet"),
     ({"questionnaire": "CH", "insats": "", "opens_on": "", "closes_on": "2026-02-28"}, "Öppnar"),
     ({"questionnaire": "DP", "insats": "A1", "opens_on": "2026-03-01", "closes_on": "2026-04-30",
-      "requires_code": "y"}, "engångskoder används bara"),
+      "requires_code": "y"}, "Engångskoder används bara"),
 ])
 def test_link_form_errors_name_the_field(client, officer, make_insats, data, message):
     a1 = make_insats(officer, "A1")

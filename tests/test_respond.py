@@ -31,7 +31,7 @@ def count(model=Response):
 def test_intro_says_anonymous_voluntary_and_how_long(client, dp_link):
     html = client.get(f"/s/{dp_link.token}").get_data(as_text=True)
     text = strip_tags(html)
-    assert "Deltagare pågående" in text
+    assert "Enkät för dig som deltar i Steg för steg" in text  # a plain heading, not the group name
     assert "anonym" in text and "frivilligt" in text and "Det tar ungefär 5 minuter" in text
     assert 'lang="sv"' in html
     assert f"/s/{dp_link.token}/svar?lang=sv" in html

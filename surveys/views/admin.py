@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -29,6 +29,26 @@ def index():
         .group_by(SurveyLink.forbund_id)).all())
     return render_template("admin/index.html", forbund_list=forbund_list, users=users, insatser=insatser,
                            link_counts=link_counts, admins=users.get(None, 0))
+
+
+@bp.get("/instrument")
+@roles_required("admin")
+def instruments():
+    """The instrument versions in the installation, the default one, their links and answers, and
+    every file that could not be loaded with why (the other versions work regardless)."""
+    from indicators.catalogue import INSTRUMENT_DIR, load_errors
+
+    from ..instruments import instrument, versions
+    from ..models import Response
+
+    link_counts = dict(db.session.execute(
+        select(SurveyLink.instrument_version, func.count()).group_by(SurveyLink.instrument_version)).all())
+    response_counts = dict(db.session.execute(
+        select(Response.instrument_version, func.count()).group_by(Response.instrument_version)).all())
+    default = current_app.config["DEFAULT_INSTRUMENT_VERSION"]
+    return render_template("admin/instruments.html", instruments=[instrument(v) for v in versions()],
+                           errors=load_errors(), default=default, default_ok=default in versions(),
+                           link_counts=link_counts, response_counts=response_counts, folder=INSTRUMENT_DIR)
 
 
 @bp.route("/forbund", methods=["GET", "POST"])

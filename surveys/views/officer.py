@@ -9,7 +9,7 @@ import csv
 import datetime as dt
 import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -22,6 +22,7 @@ from ..clock import today
 from ..extensions import db
 from ..forms_admin import SERVICE_FIELDS, AskedForm, ButtonForm, CodesForm, InsatsForm, LinkForm, apply_service_error
 from ..instruments import instrument
+from ..instruments import versions as instrument_versions
 from .link_pages import link_rows, questionnaire_names
 
 bp = Blueprint("officer", __name__, url_prefix="/forbund")
@@ -128,6 +129,11 @@ def _link_form(forbund) -> LinkForm:
     form.insats.choices = [SelectChoice("", _("Ingen insats (chefsgrupp och styrelse)"))] + [
         SelectChoice(str(i.id), i.name) for i in visible_insatser() if not i.closed
     ]
+    default = current_app.config["DEFAULT_INSTRUMENT_VERSION"]
+    form.instrument_version.choices = [
+        SelectChoice(v, f"{v} ({_('standard')})" if v == default else v) for v in instrument_versions()]
+    if not form.instrument_version.data:
+        form.instrument_version.data = default
     return form
 
 
@@ -148,6 +154,7 @@ def new_link():
                 forbund, form.questionnaire.data, form.opens_on.data, form.closes_on.data, insats=insats,
                 label=form.label.data or "", requires_code=form.requires_code.data, created_by=current_user,
                 asked=form.asked.data,
+                instrument_version=form.instrument_version.data or None,
             )
         except ValueError as exc:
             db.session.rollback()

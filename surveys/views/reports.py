@@ -83,7 +83,8 @@ def _fill_choices(form, forbund) -> None:
     if not form.scope.data or form.scope.data == "None":
         form.scope.data = form.scope.choices[0].value
     if not form.year.data:
-        form.year.data = form.year.choices[0].value
+        # The latest year with answers (a new measurement year has none yet); else the current one.
+        form.year.data = max(available_years(forbund.id), default=form.year.choices[0].value)
 
 
 def _insats_id(scope: str) -> int | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,6 +11,7 @@ from markupsafe import Markup
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
+from .. import respondent_language
 from ..clock import today
 from ..extensions import csrf, db, limiter
 from ..forms import new_submission_key, questionnaire_form_class
@@ -20,16 +21,6 @@ from ..questionnaire_page import cached_page, hidden_inputs, page_key, questionn
 from ..responses import SubmissionError, submit_response
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
-
-#: Messages of surveys.responses.SubmissionError a respondent can meet, listed so that pybabel
-#: extracts them; they are shown in the respondent's language.
-SERVICE_MESSAGES = (
-    _l("Skriv in koden du har fått."),
-    _l("Koden är inte giltig eller har redan använts."),
-    _l("Formuläret saknar giltig inlämningsnyckel. Ladda om sidan och försök igen."),
-    _l("Du har inte svarat på någon fråga. Svara på minst en fråga innan du skickar."),
-    _l("Dina svar är redan mottagna. Svar kan inte ändras efter att de har skickats."),
-)
 
 
 def _token_limit() -> str:
@@ -59,14 +50,40 @@ def load_link(token: str) -> SurveyLink:
     return link
 
 
+@bp.before_request
+def provisional_language():
+    """Until the questionnaire is known (an unknown token gives a 404), any respondent language."""
+    respondent_language.apply(respondent_language.pick(respondent_language.respondent_languages()))
+
+
+@bp.after_request
+def vary_on_language(response):
+    response.vary.add("Accept-Language")
+    return response
+
+
 def choose_language(q) -> str:
-    lang = request.values.get("lang", "")
-    if lang not in q.languages:
-        lang = q.languages[0]
-    ui_langs = current_app.config["UI_LANGUAGES"]
-    # UI strings (buttons, messages) follow the questionnaire language where they exist.
-    g.respondent_lang = lang if lang in ui_langs else lang.split("-")[0] if lang.split("-")[0] in ui_langs else "sv"
-    return lang
+    """?lang=, else the browser's language among those the questionnaire is offered in."""
+    return respondent_language.apply(respondent_language.pick(q.languages))
+
+
+#: Plain headings for the respondent pages, by questionnaire; the group names ("Deltagare
+#: pågående") are the staff's words. A questionnaire without one here shows its name.
+HEADINGS = {
+    "DP": _l("Enkät för dig som deltar i %(name)s"),
+    "DA": _l("Enkät för dig som har deltagit i %(name)s"),
+    "PE": _l("Enkät för dig som arbetar i %(name)s"),
+    "CH": _l("Enkät för dig som är chef hos en av medlemmarna i %(name)s"),
+    "ST": _l("Enkät för dig som sitter i styrelsen för %(name)s"),
+}
+
+
+def heading(link: SurveyLink, q, lang: str) -> str:
+    text = HEADINGS.get(q.code)
+    if text is None:
+        return q.name[lang]
+    name = link.insats.name if link.insats and q.about == "insats" else link.forbund.name
+    return str(text) % {"name": name}
 
 
 def context(link: SurveyLink, lang: str) -> dict:
@@ -79,6 +96,7 @@ def context(link: SurveyLink, lang: str) -> dict:
         "lang": lang,
         "language": inst.languages[lang],
         "languages": [inst.languages[code] for code in q.languages],
+        "heading": heading(link, q, lang),
     }
 
 
@@ -148,7 +166,7 @@ def answer(token: str):
             db.session.rollback()
             for field_id, message in exc.errors.items():
                 field_id = "form" if field_id == "received" else field_id
-                message = _(message)  # the Swedish service message in the respondent's language
+                message = str(message)  # a lazy gettext string: in the respondent's language
                 if field_id in form:
                     form[field_id].errors = list(form[field_id].errors) + [message]
                 else:

@@ -74,12 +74,16 @@ def _chosen_insats(scope: str, insatser):
     abort(404)
 
 
+def _localized(texts: dict) -> str:
+    return texts.get(str(get_locale() or "sv")) or texts["sv"]
+
+
 def _filter_form(forbund, insatser, years):
     inst = instrument()
     form = ResultsFilterForm(formdata=request.args)
     form.year.choices = [SelectChoice(y, str(y)) for y in years]
     form.group.choices = [SelectChoice("", _("Alla grupper"))] + [
-        SelectChoice(c, f"{c} – {inst.questionnaires[c].name['sv']}") for c in GROUP_CODES]
+        SelectChoice(c, f"{c} – {_localized(inst.questionnaires[c].name)}") for c in GROUP_CODES]
     form.scope.choices = _scope_choices(forbund, insatser)
     if not form.scope.data or form.scope.data == "None":
         form.scope.data = form.scope.choices[0].value
