@@ -39,6 +39,10 @@ class BackupError(ValueError):
     """A backup file that cannot be restored here, or a database that cannot receive it."""
 
 
+#: The manifest's count of instrument files (they are records of their own, not a table's rows).
+INSTRUMENT_FILES = "instrument_files"
+
+
 def tables() -> list[Table]:
     """Every application table, parents before children."""
     return list(db.metadata.sorted_tables)
@@ -105,6 +109,7 @@ def dump(target: IO[str]) -> dict[str, int]:
         out.write(json.dumps(header, ensure_ascii=False) + "\n")
         for record in instrument_records():  # the instrument files (backup_instruments.py)
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            counts[INSTRUMENT_FILES] = counts.get(INSTRUMENT_FILES, 0) + 1
         for table in tables():
             names = [c.name for c in table.columns]
             order = list(table.primary_key.columns) or list(table.columns)
@@ -195,6 +200,8 @@ def verify(lines: Iterator[str]) -> dict:
             continue
         sha.update(line.encode("utf-8"))
         name = entry.get("t") if isinstance(entry, dict) else None
+        if isinstance(entry, dict) and name is None and "instrument" in entry:
+            name = INSTRUMENT_FILES
         counts[str(name)] = counts.get(str(name), 0) + 1
     if manifest is None:
         raise BackupError(f"Säkerhetskopian saknar sitt avslutande manifest efter rad {number}: filen är avklippt "

@@ -67,7 +67,7 @@ def test_create_users(client, admin, make_forbund, make_insats):
         ({"username": "x4", "role": "officer", "forbund": str(a.id), "confirm": "annat-losen-99"}, "inte lika"),
         ({"username": "x5", "role": "officer", "forbund": str(a.id), "password": "kort", "confirm": "kort"}, "minst 12"),
             ({"username": "x6", "role": "officer", "forbund": str(a.id), "password": "password1234",
-              "confirm": "password1234"}, "för lätt att gissa"),
+              "confirm": "password1234"}, "För lätt att gissa"),
     ]:
         resp = post_form(client, "/admin/anvandare", {**base, **data})
         assert resp.status_code == 200 and message in resp.get_data(as_text=True), (data, message)
