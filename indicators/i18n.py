@@ -1,0 +1,74 @@
+"""The reader's language for report output: a gettext translations object plus Babel formatting.
+
+Pure: the caller (the web layer or the command line) passes in a translations object compatible
+with :class:`gettext.NullTranslations` (for example :class:`babel.support.Translations` loaded
+from the web UI's catalogues), so report strings live in the same catalogues as the UI and this
+package never imports Flask. Source strings are Swedish; ``NullTranslations`` gives Swedish.
+
+String literals are marked with :func:`N_` (an extraction marker that returns its argument) and
+translated at use with :meth:`Tr.gettext`, so ``pybabel extract`` finds them (see ``babel.cfg``).
+"""
+
+from __future__ import annotations
+
+import gettext
+from dataclasses import dataclass, field
+
+from babel.numbers import format_decimal
+
+#: Languages reports are written in.
+LANGUAGES = ("sv", "en")
+MINUS = "\u2212"
+
+
+def N_(message: str) -> str:  # noqa: N802 - the conventional gettext marker name
+    """Mark a string for extraction without translating it (translated later with Tr.gettext)."""
+    return message
+
+
+@dataclass(frozen=True)
+class Tr:
+    """A language: ``lang`` ("sv" or "en"), its translations, and locale-aware number formatting."""
+
+    lang: str = "sv"
+    translations: gettext.NullTranslations = field(default_factory=gettext.NullTranslations, compare=False)
+
+    def __post_init__(self):
+        if self.lang not in LANGUAGES:
+            raise ValueError(f"okänt språk för rapporten: {self.lang!r}")
+
+    def gettext(self, message: str) -> str:
+        return self.translations.gettext(message)
+
+    _ = gettext
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.translations.ngettext(singular, plural, n)
+
+    def number(self, value: float, digits: int = 1) -> str:
+        """``value`` with ``digits`` decimals in the locale: "4,22" and "−0,3" in Swedish."""
+        pattern = "0" if digits <= 0 else "0." + "0" * digits
+        text = format_decimal(round(float(value), digits) + 0.0, format=pattern, locale=self.lang)
+        return text.replace("-", MINUS)
+
+    def signed(self, value: float, digits: int = 1) -> str:
+        """A difference with its sign: "+0,4", "−0,3"."""
+        text = self.number(value, digits)
+        return text if text.startswith(MINUS) or float(value) == 0 else "+" + text
+
+    def percent(self, share: float) -> str:
+        """A share 0..1 as a whole percentage: "23 %" in Swedish, "23%" in English."""
+        whole = round(share * 100)
+        return f"{whole}\u00a0%" if self.lang == "sv" else f"{whole}%"
+
+    def integer(self, value: int) -> str:
+        return format_decimal(int(value), locale=self.lang).replace("-", MINUS)
+
+
+def as_tr(lang: str | Tr) -> Tr:
+    """Accept a Tr or a language code (which gives untranslated, i.e. Swedish, strings for "sv")."""
+    if isinstance(lang, Tr):
+        return lang
+    if lang == "en":
+        raise ValueError("engelska rapporter behöver en översättning (Tr med katalog)")
+    return Tr(lang)
