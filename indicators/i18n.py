@@ -65,6 +65,30 @@ class Tr:
         return format_decimal(int(value), locale=self.lang).replace("-", MINUS)
 
 
+class CatalogTranslations(gettext.NullTranslations):
+    """A picklable translations object over a plain catalogue (gettext's ``_catalog`` layout:
+    msgid -> msgstr, (msgid, k) -> plural form k). Plural rule n != 1 (Swedish and English)."""
+
+    def __init__(self, catalog: dict):
+        super().__init__()
+        self.catalog = dict(catalog)
+
+    def gettext(self, message: str) -> str:
+        return self.catalog.get(message) or message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        form = 0 if n == 1 else 1
+        return self.catalog.get((singular, form)) or (singular if form == 0 else plural)
+
+
+def portable(tr: Tr) -> Tr:
+    """The same language with a translations object that can be sent to another process."""
+    catalog = getattr(tr.translations, "_catalog", None)
+    if isinstance(tr.translations, CatalogTranslations) or catalog is None:
+        return tr if isinstance(tr.translations, CatalogTranslations) else Tr(tr.lang)
+    return Tr(tr.lang, CatalogTranslations(catalog))
+
+
 def as_tr(lang: str | Tr) -> Tr:
     """Accept a Tr or a language code (which gives untranslated, i.e. Swedish, strings for "sv")."""
     if isinstance(lang, Tr):
