@@ -194,7 +194,8 @@ def render(chart: Chart, fmt: str = DEFAULT_FORMAT) -> bytes:
         return _svg_bytes(chart.figure)
     buf = io.BytesIO()
     if dpi:
-        chart.figure.savefig(buf, format=ext, dpi=dpi, metadata={"Software": None}, facecolor="white")
+        chart.figure.savefig(buf, format=ext, dpi=dpi, metadata={"Software": None}, facecolor="white",
+                             pil_kwargs={"compress_level": 1})  # fast; the PDF and ZIP compress again
     else:
         chart.figure.savefig(buf, format=ext, metadata=PDF_METADATA, facecolor="white")
     return buf.getvalue()

@@ -8,6 +8,7 @@ the job runs at once, in the request.
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 import shutil
@@ -19,10 +20,11 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from indicators.chart_style import FORMATS
-from indicators.export import charts_zip, table_csv, tables_zip, workbook
-from indicators.report import build_report
-from indicators.report_data import all_charts, all_tables
+from indicators.chart_style import DEFAULT_FORMAT, FORMATS
+from indicators.export import table_csv
+from indicators.i18n import Tr
+from indicators.report_data import all_tables
+from indicators.report_files import ReportRequest, build_report_files, file_names
 from indicators.results import ResultSet
 
 from .extensions import db
@@ -37,6 +39,7 @@ TREND_YEARS = 3
 #: Files a finished job offers, by key: (file name pattern, MIME type).
 JOB_FILES = {
     "pdf": ("bilaga-{year}.pdf", "application/pdf"),
+    "docx": ("bilaga-{year}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     "xlsx": ("tabeller-{year}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "csv": ("tabeller-{year}-csv.zip", "application/zip"),
     "charts": ("diagram-{year}-{fmt}.zip", "application/zip"),
@@ -50,15 +53,18 @@ class ReportOptions:
     year: int
     reference: str = "computed"
     include_free_text: bool = False
-    chart_format: str = "png"
+    chart_format: str = DEFAULT_FORMAT
     insats_id: int | None = None
     lang: str = "sv"
+    decimal: str | None = None  #: CSV decimal separator: "comma", "point" or None (the language's)
 
     def __post_init__(self):
         if self.reference not in REFERENCES:
             raise ValueError("Jämförelse: välj beräknat riket, importerade riksvärden eller ingen jämförelse.")
         if self.chart_format not in CHART_FORMATS:
-            raise ValueError("Diagramformat: välj png, png300, svg eller pdf.")
+            raise ValueError("Diagramformat: välj png300, png, svg eller pdf.")
+        if self.decimal not in (None, "comma", "point"):
+            raise ValueError("Decimaltecken: välj comma eller point.")
         if self.lang not in ("sv", "en"):
             raise ValueError("Språk: välj svenska eller engelska.")
 
@@ -81,9 +87,22 @@ def result_set(forbund: Forbund, options: ReportOptions) -> ResultSet:
     ))
 
 
+def report_tr(lang: str) -> Tr:
+    """The report language with the web UI's catalogue (one translation path for UI and reports)."""
+    return Tr(lang, _catalogue(lang))
+
+
+@functools.lru_cache(maxsize=4)
+def _catalogue(lang: str):
+    from babel.support import NullTranslations, Translations
+
+    if lang == "sv":
+        return NullTranslations()
+    return Translations.load(str(Path(__file__).resolve().parent / "translations"), [lang])
+
+
 def job_file_names(options: ReportOptions) -> dict[str, str]:
-    ext = FORMATS[options.chart_format][0] if options.chart_format != "png300" else "png300"
-    return {key: pattern.format(year=options.year, fmt=ext) for key, (pattern, _) in JOB_FILES.items()}
+    return file_names(options.year, options.chart_format)
 
 
 def write_report_files(forbund: Forbund, options: ReportOptions, out: Path, *, expand: bool = False,
@@ -102,27 +121,22 @@ def write_report_files(forbund: Forbund, options: ReportOptions, out: Path, *, e
     texts = {}
     if options.include_free_text:
         texts = {g: free_texts(forbund, insats, options.year, g) for g in rs.groups}
-    names = job_file_names(options)
-    written = []
-    pdf = build_report(rs, inst, options.year, lang=options.lang, free_texts=texts,
-                       include_free_text=options.include_free_text, progress=step)
-    written.append(_write(out / names["pdf"], pdf))
-    tables = all_tables(rs, inst, options.year, lang=options.lang)
-    written.append(_write(out / names["xlsx"], workbook(tables)))
-    written.append(_write(out / names["csv"], tables_zip(tables)))
-    step("tables")
-    charts = all_charts(rs, inst, options.year, lang=options.lang)
-    written.append(_write(out / names["charts"], charts_zip(charts, options.chart_format)))
-    step("charts")
+    tr = report_tr(options.lang)
+    request = ReportRequest(year=options.year, chart_format=options.chart_format,
+                            include_free_text=options.include_free_text, decimal=options.decimal)
+    files = build_report_files(rs, inst, request, lang=tr, free_texts=texts, progress=step,
+                               workers=current_app.config.get("REPORT_WORKERS"))
+    written = [_write(out / name, data) for name, data in files.items()]
     if expand:
-        from indicators.chart_style import render
+        import io
+        import zipfile
 
-        for table in tables:
-            written.append(_write(out / "csv" / f"{table.name}.csv", table_csv(table)))
-        ext = FORMATS[options.chart_format][0]
-        for chart in charts:
-            written.append(_write(out / "diagram" / f"{chart.name}.{ext}", render(chart, options.chart_format)))
-            written.append(_write(out / "diagram" / f"{chart.name}.txt", (chart.description + "\n").encode()))
+        decimal = options.decimal or ("comma" if options.lang == "sv" else "point")
+        for table in all_tables(rs, inst, options.year, lang=tr):
+            written.append(_write(out / "csv" / f"{table.name}.csv", table_csv(table, decimal=decimal)))
+        with zipfile.ZipFile(io.BytesIO(files[file_names(options.year, options.chart_format)["charts"]])) as zf:
+            for name in zf.namelist():
+                written.append(_write(out / "diagram" / name, zf.read(name)))
         step("files")
     return written
 

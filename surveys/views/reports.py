@@ -23,7 +23,7 @@ from ..audit import record
 from ..clock import today
 from ..extensions import db
 from ..instruments import instrument
-from ..reports import JOB_FILES, ReportOptions, job_file, load_job, result_set, start_job
+from ..reports import JOB_FILES, ReportOptions, job_file, load_job, report_tr, result_set, start_job
 from ..results import available_years
 
 bp = Blueprint("reports", __name__, url_prefix="/rapport")
@@ -34,8 +34,8 @@ REFERENCES = {
     "none": _l("Ingen jämförelse"),
 }
 FORMAT_NAMES = {
-    "png": _l("PNG för skärm"),
     "png300": _l("PNG 300 dpi för tryck"),
+    "png": _l("PNG för skärm"),
     "svg": _l("SVG"),
     "pdf": _l("PDF"),
 }
@@ -47,7 +47,7 @@ class ReportForm(FlaskForm):
     year = SelectField(_l("Mätår"), coerce=int)
     scope = SelectField(_l("Enhet"))
     reference = RadioField(_l("Jämför med"), choices=REFERENCE_CHOICES, default="computed")
-    chart_format = RadioField(_l("Format för diagrammen i zip-filen"), choices=FORMAT_CHOICES, default="png")
+    chart_format = RadioField(_l("Format för diagrammen i zip-filen"), choices=FORMAT_CHOICES, default="png300")
     free_text = BooleanField(_l("Ta med fritextsvar (aldrig för grupper under rapporteringsgränsen)"))
 
 
@@ -143,7 +143,7 @@ def _own_job(job_id: str) -> dict:
 def job(job_id: str):
     job = _own_job(job_id)
     forbund = user_forbund()
-    files = [(key, job["files"][key]) for key in JOB_FILES]
+    files = [(key, job["files"][key]) for key in JOB_FILES if key in job["files"]]
     response = Response(render_template("reports/job.html", job=job, files=files, forbund=forbund,
                                         demo=forbund.is_demo, format_names=FORMAT_NAMES))
     if job["status"] == "running":
@@ -181,7 +181,7 @@ def charts():
     for name, group in chart_names(rs, options.year):
         if wanted and group != wanted:
             continue
-        figures.append((name, group, chart_by_name(rs, inst, options.year, name, lang=options.lang)))
+        figures.append((name, group, chart_by_name(rs, inst, options.year, name, lang=report_tr(options.lang))))
     groups = [(g, group_name(inst, g, options.lang)) for g in rs.groups]
     args = {"year": options.year, "scope": form.scope.data, "reference": options.reference}
     return render_template("reports/charts.html", form=form, figures=figures, groups=groups, wanted=wanted,
@@ -197,7 +197,7 @@ def chart_file(name: str, fmt: str):
     forbund = user_forbund()
     options = _options_from_args()
     rs = result_set(forbund, options)
-    chart = chart_by_name(rs, instrument(rs.instrument_version), options.year, name, lang=options.lang)
+    chart = chart_by_name(rs, instrument(rs.instrument_version), options.year, name, lang=report_tr(options.lang))
     if chart is None:
         abort(404)
     data = render(chart, fmt)
