@@ -127,28 +127,44 @@ def _frame(ax, lo: float, hi: float) -> None:
     ax.set_axisbelow(True)
 
 
-def _scale_axis(ax, scale_ends: tuple[str, str]) -> None:
-    low, high = (wrap(s, 1.1) for s in scale_ends)
-    ax.set_xticks(range(1, 7), [f"1\n{low}", "2", "3", "4", "5", f"6\n{high}"], parse_math=False)
-    ticks = ax.get_xticklabels()
-    ticks[0].set_horizontalalignment("left")
-    ticks[-1].set_horizontalalignment("right")
+def _scale_axis(ax, scale_ends: tuple[str, str], width: float) -> None:
+    """Ticks 1..6 and, below them, what the ends mean in the item's own scale ("1 = Aldrig …")."""
+    ax.set_xticks(range(1, 7), [str(k) for k in range(1, 7)])
+    ax.set_xlabel(wrap(f"1 = {scale_ends[0]} … 6 = {scale_ends[1]}", width * 0.62), fontsize=TEXT_SIZE, **TEXT)
+
+
+#: Measured widths (font outlines) and rasterised widths (hinted glyphs) differ by a few per cent.
+SAFE = 0.94
 
 
 def _title_lines(title: str, width: float) -> str:
-    return wrap(title, width - 2 * PAD - 0.05, TITLE_SIZE, bold=True)
+    return wrap(title, (width - 2 * PAD) * SAFE, TITLE_SIZE, bold=True)
 
 
 def _source_lines(source: str, width: float) -> str:
-    return wrap(source, width - 2 * PAD - 0.05, SOURCE_SIZE)
+    return wrap(source, (width - 2 * PAD) * SAFE, SOURCE_SIZE)
 
 
-def _head_and_foot(fig, ax, title: str, subtitle: str, source: str, width: float, demo: bool, tr: Tr) -> None:
-    """Bold title and muted subtitle above, the source line below (all wrapped by measured width)."""
+def _head_and_foot(fig, ax, title: str, subtitle: str, source: str, width: float, demo: bool, tr: Tr,
+                   legend: tuple[list, int] | None = None) -> None:
+    """Bold title above; the muted subtitle (with the legend under it, if any) just above the axes;
+    the source line at the foot. All wrapped by measured width; the constrained layout stacks them."""
     fig.suptitle(_title_lines(title, width), x=PAD / width, ha="left", fontweight="bold", fontsize=TITLE_SIZE, **TEXT)
     sub = subtitle + (f" · {tr.gettext(DEMO)}" if demo else "")
-    # The subtitle starts at the axes, right of the tick labels: keep it to half the width.
-    ax.set_title(wrap(sub, width * 0.5), loc="left", fontsize=TEXT_SIZE, **{**TEXT, "color": MUTED_COLOUR})
+    if legend is None:
+        # The subtitle starts at the axes, right of the tick labels: keep it to half the width.
+        ax.set_title(wrap(sub, width * 0.5), loc="left", fontsize=TEXT_SIZE, **{**TEXT, "color": MUTED_COLOUR})
+    else:
+        from matplotlib.transforms import blended_transform_factory
+
+        handles, ncols = legend
+        box = ax.legend(handles=handles, loc="lower left", ncols=ncols, frameon=False, handlelength=1.4,
+                        fontsize=TEXT_SIZE, title=wrap(sub, (width - 2 * PAD) * SAFE), title_fontsize=TEXT_SIZE,
+                        alignment="left", borderaxespad=0.2, borderpad=0.1,
+                        bbox_to_anchor=(PAD / width, 1.01), bbox_transform=blended_transform_factory(fig.transFigure,
+                                                                                                    ax.transAxes))
+        box.get_title().set_color(MUTED_COLOUR)
+        no_maths(box)
     if source:
         fig.supxlabel(_source_lines(source, width), x=PAD / width, ha="left", fontsize=SOURCE_SIZE,
                       **{**TEXT, "color": MUTED_COLOUR})
@@ -180,17 +196,14 @@ def _with_note(source: str, cells, tr: Tr) -> str:
     return source
 
 
-def _legend(fig, unit_label: str, reference_label: str) -> None:
+def _legend_handles(unit_label: str, reference_label: str, width: float) -> list:
     from matplotlib.patches import Patch
 
-    handles = [
-        Patch(facecolor=UNIT_COLOUR, edgecolor=UNIT_COLOUR, label=wrap(unit_label, 1.8, max_lines=2)),
+    return [
+        Patch(facecolor=UNIT_COLOUR, edgecolor=UNIT_COLOUR, label=wrap(unit_label, width, max_lines=2)),
         Patch(facecolor=REFERENCE_COLOUR, edgecolor=REFERENCE_EDGE, hatch=REFERENCE_HATCH,
-              label=wrap(reference_label, 1.2, max_lines=2)),
+              label=wrap(reference_label, width, max_lines=2)),
     ]
-    legend = fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False, handlelength=1.6,
-                        fontsize=TEXT_SIZE)
-    no_maths(legend)
 
 
 # --- the four charts -------------------------------------------------------------------------
@@ -230,7 +243,7 @@ def question_chart(
     _frame(ax, 1, 6)
     ax.set_yticks(range(len(rows)), labels, parse_math=False)
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    _scale_axis(ax, scale_ends)
+    _scale_axis(ax, scale_ends, COLUMN_WIDTH)
     _head_and_foot(fig, ax, title, group, source, COLUMN_WIDTH, demo, tr)
     mean = tr.gettext(N_("medelvärde"))
     parts = [_describe_cell(label, cell, tr, 1, mean) for label, cell, _ in rows]
@@ -279,10 +292,9 @@ def trend_chart(
     centre = 0.225 if reference else 0
     ax.set_yticks([k * step + centre for k in range(len(points))], [str(p[0]) for p in points])
     ax.set_ylim((len(points) - 1) * step + (0.7 if reference else 0.3), -0.3)
-    _scale_axis(ax, scale_ends)
-    _head_and_foot(fig, ax, title, group, source, COLUMN_WIDTH, demo, tr)
-    if reference:
-        _legend(fig, unit_label, ref_label)
+    _scale_axis(ax, scale_ends, COLUMN_WIDTH)
+    legend = (_legend_handles(unit_label, ref_label, COLUMN_WIDTH - 0.6), 1) if reference else None
+    _head_and_foot(fig, ax, title, group, source, COLUMN_WIDTH, demo, tr, legend)
     mean = tr.gettext(N_("medelvärde"))
     parts = []
     for year, cell, ref in points:
@@ -334,9 +346,8 @@ def indicator_chart(
     ax.set_ylim((len(rows) - 1) * step + (0.6 if reference else 0.25), -0.25)
     ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel(tr.gettext(N_("Index 0–100")), fontsize=TEXT_SIZE, **TEXT)
-    _head_and_foot(fig, ax, title, f"{group} · {unit_label}", source, FULL_WIDTH, demo, tr)
-    if reference:
-        _legend(fig, unit_label, ref_label)
+    legend = (_legend_handles(unit_label, ref_label, FULL_WIDTH / 2 - 0.6), 2) if reference else None
+    _head_and_foot(fig, ax, title, f"{group} · {unit_label}", source, FULL_WIDTH, demo, tr, legend)
     parts = []
     for label, cell, ref in rows:
         part = f"{label}: " + _describe_cell(unit_label, cell, tr, 0, "index")
@@ -371,7 +382,7 @@ def distribution_chart(
     title = title or tr.gettext(N_("Svarsfördelning per fråga"))
     labels = [wrap(r.label, 2.3, max_lines=3) + (f"\nn = {r.n}" if not r.suppressed and r.n is not None else "")
               for r in rows]
-    legend_labels = [wrap(label, 1.75, max_lines=2) for label in scale_labels]
+    legend_labels = [wrap(label, (FULL_WIDTH - 2 * PAD) / 3 - 0.45, max_lines=2) for label in scale_labels]
     legend_lines = max(label.count("\n") + 1 for label in legend_labels)
     rows_height = sum(line_height(TEXT_SIZE, label.count("\n") + 1) + 0.1 for label in labels)
     height = (1.2 + rows_height + 2 * line_height(TEXT_SIZE, legend_lines) + 0.1
@@ -387,8 +398,7 @@ def distribution_chart(
         left = 0.0
         for code, share in enumerate(row.shares):
             colour = STEP_COLOURS[code]
-            ax.barh(y, share, left=left, height=0.7, color=colour, edgecolor="white", linewidth=0.5,
-                    label=legend_labels[code] if y == first else None)
+            ax.barh(y, share, left=left, height=0.7, color=colour, edgecolor="white", linewidth=0.5)
             if share >= 0.12:
                 ax.text(left + share / 2, y, tr.percent(share), ha="center", va="center", fontsize=7,
                         **{**TEXT, "color": text_colour_on(colour)})
@@ -397,10 +407,14 @@ def distribution_chart(
     ax.set_yticks(range(len(rows)), labels, parse_math=False)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1], [tr.percent(s) for s in (0, 0.25, 0.5, 0.75, 1)])
-    _head_and_foot(fig, ax, title, f"{group} · {unit_label}", source, FULL_WIDTH, demo, tr)
     if first is not None:
-        legend = fig.legend(loc="outside lower center", ncols=3, frameon=False, handlelength=1.2, fontsize=TEXT_SIZE)
-        no_maths(legend)
+        from matplotlib.patches import Patch
+
+        handles = [Patch(facecolor=STEP_COLOURS[k], edgecolor="white", label=legend_labels[k]) for k in range(6)]
+        legend = (handles, 3)
+    else:
+        legend = None
+    _head_and_foot(fig, ax, title, f"{group} · {unit_label}", source, FULL_WIDTH, demo, tr, legend)
     parts = []
     for row in rows:
         if row.suppressed or row.shares is None:
