@@ -110,7 +110,20 @@ def render_docx(doc: Document, charts: Mapping[str, RenderedChart], tr: Tr) -> b
             document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     buf = io.BytesIO()
     document.save(buf)
-    return buf.getvalue()
+    return _fixed_zip_dates(buf.getvalue())
+
+
+def _fixed_zip_dates(data: bytes) -> bytes:
+    """The same package with fixed member dates: equal content gives equal bytes."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
 
 
 def _drop_empty_header(document) -> None:
