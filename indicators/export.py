@@ -10,6 +10,7 @@ numbers stay numbers.
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -91,9 +92,25 @@ def workbook(tables: Sequence[Table]) -> bytes:
             width = max([len(str(header))] + [len(str(r[k - 1])) for r in table.rows if r[k - 1] is not None])
             ws.column_dimensions[ws.cell(1, k).column_letter].width = min(60, max(8, width + 2))
     wb.properties.creator = "Indikatorer för finansiell samordning"
+    wb.properties.created = wb.properties.modified = datetime.datetime(2000, 1, 1)
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return fixed_zip_dates(buf.getvalue())
+
+
+def fixed_zip_dates(data: bytes) -> bytes:
+    """The same ZIP package (XLSX, DOCX) with fixed member dates: equal content, equal bytes."""
+    import re
+
+    def member(src, name: str) -> bytes:
+        content = src.read(name)
+        if name == "docProps/core.xml":  # the writer stamps the save time into "modified"
+            content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>2000-01-01T00:00:00Z\g<2>",
+                             content)
+        return content
+
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        return _zip((info.filename, member(src, info.filename)) for info in src.infolist())
 
 
 def charts_zip_rendered(charts, fmt: str) -> bytes:

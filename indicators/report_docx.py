@@ -13,6 +13,7 @@ import datetime
 import io
 from collections.abc import Mapping
 
+from .export import fixed_zip_dates
 from .i18n import Tr
 from .report_content import Document
 from .report_render import RenderedChart
@@ -65,7 +66,7 @@ def _picture(document, chart: RenderedChart, wide: bool) -> None:
     document.add_picture(io.BytesIO(chart.files[EMBED_FORMAT]), width=Cm(16 if wide else 8.5))
     inline = document.inline_shapes[-1]._inline
     doc_pr = inline.docPr
-    doc_pr.set("descr", f"{chart.alt}. {chart.description}")
+    doc_pr.set("descr", chart.description)
     doc_pr.set("title", chart.alt)
 
 
@@ -110,20 +111,7 @@ def render_docx(doc: Document, charts: Mapping[str, RenderedChart], tr: Tr) -> b
             document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     buf = io.BytesIO()
     document.save(buf)
-    return _fixed_zip_dates(buf.getvalue())
-
-
-def _fixed_zip_dates(data: bytes) -> bytes:
-    """The same package with fixed member dates: equal content gives equal bytes."""
-    import zipfile
-
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(fixed, src.read(info.filename))
-    return out.getvalue()
+    return fixed_zip_dates(buf.getvalue())
 
 
 def _drop_empty_header(document) -> None:
