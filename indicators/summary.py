@@ -92,10 +92,10 @@ def left_out_sentence(rs: ResultSet, inst: Instrument, year: int, tr: Tr) -> str
     out = [g for g in rs.groups if rs.response_count(g, year) is None]
     if not out:
         return None
-    return tr.ngettext(
-        N_("Gruppen %(groups)s ingår inte i redovisningen eftersom färre än %(n)d enkätsvar kom in."),
-        N_("Grupperna %(groups)s ingår inte i redovisningen eftersom färre än %(n)d enkätsvar kom in per grupp."),
-        len(out)) % {"groups": _join([_group(inst, g, tr) for g in out], tr), "n": rs.threshold}
+    return tr.gettext(
+        N_("Gruppen %(groups)s ingår inte i redovisningen eftersom färre än %(n)d enkätsvar kom in.") if len(out) == 1
+        else N_("Grupperna %(groups)s ingår inte i redovisningen eftersom färre än %(n)d enkätsvar kom in per grupp.")
+    ) % {"groups": _join([_group(inst, g, tr) for g in out], tr), "n": rs.threshold}
 
 
 def _label(row: IndicatorRow, inst: Instrument, tr: Tr) -> str:
@@ -151,10 +151,11 @@ def change_sentence(rs: ResultSet, inst: Instrument, year: int, tr: Tr) -> str |
     parts = [tr.gettext(N_("%(indicator)s från %(before)s till %(after)s")) % {
         "indicator": f"{c.indicator_id} ({_group(inst, c.group, tr)})", "before": tr.number(c.before, 0),
         "after": tr.number(c.after, 0)} for c in found[:MAX_CHANGES]]
-    return tr.ngettext(
-        N_("Den största statistiskt säkerställda förändringen sedan mätåret %(previous)d (index 0–100): %(list)s."),
-        N_("De största statistiskt säkerställda förändringarna sedan mätåret %(previous)d (index 0–100): %(list)s."),
-        len(parts)) % {"previous": previous, "list": _join(parts, tr)}
+    return tr.gettext(
+        N_("Den största statistiskt säkerställda förändringen sedan mätåret %(previous)d (index 0–100): %(list)s.")
+        if len(parts) == 1 else
+        N_("De största statistiskt säkerställda förändringarna sedan mätåret %(previous)d (index 0–100): %(list)s.")
+    ) % {"previous": previous, "list": _join(parts, tr)}
 
 
 def summary(rs: ResultSet, inst: Instrument, year: int, *, lang: str | Tr = "sv") -> list[str]:
