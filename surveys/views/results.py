@@ -21,12 +21,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from indicators.catalogue import GROUP_CODES, measurement_year
 from indicators.results import SUPPORT_CATEGORIES, SUPPORT_PHASES, Economic
+from indicators.summary import summary
 
 from ..access import roles_required, user_forbund, visible_insatser
 from ..clock import today
 from ..extensions import db
 from ..instruments import instrument
 from ..local_indicators import CATEGORY_LABELS, PHASE_LABELS, load_local, save_local
+from ..reports import report_tr
 from ..results import ResultRequest, available_years, build_result_set, free_texts
 
 bp = Blueprint("results", __name__, url_prefix="/resultat")
@@ -134,8 +136,13 @@ def index():
     groups = (form.group.data,) if form.group.data else GROUP_CODES
     result = build_result_set(ResultRequest(forbund=forbund, years=tuple(form.year.data), groups=groups,
                                             insats=insats, reference=form.reference.data))
+    lang = str(get_locale() or "sv")
+    summary_year = max(result.years) if result.years else None
+    summary_text = (summary(result, instrument(result.instrument_version), summary_year,
+                            lang=report_tr(lang if lang in ("sv", "en") else "sv")) if summary_year else [])
     return render_template("results/index.html", form=form, result=result, forbund=forbund,
-                           demo=forbund.is_demo, lang=str(get_locale() or "sv"), category_labels=CATEGORY_LABELS,
+                           summary_year=summary_year, summary_text=summary_text,
+                           demo=forbund.is_demo, lang=lang, category_labels=CATEGORY_LABELS,
                            group_names={c: q.name for c, q in instrument().questionnaires.items()},
                            phase_labels=PHASE_LABELS, categories=SUPPORT_CATEGORIES, phases=SUPPORT_PHASES,
                            free_text_args=_free_text_args(form))
