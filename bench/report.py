@@ -58,7 +58,7 @@ def main() -> None:
                 steps: dict[str, float] = {}
                 last = [time.perf_counter()]
 
-                def step(label: str) -> None:
+                def step(label: str, steps=steps, last=last) -> None:
                     now = time.perf_counter()
                     steps[label] = now - last[0]
                     last[0] = now

@@ -8,8 +8,8 @@ from scipy import stats
 
 from indicators.catalogue import get_instrument
 from indicators.compare import Comparison
-from indicators.summary import change_sentence, changes, left_out_sentence, period_sentence, reference_sentence, summary
 from indicators.i18n import Tr
+from indicators.summary import change_sentence, changes, left_out_sentence, period_sentence, reference_sentence, summary
 from tests.reportset import synthetic_result_set, translations
 
 INST = get_instrument()
