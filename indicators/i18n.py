@@ -14,7 +14,7 @@ from __future__ import annotations
 import gettext
 from dataclasses import dataclass, field
 
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 
 #: Languages reports are written in.
 LANGUAGES = ("sv", "en")
@@ -59,7 +59,7 @@ class Tr:
     def percent(self, share: float) -> str:
         """A share 0..1 as a whole percentage: "23 %" in Swedish, "23%" in English."""
         whole = round(share * 100)
-        return f"{whole}\u00a0%" if self.lang == "sv" else f"{whole}%"
+        return format_percent(round(share, 2), locale=self.lang)
 
     def integer(self, value: int) -> str:
         return format_decimal(int(value), locale=self.lang).replace("-", MINUS)
