@@ -76,15 +76,28 @@ def report_years(forbund: Forbund, year: int, insats: Insats | None = None) -> t
     return (*earlier, year)
 
 
-def result_set(forbund: Forbund, options: ReportOptions) -> ResultSet:
-    """Load and score the results a report shows."""
+def result_set(forbund: Forbund, options: ReportOptions, *, cache: bool = False) -> ResultSet:
+    """Load and score the results a report shows; with ``cache`` reuse the scoring of the same
+    selection while the data has not changed (the chart page and its images)."""
+    from flask_babel import get_locale
+
+    from .result_cache import cached
+
     insats = db.session.get(Insats, options.insats_id) if options.insats_id else None
     if insats is not None and insats.forbund_id != forbund.id:
         raise ValueError("Insats: insatsen hör inte till förbundet.")
-    return build_result_set(ResultRequest(
-        forbund=forbund, years=report_years(forbund, options.year, insats), insats=insats,
-        reference=options.reference,
-    ))
+
+    def build() -> ResultSet:
+        return build_result_set(ResultRequest(
+            forbund=forbund, years=report_years(forbund, options.year, insats), insats=insats,
+            reference=options.reference,
+        ))
+
+    if not cache:
+        return build()
+    selection = ("report", forbund.id, forbund.name, options.year, options.reference, options.insats_id,
+                 insats.name if insats else None, str(get_locale() or "sv"))
+    return cached(selection, forbund.id, insats is not None, build)
 
 
 def report_tr(lang: str) -> Tr:

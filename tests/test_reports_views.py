@@ -157,3 +157,30 @@ def test_cli_writes_the_files(runner, world, tmp_path):
     assert list((tmp_path / "diagram").glob("*.svg"))
     bad = runner.invoke(args=["report", "--forbund", "nope", "--year", "2026", "--out", str(tmp_path)])
     assert bad.exit_code != 0
+
+
+def test_chart_page_and_its_charts_cost_one_scoring_until_the_data_changes(client, auth, world, monkeypatch):
+    import surveys.reports as reports
+    from surveys import result_cache
+
+    result_cache.clear()
+    calls = []
+    real = reports.build_result_set
+    monkeypatch.setattr(reports, "build_result_set", lambda request: calls.append(1) or real(request))
+    auth.login("off-a")
+    args = "year=2026&scope=forbund&reference=none"
+    html = client.get(f"/rapport/diagram?{args}&group=DP").get_data(as_text=True)
+    images = re.findall(r'src="(/rapport/diagram/[^"]+)"', html)
+    assert images
+    for src in images[:3]:
+        assert client.get(src.replace("&amp;", "&")).status_code == 200
+    assert client.get(f"/rapport/diagram/fraga-DP01-2026.svg?{args}&download=1").status_code == 200
+    assert len(calls) == 1
+    a, _b, ia, _ib = world
+    extra = Response(submission_key="extra", forbund_id=a.id, insats_id=ia.id, questionnaire="DP",
+                     instrument_version="2026.1", measurement_year=2026, submitted_on=dt.date(2026, 3, 2))
+    extra.answers = [Answer(item_id="DP01", value=6)]
+    db.session.add(extra)
+    db.session.commit()  # new data: the cache must not answer
+    assert client.get(f"/rapport/diagram/fraga-DP01-2026.svg?{args}").status_code == 200
+    assert len(calls) == 2

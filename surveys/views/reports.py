@@ -174,7 +174,7 @@ def charts():
         form.reference.data = "computed"
     options = ReportOptions(year=form.year.data, reference=form.reference.data,
                             insats_id=_insats_id(form.scope.data), lang=_lang())
-    rs = result_set(forbund, options)
+    rs = result_set(forbund, options, cache=True)
     inst = instrument(rs.instrument_version)
     wanted = request.args.get("group", "")
     figures = []
@@ -196,7 +196,7 @@ def chart_file(name: str, fmt: str):
         abort(404)
     forbund = user_forbund()
     options = _options_from_args()
-    rs = result_set(forbund, options)
+    rs = result_set(forbund, options, cache=True)
     chart = chart_by_name(rs, instrument(rs.instrument_version), options.year, name, lang=report_tr(options.lang))
     if chart is None:
         abort(404)
