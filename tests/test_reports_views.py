@@ -134,6 +134,10 @@ def test_results_page_starts_with_the_generated_summary(client, auth, world):
     assert "redovisas 6 enkätsvar: deltagare pågående 6." in html
     assert "Resultaten jämförs inte med riket." in html
     assert html.index("Sammanfattning 2026") < html.index("Antal svar")
+    # in-page navigation per group, and the group's overview chart inline as SVG with its text
+    assert 'href="#fragor-DP"' in html and 'id="fragor-DP"' in html
+    assert re.search(r'<svg [^>]*class="chart-svg"', html) and "Diagrammet i text" in html
+    assert "<?xml" not in html
 
 
 def test_anonymous_is_sent_to_login(client, world):

@@ -97,6 +97,32 @@ def _years(forbund, insatser):
     return sorted(set(years) | {current}, reverse=True) if not years else sorted(years, reverse=True)
 
 
+def _overview_charts(result, year, lang: str) -> dict:
+    """The indicator overview of each shown group for ``year`` as inline SVG (glyphs as paths),
+    drawn from the page's own result set (no second scoring)."""
+    import re
+
+    from markupsafe import Markup
+
+    from indicators.chart_style import render
+    from indicators.report_data import overview_chart
+
+    if year is None:
+        return {}
+    tr = report_tr(lang if lang in ("sv", "en") else "sv")
+    inst = instrument(result.instrument_version)
+    out = {}
+    for group in result.groups:
+        if not result.indicators_for(group, year) or result.response_count(group, year) is None:
+            continue
+        chart = overview_chart(result, inst, year, group, lang=tr)
+        svg = render(chart, "svg").decode("utf-8")
+        svg = svg[svg.index("<svg"):]  # inline: no XML declaration or doctype
+        svg = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"', r'<svg \1class="chart-svg" aria-hidden="true" focusable="false"', svg, count=1)
+        out[group] = {"alt": chart.alt, "description": chart.description, "svg": Markup(svg)}
+    return out
+
+
 @bp.app_template_filter("dec")
 def decimal_filter(value, digits: int = 1):
     """Format a number with the locale's decimal sign and ``digits`` decimals."""
@@ -142,6 +168,7 @@ def index():
                             lang=report_tr(lang if lang in ("sv", "en") else "sv")) if summary_year else [])
     return render_template("results/index.html", form=form, result=result, forbund=forbund,
                            summary_year=summary_year, summary_text=summary_text,
+                           overview_charts=_overview_charts(result, summary_year, lang),
                            demo=forbund.is_demo, lang=lang, category_labels=CATEGORY_LABELS,
                            group_names={c: q.name for c, q in instrument().questionnaires.items()},
                            phase_labels=PHASE_LABELS, categories=SUPPORT_CATEGORIES, phases=SUPPORT_PHASES,
