@@ -49,7 +49,10 @@ def _text(texts: Mapping[str, str], tr: Tr) -> str:
 
 
 def _significant(comparison) -> bool:
-    return bool(comparison is not None and comparison.compared and comparison.significant)
+    """The tables' rule (:func:`indicators.summary.significant`), so charts mark the same cells."""
+    from .summary import significant
+
+    return significant(comparison)
 
 
 def item_cell(row: ItemRow) -> Cell:
