@@ -23,20 +23,18 @@ from .chart_style import (
     REFERENCE_COLOUR,
     REFERENCE_EDGE,
     REFERENCE_HATCH,
-    SOURCE_SIZE,
     STEP_COLOURS,
     TEXT,
     TEXT_SIZE,
-    TITLE_SIZE,
     UNIT_COLOUR,
     Chart,
     line_height,
     new_figure,
-    no_maths,
     style_axes,
     text_colour_on,
     wrap,
 )
+from .chart_text import _extra_height, _head_and_foot, _legend_handles
 from .i18n import N_, Tr, as_tr
 
 __all__ = [
@@ -133,50 +131,6 @@ def _scale_axis(ax, scale_ends: tuple[str, str], width: float) -> None:
     ax.set_xlabel(wrap(f"1 = {scale_ends[0]} … 6 = {scale_ends[1]}", width * 0.62), fontsize=TEXT_SIZE, **TEXT)
 
 
-#: Measured widths (font outlines) and rasterised widths (hinted glyphs) differ by a few per cent.
-SAFE = 0.94
-
-
-def _title_lines(title: str, width: float) -> str:
-    return wrap(title, (width - 2 * PAD) * SAFE, TITLE_SIZE, bold=True)
-
-
-def _source_lines(source: str, width: float) -> str:
-    return wrap(source, (width - 2 * PAD) * SAFE, SOURCE_SIZE)
-
-
-def _head_and_foot(fig, ax, title: str, subtitle: str, source: str, width: float, demo: bool, tr: Tr,
-                   legend: tuple[list, int] | None = None) -> None:
-    """Bold title above; the muted subtitle (with the legend under it, if any) just above the axes;
-    the source line at the foot. All wrapped by measured width; the constrained layout stacks them."""
-    fig.suptitle(_title_lines(title, width), x=PAD / width, ha="left", fontweight="bold", fontsize=TITLE_SIZE, **TEXT)
-    sub = subtitle + (f" · {tr.gettext(DEMO)}" if demo else "")
-    if legend is None:
-        # The subtitle starts at the axes, right of the tick labels: keep it to half the width.
-        ax.set_title(wrap(sub, width * 0.5), loc="left", fontsize=TEXT_SIZE, **{**TEXT, "color": MUTED_COLOUR})
-    else:
-        from matplotlib.transforms import blended_transform_factory
-
-        handles, ncols = legend
-        box = ax.legend(handles=handles, loc="lower left", ncols=ncols, frameon=False, handlelength=1.4,
-                        fontsize=TEXT_SIZE, title=wrap(sub, (width - 2 * PAD) * SAFE), title_fontsize=TEXT_SIZE,
-                        alignment="left", borderaxespad=0.2, borderpad=0.1,
-                        bbox_to_anchor=(PAD / width, 1.01), bbox_transform=blended_transform_factory(fig.transFigure,
-                                                                                                    ax.transAxes))
-        box.get_title().set_color(MUTED_COLOUR)
-        no_maths(box)
-    if source:
-        fig.supxlabel(_source_lines(source, width), x=PAD / width, ha="left", fontsize=SOURCE_SIZE,
-                      **{**TEXT, "color": MUTED_COLOUR})
-
-
-def _extra_height(title: str, source: str, width: float) -> float:
-    """Height the wrapped title and source line need beyond one line each."""
-    t = _title_lines(title, width).count("\n")
-    s = _source_lines(source, width).count("\n") + 1 if source else 0
-    return line_height(TITLE_SIZE, t) + line_height(SOURCE_SIZE, s) + (0.05 if source else 0)
-
-
 def _describe_cell(name: str, cell: Cell | None, tr: Tr, digits: int, what: str) -> str:
     if cell is None or not cell.shown:
         return f"{name}: {_missing_text(cell, tr)}"
@@ -194,16 +148,6 @@ def _with_note(source: str, cells, tr: Tr) -> str:
     if any(c is not None and c.significant and c.shown for c in cells):
         return f"{source} · {tr.gettext(SIGNIFICANT_NOTE)}" if source else tr.gettext(SIGNIFICANT_NOTE)
     return source
-
-
-def _legend_handles(unit_label: str, reference_label: str, width: float) -> list:
-    from matplotlib.patches import Patch
-
-    return [
-        Patch(facecolor=UNIT_COLOUR, edgecolor=UNIT_COLOUR, label=wrap(unit_label, width, max_lines=2)),
-        Patch(facecolor=REFERENCE_COLOUR, edgecolor=REFERENCE_EDGE, hatch=REFERENCE_HATCH,
-              label=wrap(reference_label, width, max_lines=2)),
-    ]
 
 
 # --- the four charts -------------------------------------------------------------------------

@@ -58,7 +58,6 @@ class Tr:
 
     def percent(self, share: float) -> str:
         """A share 0..1 as a whole percentage: "23 %" in Swedish, "23%" in English."""
-        whole = round(share * 100)
         return format_percent(round(share, 2), locale=self.lang)
 
     def integer(self, value: int) -> str:
