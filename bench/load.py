@@ -10,11 +10,14 @@ seeds one förbund with a DP link, and then runs three phases with the same numb
 (threads, one cookie jar each):
 
 1. ceiling:   GET /healthz (no database work) -- the fastest the same app can answer;
-2. answering: every user fetches the questionnaire and submits it; a share of them send the same
+2. GET, POST: every user fetches as many questionnaires as it made /healthz requests, then submits
+              the first --rounds of them; each step's rate is printed as a share of the ceiling
+              next to its goal (GET >= 50 %, POST >= 35 %, issue 14), with p50/p95/p99;
+3. answering: every user fetches the questionnaire and submits it; a share of them send the same
               submission again (double click / retry: same submission key);
-3. faults:    as 2, while one gunicorn worker is SIGKILLed and (PostgreSQL) the database is
+4. faults:    as 3, while one gunicorn worker is SIGKILLed and (PostgreSQL) the database is
               restarted with ``pg_ctl restart -m fast``. A refused submission (5xx or connection
-              error) is resent with the same key, as a respondent would.
+              error) is resent with the same key, as a respondent would (``--no-faults`` skips it).
 
 It prints throughput and p50/p95/p99 latency per phase, then checks the database: exactly one
 response per acknowledged submission (303 to /tack), none lost, none duplicated, nothing stored
@@ -174,7 +177,7 @@ def run_users(users: int, work, max_seconds: float) -> float:
     return time.monotonic() - start
 
 
-def phase_ceiling(port: int, users: int, per_user: int, max_seconds: float) -> None:
+def phase_ceiling(port: int, users: int, per_user: int, max_seconds: float) -> float:
     stats = Stats()
 
     def work(n, deadline):
@@ -194,6 +197,7 @@ def phase_ceiling(port: int, users: int, per_user: int, max_seconds: float) -> N
     done = len(stats.latencies["GET"])
     print(f"  ceiling  /healthz: {done} requests in {elapsed:.1f} s = {done / elapsed:7.1f} req/s   "
           f"{percentiles(stats.latencies['GET'])}   outcomes {dict(stats.outcomes)}")
+    return done / elapsed
 
 
 def phase_answering(port: int, token: str, users: int, rounds: int, max_seconds: float, retry_share: float,
@@ -262,6 +266,86 @@ def phase_answering(port: int, token: str, users: int, rounds: int, max_seconds:
     print(f"    outcomes: {dict(sorted(stats.outcomes.items()))}")
     return stats
 
+#: Goals of issue 14: throughput of each step as a share of the /healthz ceiling of the same run.
+GOALS = {"GET": 0.50, "POST": 0.35}
+
+
+def phase_split(port: int, token: str, users: int, rounds: int, max_seconds: float, retry_share: float,
+                ceiling: float, fetches: int) -> Stats:
+    """GET and POST measured apart: first every user fetches forms, then every user submits some.
+
+    Each form is a new respondent (its own cookie jar), as in the answering phase. Every user
+    fetches ``fetches`` forms (as many requests as in the ceiling phase) and submits the first
+    ``rounds`` of them; a share of the users send a submission twice with the same key. Prints
+    each step's rate against the ceiling.
+    """
+    stats = Stats()
+    rng = random.Random(7)
+    retriers = {n for n in range(users) if rng.random() < retry_share}
+    forms: dict[int, list[tuple[dict, str]]] = {n: [] for n in range(users)}
+
+    def fetch(n, deadline):
+        for _ in range(max(rounds, fetches)):
+            if time.monotonic() > deadline:
+                return
+            cookies: dict[str, str] = {}
+            t0 = time.monotonic()
+            try:
+                status, _, html = request(port, "GET", f"/s/{token}/svar", cookies=cookies)
+            except OSError as exc:
+                stats.count("form refused:" + type(exc).__name__)
+                continue
+            if status != 200:
+                stats.count(f"form refused:{status}")
+                continue
+            stats.time("GET", time.monotonic() - t0)
+            if len(forms[n]) < rounds:
+                forms[n].append((cookies, html))
+
+    def post(body: str, cookies: dict, key: str) -> str:
+        t0 = time.monotonic()
+        try:
+            status, headers, _ = request(port, "POST", f"/s/{token}/svar", body, cookies)
+        except OSError as exc:
+            return "refused:" + type(exc).__name__
+        stats.time("POST", time.monotonic() - t0)
+        if status == 303 and "/tack" in headers.get("Location", ""):
+            with stats.lock:
+                stats.acknowledged.add(key)
+            return "acknowledged"
+        return f"refused:{status}" if status >= 500 else f"unexpected:{status}"
+
+    def submit(n, deadline):
+        answer_rng = random.Random(n)
+        for cookies, html in forms[n]:
+            if time.monotonic() > deadline:
+                return
+            fields = hidden_fields(html)
+            key = fields["submission_key"]
+            answers = {item: str(answer_rng.choice("1234569")) for item in sorted(set(ITEM.findall(html)))}
+            body = urlencode({**fields, **answers})
+            with stats.lock:
+                stats.sent.add(key)
+            outcome = post(body, cookies, key)
+            stats.count("first attempt " + outcome.split(":")[0])
+            if outcome == "acknowledged" and n in retriers:
+                stats.count("duplicate post " + post(body, cookies, key).split(":")[0])
+            stats.count("final " + outcome)
+
+    get_elapsed = run_users(users, fetch, max_seconds)
+    post_elapsed = run_users(users, submit, max_seconds)
+    gets, posts = stats.latencies["GET"], stats.latencies["POST"]
+    rates = {"GET": len(gets) / get_elapsed, "POST": len(posts) / post_elapsed}
+    print(f"  answering, GET and POST apart: {len(gets)} questionnaires fetched in {get_elapsed:.1f} s, "
+          f"{len(posts)} submissions posted ({len(stats.acknowledged)} acknowledged) in {post_elapsed:.1f} s")
+    for kind, label in (("GET", "GET  questionnaire"), ("POST", "POST submission   ")):
+        ratio = rates[kind] / ceiling if ceiling else 0.0
+        verdict = "met" if ratio >= GOALS[kind] else "NOT met"
+        print(f"    {label}: {rates[kind]:7.1f} req/s = {ratio:6.1%} of the ceiling (goal >= {GOALS[kind]:.0%}: "
+              f"{verdict})   {percentiles(stats.latencies[kind])}")
+    print(f"    outcomes: {dict(sorted(stats.outcomes.items()))}")
+    return stats
+
 
 def check(database_url: str, stats: Stats, before: Counter) -> bool:
     keys = stored_keys(database_url) - before
@@ -295,11 +379,17 @@ def bench(db_kind: str, args) -> bool:
         try:
             print(f"  gunicorn -w {args.workers}, {args.users} virtual users, rate limits off "
                   f"(SURVEYS_RATELIMIT_ENABLED=false)")
-            phase_ceiling(server.port, args.users, args.ceiling_requests, args.max_seconds)
+            ceiling = phase_ceiling(server.port, args.users, args.ceiling_requests, args.max_seconds)
+            stats = phase_split(server.port, token, args.users, args.rounds, args.max_seconds, args.retry_share,
+                                ceiling, args.ceiling_requests)
+            ok &= check(url, stats, Counter())
+            before = stored_keys(url)
             stats = phase_answering(server.port, token, args.users, args.rounds, args.max_seconds, args.retry_share,
                                     resend_refused=False)
-            ok &= check(url, stats, Counter())
+            ok &= check(url, stats, before)
             print(f"    server errors logged: {server.errors_logged()}")
+            if args.no_faults:
+                return ok
             before = stored_keys(url)
             logged_before = server.errors_logged()
 
@@ -355,6 +445,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--ceiling-requests", type=int, default=10, help="/healthz requests per user")
     parser.add_argument("--retry-share", type=float, default=0.2, help="share of users who submit twice")
+    parser.add_argument("--no-faults", action="store_true", help="skip the fault phase (quick runs)")
     parser.add_argument("--max-seconds", type=float, default=180, help="time limit of each phase")
     args = parser.parse_args()
     if not 1 <= args.users <= 2000 or not 1 <= args.rounds <= 50:

@@ -65,18 +65,18 @@ class TempPostgres:
 
 
 class Gunicorn:
-    def __init__(self, database_url: str, workers: int, log: Path):
+    def __init__(self, database_url: str, workers: int, log: Path, env: dict[str, str] | None = None):
         self.port = free_port()
         self.log_path = log
         self.log = open(log, "w")  # tracebacks of the refused requests during the faults go here
         env = {**os.environ, "DATABASE_URL": database_url, "SURVEYS_RATELIMIT_ENABLED": "false",
-               "SURVEYS_SECRET_KEY": SECRET}
+               "SURVEYS_SECRET_KEY": SECRET, **(env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
              "--backlog", "2048", "--graceful-timeout", "5", "--log-level", "warning", "app:create_app()"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy machine imports slowly
         while time.monotonic() < deadline:
             try:
                 if _healthz(self.port) == 200:

@@ -98,12 +98,15 @@ class AnswerSet:
     items: tuple[str, ...]
     unit: np.ndarray | None = None
     units: tuple[Hashable, ...] | None = None
-    #: Dense response codes 0..n_responses-1 (internal).
+    #: Dense response codes 0..n_responses-1 in the order of the response ids (internal).
     resp: np.ndarray = field(init=False, repr=False)
-    #: Number of response codes (some may be unused).
+    #: Number of distinct responses.
     n_responses: int = field(init=False)
-    #: Unit code of each response code, -1 when unused (internal).
+    #: Unit code of each response code (internal).
     unit_of_response: np.ndarray | None = field(init=False, repr=False)
+    #: Figures derived from the (read-only) arrays, kept by the functions that compute them
+    #: (indicators.scoring) so that scoring items, units and indicators counts the answers once.
+    memo: dict = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self):
         value = check_values(self.value)
@@ -123,11 +126,16 @@ class AnswerSet:
             units = _labels("units", self.units)
             unit = _codes("unit", self.unit, size, len(units))
 
-        # Small non-negative ids index bincount directly; anything else is factorised.
+        # Responses are numbered 0..n-1 in the order of their ids, so that every statistic can
+        # key a bincount on (response, something) without sorting. Small non-negative ids are
+        # numbered through a table of the ids present; anything else is factorised by sorting.
         if size == 0:
             resp, n_resp = response, 0
         elif response.min() >= 0 and response.max() < 4 * size + 1024:
-            resp, n_resp = response, int(response.max()) + 1
+            present = np.zeros(int(response.max()) + 1, dtype=bool)
+            present[response] = True
+            number = np.cumsum(present) - 1
+            resp, n_resp = number[response], int(number[-1]) + 1
         else:
             uniq, resp = np.unique(response, return_inverse=True)
             n_resp = uniq.size

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 from indicators.answers import N_STEPS, AnswerSet
+from indicators.disclosure import PROTECT, TOO_FEW, hide_categories
 from indicators.scoring import (
     IndicatorResult,
     ItemResult,
@@ -18,8 +21,10 @@ from indicators.scoring import (
     indicator_table,
     item_counts,
     item_summary,
+    score_indicators,
+    score_items,
 )
-from indicators.suppression import DEFAULT_THRESHOLD, check_threshold, suppress_breakdown
+from indicators.suppression import DEFAULT_THRESHOLD, check_threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +48,10 @@ def _hide(result):
 
 
 def _breakdown(total, per_category, n_by_category, threshold, total_shown) -> Breakdown:
-    hidden = suppress_breakdown(n_by_category, threshold, total_shown=total_shown and not total.suppressed)
+    if total_shown and not total.suppressed:
+        hidden = hide_categories(n_by_category, threshold)
+    else:
+        hidden = frozenset(c for c, n in n_by_category.items() if n < threshold)
     categories = {c: (_hide(r) if c in hidden else r) for c, r in per_category.items()}
     secondary = frozenset(c for c in hidden if not per_category[c].suppressed)
     return Breakdown(total, categories, secondary)
@@ -69,8 +77,8 @@ def item_breakdown(
     Notes
     -----
     A category is hidden when n < threshold (primary), and, per item, by
-    :func:`indicators.suppression.suppress_breakdown` (secondary: exactly one non-empty
-    category below the threshold hides the smallest other one).
+    :func:`indicators.disclosure.hide_categories` (secondary: the hidden categories together
+    hold 0 or at least k, else the smallest shown ones are hidden too).
     """
     threshold = check_threshold(threshold)
     n_items = len(answers.items)
@@ -115,3 +123,144 @@ def indicator_breakdown(
         total = _indicator_result(key, tot, 0, j, answers.items, threshold)
         out[key] = _breakdown(total, per_category, n_by_category, threshold, total_shown)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryCell:
+    """One category of a breakdown: its result (no figures when hidden) and why it is hidden."""
+
+    category: Hashable
+    result: ItemResult | IndicatorResult
+    hidden_reason: str | None = None  # TOO_FEW or PROTECT
+
+
+def _split(answers: AnswerSet, u: int) -> AnswerSet:
+    mask = answers.unit == u
+    return AnswerSet(answers.response[mask], answers.item[mask], answers.value[mask], answers.items)
+
+
+def breakdown_cell(
+    answers: AnswerSet,
+    total_items: Mapping[str, ItemResult],
+    total_indicators: Mapping[Hashable, IndicatorResult],
+    item_indicator: Mapping[str, Hashable],
+    k: int,
+) -> tuple[dict[str, tuple[CategoryCell, ...]], dict[Hashable, tuple[CategoryCell, ...]]]:
+    """Break one shown cell (group x year of one unit) down by the categories of `answers.units`.
+
+    Parameters
+    ----------
+    answers : AnswerSet
+        The unit's released answers; its units are the categories and must partition the
+        respondents (give "not answered" its own category).
+    total_items, total_indicators : the shown totals (from the disclosure gate). A suppressed
+        total gets no breakdown (omitted from the result).
+    item_indicator : mapping item -> indicator of the questionnaire
+    k : int
+
+    Returns
+    -------
+    (items, indicators)
+        ``items[item]`` and ``indicators[indicator]``: one CategoryCell per category, in
+        `answers.units` order.
+
+    Notes
+    -----
+    Per item and per indicator, :func:`indicators.disclosure.hide_categories` hides every
+    category with n < k and then, while the hidden categories together hold between 1 and
+    k - 1, the smallest shown one (so no hidden category follows from the total minus the shown
+    ones). A category's indicator is the unweighted mean of the item means of the items that
+    are shown both in the total indicator (its `items`) and in that category; so a hidden item
+    mean never enters a shown figure. Formulas as in :mod:`indicators.scoring`.
+    """
+    k = check_threshold(k)
+    if answers.unit is None:
+        raise ValueError("a breakdown needs the category of every answer (units = categories)")
+    parts = [_split(answers, u) for u in range(len(answers.units))]
+    per_cat_items = [score_items(p, threshold=k) for p in parts]
+    items_out: dict[str, tuple[CategoryCell, ...]] = {}
+    shown_in: list[set] = [set() for _ in parts]
+    for item, total in total_items.items():
+        if total.suppressed:
+            continue
+        counts = {c: (per_cat_items[u][item].n or 0) if not per_cat_items[u][item].suppressed
+                  else _item_n(parts[u], item) for u, c in enumerate(answers.units)}
+        hidden = hide_categories(counts, k)
+        cells = []
+        for u, c in enumerate(answers.units):
+            if c in hidden:
+                cells.append(CategoryCell(c, ItemResult(item, True), TOO_FEW if counts[c] < k else PROTECT))
+            else:
+                cells.append(CategoryCell(c, per_cat_items[u][item]))
+                shown_in[u].add(item)
+        items_out[item] = tuple(cells)
+
+    indicators_out: dict[Hashable, tuple[CategoryCell, ...]] = {}
+    for ind, total in total_indicators.items():
+        if total.suppressed:
+            continue
+        used = set(total.items or ())
+        results, counts = {}, {}
+        for u, c in enumerate(answers.units):
+            mapping = {i: j for i, j in item_indicator.items() if j == ind and i in used and i in shown_in[u]}
+            r = score_indicators(parts[u], mapping, threshold=k)[ind] if mapping else IndicatorResult(ind, True)
+            results[c] = r
+            counts[c] = _indicator_n(parts[u], [i for i, j in item_indicator.items() if j == ind and i in used])
+        hidden = hide_categories(counts, k)
+        indicators_out[ind] = tuple(
+            CategoryCell(c, IndicatorResult(ind, True), TOO_FEW if counts[c] < k else PROTECT)
+            if c in hidden or results[c].suppressed else CategoryCell(c, results[c])
+            for c in answers.units
+        )
+    return items_out, indicators_out
+
+
+def _item_n(answers: AnswerSet, item: str) -> int:
+    if item not in answers.items:
+        return 0
+    code = answers.items.index(item)
+    return int(((answers.item == code) & ~np.isnan(answers.value)).sum())
+
+
+def _indicator_n(answers: AnswerSet, items) -> int:
+    codes = [answers.items.index(i) for i in items if i in answers.items]
+    valid = np.isin(answers.item, codes) & ~np.isnan(answers.value)
+    return int(np.unique(answers.resp[valid]).size)
+
+
+#: The category of respondents who did not answer a background question ("uppgift saknas").
+NOT_ANSWERED = "uppgift_saknas"
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    """One item or indicator of one group and year broken down by one background question."""
+
+    group: str
+    year: int
+    dimension: str  #: background question id (gender, age_group, time_in_intervention, partner)
+    kind: str  #: "item" or "indicator"
+    target: str  #: item or indicator id
+    categories: tuple[CategoryCell, ...]
+
+
+def _num(x):
+    return None if x is None else float(x)
+
+
+def breakdown_json(row: BreakdownRow) -> dict:
+    """The JSON entry of one breakdown row (hidden categories: every figure null)."""
+    cats = []
+    for cell in row.categories:
+        r = cell.result
+        entry = {"category": cell.category, "suppressed": r.suppressed, "hidden_reason": cell.hidden_reason,
+                 "n": r.n, "mean": _num(r.mean)}
+        if row.kind == "item":
+            entry.update(ci_low=_num(r.ci_low), ci_high=_num(r.ci_high), share_positive=_num(r.share_positive),
+                         share_positive_ci_low=_num(r.share_positive_ci_low),
+                         share_positive_ci_high=_num(r.share_positive_ci_high))
+        else:
+            entry.update(index=_num(r.index), items=list(r.items) if r.items is not None else None)
+        cats.append(entry)
+    return {"group": row.group, "year": row.year, "dimension": row.dimension, "kind": row.kind,
+            "id": row.target, "categories": cats}

@@ -376,18 +376,47 @@ def load_directory(directory: str | Path = INSTRUMENT_DIR) -> dict[str, Instrume
     return out
 
 
+def load_directory_report(directory: str | Path = INSTRUMENT_DIR) -> tuple[dict[str, Instrument], dict[str, str]]:
+    """Load every ``*.toml`` file that is valid; return (versions, {file name: error}) so that one
+    broken or duplicate file is reported without stopping the others."""
+    out: dict[str, Instrument] = {}
+    errors: dict[str, str] = {}
+    for path in sorted(Path(directory).glob("*.toml")):
+        try:
+            inst = load_instrument(path)
+        except (InstrumentError, OSError, UnicodeDecodeError) as exc:
+            errors[path.name] = str(exc)
+            continue
+        if inst.version in out:
+            errors[path.name] = (f"{path.name}: version: duplicate version '{inst.version}' "
+                                 f"(also in {out[inst.version].source})")
+            continue
+        out[inst.version] = inst
+    return out, errors
+
+
 @cache
-def _cached(directory: str) -> dict[str, Instrument]:
-    return load_directory(directory)
+def _cached(directory: str) -> tuple[dict[str, Instrument], dict[str, str]]:
+    return load_directory_report(directory)
 
 
 def get_instrument(version: str = DEFAULT_VERSION, directory: str | Path = INSTRUMENT_DIR) -> Instrument:
-    """Return one validated instrument version (cached per folder); KeyError if unknown."""
-    return _cached(str(directory))[version]
+    """Return one validated instrument version (cached per folder); KeyError if unknown or broken."""
+    return _cached(str(directory))[0][version]
 
 
 def available_versions(directory: str | Path = INSTRUMENT_DIR) -> tuple[str, ...]:
-    return tuple(_cached(str(directory)))
+    return tuple(_cached(str(directory))[0])
+
+
+def load_errors(directory: str | Path = INSTRUMENT_DIR) -> dict[str, str]:
+    """The files of the folder that could not be loaded, with why (see load_directory_report)."""
+    return dict(_cached(str(directory))[1])
+
+
+def clear_cache() -> None:
+    """Forget the loaded files (after a file is added or changed while the process runs)."""
+    _cached.cache_clear()
 
 
 def measurement_year(day) -> int:

@@ -35,7 +35,7 @@ from .chart_style import (
     wrap,
 )
 from .chart_text import _extra_height, _head_and_foot, _legend_handles
-from .i18n import N_, Tr, as_tr
+from .i18n import N_, Tr, as_tr, hidden_text
 
 __all__ = [
     "Cell",
@@ -67,6 +67,7 @@ class Cell:
     n: int | None = None
     suppressed: bool = False
     significant: bool = False
+    reason: str | None = None  #: why a suppressed cell is hidden (too_few, protect, pending)
 
     @property
     def shown(self) -> bool:
@@ -81,6 +82,7 @@ class DistributionRow:
     shares: tuple[float, ...] | None
     n: int | None = None
     suppressed: bool = False
+    reason: str | None = None  #: why a suppressed row is hidden (too_few, protect, pending)
 
 
 # --- drawing helpers -------------------------------------------------------------------------
@@ -92,7 +94,9 @@ def _value_text(cell: Cell, tr: Tr, digits: int) -> str:
 
 
 def _missing_text(cell: Cell | None, tr: Tr) -> str:
-    return tr.gettext(TOO_FEW) if cell is None or cell.suppressed else tr.gettext(NO_FIGURE)
+    if cell is None:
+        return tr.gettext(TOO_FEW)
+    return hidden_text(cell.reason, tr) if cell.suppressed else tr.gettext(NO_FIGURE)
 
 
 def _bar(ax, y: float, cell: Cell | None, *, reference: bool, lo: float, hi: float, height: float, tr: Tr,
@@ -336,7 +340,7 @@ def distribution_chart(
     first = _first_shown(rows)
     for y, row in enumerate(rows):
         if row.suppressed or row.shares is None:
-            ax.text(0.01, y, tr.gettext(TOO_FEW), va="center", ha="left", fontsize=TEXT_SIZE, fontstyle="italic",
+            ax.text(0.01, y, hidden_text(row.reason, tr), va="center", ha="left", fontsize=TEXT_SIZE, fontstyle="italic",
                     **{**TEXT, "color": MUTED_COLOUR})
             continue
         left = 0.0
@@ -362,7 +366,7 @@ def distribution_chart(
     parts = []
     for row in rows:
         if row.suppressed or row.shares is None:
-            parts.append(f"{row.label}: {tr.gettext(TOO_FEW)}")
+            parts.append(f"{row.label}: {hidden_text(row.reason, tr)}")
         else:
             shares = ", ".join(f"{scale_labels[k]} {tr.percent(s)}" for k, s in enumerate(row.shares))
             parts.append(f"{row.label} (n = {row.n}): {shares}")

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import stats
 
 from indicators.answers import N_STEPS, AnswerSet
 from indicators.scoring import (
@@ -24,14 +23,16 @@ from indicators.scoring import (
     score_indicators,
 )
 from indicators.suppression import DEFAULT_THRESHOLD, check_threshold
+from indicators.ttests import ALPHA, TTest, one_sample_from_stats, t_interval_test, welch_from_stats  # noqa: F401
 
 #: Comparison.reason values.
 UNIT_SUPPRESSED = "unit_suppressed"
 REFERENCE_SUPPRESSED = "reference_suppressed"
 SELF_REFERENCE = "self_reference"
 NO_VARIANCE = "no_variance"
+#: Compared without a test: the group is a near-census (board, chefsgrupp), Scoring rule 7.
+CENSUS = "census"
 
-ALPHA = 0.05
 
 
 def _real(name, x, low=-math.inf, high=math.inf):
@@ -51,7 +52,9 @@ class Reference:
     """A reference value for one cell, on the 1-6 scale.
 
     `contributors` is the set of units a computed reference pools (None for an imported one);
-    `score_mean` (indicators only) is the mean of per-response scores, used by the t-test.
+    `score_mean` (indicators only) is the mean of per-response scores. `se` (computed indicator
+    references) is the standard error of `mean` from the answers; when None the comparison
+    uses sd / sqrt(n). `share_positive` (items) is the reference's share of answers 4..6.
     A suppressed reference has no figures.
     """
 
@@ -62,13 +65,15 @@ class Reference:
     score_mean: float | None = None
     source: str = "imported"  # or "computed"
     suppressed: bool = False
+    se: float | None = None
+    share_positive: float | None = None
 
     def __post_init__(self):
         if self.source not in ("imported", "computed"):
             raise ValueError(f"reference source must be 'imported' or 'computed', got {self.source!r}")
         if self.contributors is not None:
             object.__setattr__(self, "contributors", frozenset(self.contributors))
-        figures = (self.mean, self.sd, self.n, self.score_mean)
+        figures = (self.mean, self.sd, self.n, self.score_mean, self.se, self.share_positive)
         if self.suppressed:
             if any(f is not None for f in figures):
                 raise ValueError("a suppressed reference carries no figures")
@@ -80,24 +85,34 @@ class Reference:
             object.__setattr__(self, "n", _count("reference n", self.n))
         if self.score_mean is not None:
             object.__setattr__(self, "score_mean", _real("reference score_mean", self.score_mean, 1, N_STEPS))
+        if self.se is not None:
+            object.__setattr__(self, "se", _real("reference se", self.se, 0))
+        if self.share_positive is not None:
+            object.__setattr__(self, "share_positive", _real("reference share_positive", self.share_positive, 0, 1))
 
-
-@dataclass(frozen=True, slots=True)
-class TTest:
-    """A t-test: statistic, degrees of freedom, two-sided p-value."""
-
-    statistic: float
-    df: float
-    p_value: float
+    @property
+    def standard_error(self) -> float | None:
+        """Standard error of `mean`: `se`, else sd / sqrt(n) when sd and n >= 2 are known."""
+        if self.se is not None:
+            return self.se
+        if self.sd is not None and self.n is not None and self.n >= 2:
+            return self.sd / math.sqrt(self.n)
+        return None
 
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """A unit against a reference. `difference` is unit mean - reference mean.
+    """A unit against a reference. `difference` is unit mean - reference mean (1-6 scale).
 
     Not `compared` (every figure None) when the unit or the reference is suppressed or the
     reference pools only this unit; `reason` says which. When compared but the standard error
-    is zero, `reason` is "no_variance" and the test fields are None.
+    is zero, `reason` is "no_variance" and the test fields are None; for a near-census group
+    (:func:`without_test`) `reason` is "census" and the test fields are None.
+
+    The interval and the p-value come from the same t statistic with the same df, so the
+    interval excludes 0 exactly when p < 0.05. `q_value` is the Benjamini-Hochberg adjusted
+    p-value within the family (:func:`indicators.multiplicity.adjust_family`; a lone comparison
+    is a family of one, q = p) and `significant` is q < 0.05.
     """
 
     compared: bool
@@ -107,7 +122,12 @@ class Comparison:
     statistic: float | None = None
     df: float | None = None
     p_value: float | None = None
-    significant: bool | None = None  # p_value < 0.05
+    significant: bool | None = None  # q_value < 0.05
+    difference_ci_low: float | None = None
+    difference_ci_high: float | None = None
+    q_value: float | None = None
+    index_difference: float | None = None  # difference in index points: difference / 5 * 100
+    share_positive_difference: float | None = None  # items: unit - reference share positive
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,65 +138,25 @@ class TrendPoint:
     result: ItemResult | IndicatorResult
 
 
-def welch_from_stats(mean1, sd1, n1, mean2, sd2, n2) -> TTest:
-    """Welch's two-sample t-test from summary statistics.
-
-    Notes
-    -----
-    With :math:`v_i = s_i^2 / n_i`:
-    :math:`t = (\\bar x_1 - \\bar x_2) / \\sqrt{v_1 + v_2}`,
-    :math:`df = (v_1 + v_2)^2 / (v_1^2/(n_1-1) + v_2^2/(n_2-1))` (Welch-Satterthwaite),
-    :math:`p = 2\\, P(T_{df} > |t|)`. Same as
-    ``scipy.stats.ttest_ind_from_stats(..., equal_var=False)``, plus df.
-
-    Raises
-    ------
-    ValueError
-        If n < 2, sd < 0, or both sd are 0 (t undefined).
-    """
-    m1, m2 = _real("mean1", mean1), _real("mean2", mean2)
-    s1, s2 = _real("sd1", sd1, 0), _real("sd2", sd2, 0)
-    k1, k2 = _count("n1", n1, 2), _count("n2", n2, 2)
-    v1, v2 = s1 * s1 / k1, s2 * s2 / k2
-    if v1 + v2 == 0:
-        raise ValueError("both standard deviations are 0: the t statistic is undefined")
-    t = (m1 - m2) / math.sqrt(v1 + v2)
-    df = (v1 + v2) ** 2 / (v1 * v1 / (k1 - 1) + v2 * v2 / (k2 - 1))
-    return TTest(t, df, float(2 * stats.t.sf(abs(t), df)))
-
-
-def one_sample_from_stats(mean, sd, n, mu) -> TTest:
-    """One-sample t-test of a sample (given by mean, sd, n) against a fixed mean `mu`.
-
-    Notes
-    -----
-    :math:`t = (\\bar x - \\mu) / (s / \\sqrt n)`, :math:`df = n - 1`,
-    :math:`p = 2\\, P(T_{df} > |t|)`; equals ``scipy.stats.ttest_1samp`` on the raw values.
-
-    Raises
-    ------
-    ValueError
-        If n < 2 or sd <= 0.
-    """
-    m, mu = _real("mean", mean), _real("mu", mu)
-    s, k = _real("sd", sd, 0), _count("n", n, 2)
-    if s == 0:
-        raise ValueError("sd is 0: the t statistic is undefined")
-    t = (m - mu) / (s / math.sqrt(k))
-    return TTest(t, float(k - 1), float(2 * stats.t.sf(abs(t), k - 1)))
-
-
-def _compare(difference, unit_stats, test_mean, reference) -> Comparison:
-    mean, sd, n = unit_stats
-    if reference.sd is not None and reference.n is not None and reference.n >= 2:
-        if sd == 0 and reference.sd == 0:
-            return Comparison(True, NO_VARIANCE, difference, "welch")
-        test, method = welch_from_stats(mean, sd, n, test_mean, reference.sd, reference.n), "welch"
+def _compare(difference, se_unit, df_unit, reference, effects) -> Comparison:
+    """Compare with the unit's and the reference's standard errors (Welch), or the unit's only."""
+    se_ref = reference.standard_error
+    base = dict(compared=True, difference=difference, **effects)
+    if se_ref is not None and reference.n is not None and reference.n >= 2:
+        method = "welch"
+        v1, v2 = se_unit * se_unit, se_ref * se_ref
+        if v1 + v2 == 0 or not math.isfinite(v1 + v2):
+            return Comparison(reason=NO_VARIANCE, method=method, **base)
+        se = math.sqrt(v1 + v2)
+        df = (v1 + v2) ** 2 / (v1 * v1 / (df_unit) + v2 * v2 / (reference.n - 1))
     else:
-        if sd == 0:
-            return Comparison(True, NO_VARIANCE, difference, "one_sample")
-        test, method = one_sample_from_stats(mean, sd, n, test_mean), "one_sample"
-    return Comparison(True, None, difference, method, test.statistic, test.df, test.p_value, test.p_value < ALPHA)
+        method = "one_sample"
+        if se_unit == 0 or not math.isfinite(se_unit):
+            return Comparison(reason=NO_VARIANCE, method=method, **base)
+        se, df = se_unit, float(df_unit)
+    t, p, low, high = t_interval_test(difference, se, df)
+    return Comparison(method=method, statistic=t, df=df, p_value=p, significant=p < ALPHA,
+                      difference_ci_low=low, difference_ci_high=high, q_value=p, **base)
 
 
 def _refuse(result, reference: Reference, unit) -> Comparison | None:
@@ -208,8 +188,12 @@ def compare_item(result: ItemResult, reference: Reference, *, unit: Hashable) ->
     Notes
     -----
     difference :math:`= \\bar x_{unit} - \\bar x_{ref}`. With the reference's sd and n (n >= 2):
-    :func:`welch_from_stats` of (mean, sd, n) of both. Otherwise :func:`one_sample_from_stats`
-    of the unit's answers against the reference mean. significant :math:`= p < 0.05`.
+    Welch's t of (mean, sd, n) of both (as :func:`welch_from_stats`). Otherwise a one-sample t
+    of the unit's answers against the reference mean (as :func:`one_sample_from_stats`). The
+    95 % interval of the difference uses the same standard error and df
+    (:func:`t_interval_test`); significant :math:`= q < 0.05` (q = p for a lone comparison).
+    Effect sizes: index_difference = difference / 5 * 100, and share_positive_difference when
+    the reference has a share positive.
     No comparison when either side is suppressed or the reference's contributors are exactly
     ``{unit}``. A reference that pools the unit with others is compared as given (the samples
     then overlap; the test treats them as independent).
@@ -220,7 +204,10 @@ def compare_item(result: ItemResult, reference: Reference, *, unit: Hashable) ->
     if refused:
         return refused
     diff = result.mean - reference.mean
-    return _compare(diff, (result.mean, result.sd, result.n), reference.mean, reference)
+    effects = {"index_difference": diff / (N_STEPS - 1) * 100}
+    if reference.share_positive is not None:
+        effects["share_positive_difference"] = result.share_positive - reference.share_positive
+    return _compare(diff, result.sd / math.sqrt(result.n), result.n - 1, reference, effects)
 
 
 def compare_indicator(result: IndicatorResult, reference: Reference, *, unit: Hashable) -> Comparison:
@@ -229,21 +216,34 @@ def compare_indicator(result: IndicatorResult, reference: Reference, *, unit: Ha
     Notes
     -----
     difference :math:`= \\text{mean}_{unit} - \\text{mean}_{ref}` (means of item means).
-    The t-test works on per-response scores (each response's mean of its valid answers to the
-    indicator's items): the unit side is (score_mean, score_sd, n); the reference side is
-    ``reference.score_mean`` when given, else ``reference.mean``. With the reference's sd and
-    n (n >= 2, taken as the sd and n of its per-response scores): Welch; otherwise a
-    one-sample t-test of the unit's scores against that reference value. Refusals as in
-    :func:`compare_item`.
+    The test and the interval are of that same difference: the unit's standard error is
+    ``result.se``, the variance of the mean of item means estimated from the respondents'
+    answers (item covariances, :func:`indicators.variance.indicator_se`), on n - 1 df. The
+    reference side uses ``reference.se`` (computed riket, same estimator), else sd / sqrt(n)
+    of an imported reference (n >= 2); Welch-Satterthwaite df. With only a reference mean: a
+    one-sample t of the unit's estimate against it. Refusals as in :func:`compare_item`;
+    effect size index_difference = difference / 5 * 100.
     """
     if not isinstance(result, IndicatorResult):
         raise ValueError(f"compare_indicator needs an IndicatorResult, got {type(result).__name__}")
     refused = _refuse(result, reference, unit)
     if refused:
         return refused
-    test_mean = reference.score_mean if reference.score_mean is not None else reference.mean
     diff = result.mean - reference.mean
-    return _compare(diff, (result.score_mean, result.score_sd, result.n), test_mean, reference)
+    se = result.se if result.se is not None else math.nan
+    return _compare(diff, se, result.n - 1, reference, {"index_difference": diff / (N_STEPS - 1) * 100})
+
+
+def without_test(comparison: Comparison) -> Comparison:
+    """The comparison of a near-census group (ST, CH): difference and effect sizes, no test.
+
+    Drops statistic, df, p, q, significance and the interval of the difference (which is the
+    test in another form); `reason` becomes "census". Not-compared results pass unchanged.
+    """
+    if not comparison.compared:
+        return comparison
+    return Comparison(True, CENSUS, comparison.difference, index_difference=comparison.index_difference,
+                      share_positive_difference=comparison.share_positive_difference)
 
 
 def _need_units(answers: AnswerSet):
@@ -270,7 +270,8 @@ def reference_items(answers: AnswerSet, *, threshold: int = DEFAULT_THRESHOLD) -
             out[name] = Reference(None, source="computed", suppressed=True)
             continue
         contributors = frozenset(answers.units[u] for u in np.flatnonzero(has[:, i]))
-        out[name] = Reference(float(s["mean"][i]), float(s["sd"][i]), n, contributors, source="computed")
+        out[name] = Reference(float(s["mean"][i]), float(s["sd"][i]), n, contributors, source="computed",
+                              share_positive=float(s["share_positive"][i]))
     return out
 
 
@@ -304,6 +305,7 @@ def reference_indicators(
             contributors=contributors,
             score_mean=float(pooled["score_mean"][0, j]),
             source="computed",
+            se=float(pooled["se"][0, j]) if math.isfinite(pooled["se"][0, j]) else None,
         )
     return out
 

@@ -95,3 +95,16 @@ def as_tr(lang: str | Tr) -> Tr:
     if lang == "en":
         raise ValueError("engelska rapporter behöver en översättning (Tr med katalog)")
     return Tr(lang)
+
+
+#: What a hidden figure says, by reason code (``indicators.disclosure``: too_few, protect, pending).
+HIDDEN_TEXTS = {
+    "too_few": N_("för få svar"),
+    "protect": N_("dolt för att skydda en mindre grupp"),
+    "pending": N_("visas när fler svar har kommit in"),
+}
+
+
+def hidden_text(reason: str | None, tr: Tr) -> str:
+    """The reader's text for a hidden figure; an unknown or missing reason reads "för få svar"."""
+    return tr.gettext(HIDDEN_TEXTS.get(reason or "too_few", HIDDEN_TEXTS["too_few"]))

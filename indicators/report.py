@@ -56,3 +56,10 @@ def render_pdf(doc: Document, charts: Mapping[str, RenderedChart], tr: Tr, *, ru
     document.metadata.created = None
     document.metadata.modified = None
     return document.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+
+
+def build_report(rs, inst, year=None, **kwargs) -> bytes:
+    """The appendix PDF alone (see :func:`indicators.report_files.build_report`)."""
+    from .report_files import build_report as build
+
+    return build(rs, inst, year, **kwargs)

@@ -11,11 +11,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .catalogue import Instrument
-from .i18n import N_, Tr
+from .i18n import N_, Tr, hidden_text
 from .report_data import chart_names, group_name, method_facts
 from .report_tables import SUPPORT_LABELS
-from .results import SUPPORT_CATEGORIES, SUPPORT_PHASES, ResultSet
+from .results import CENSUS_GROUPS, SUPPORT_CATEGORIES, SUPPORT_PHASES, ResultSet
 from .summary import significant, summary
+
+
+def breakdown_blocks(rs, inst, year, group, tr):
+    from .report_breakdowns import breakdown_blocks as blocks
+
+    return blocks(rs, inst, year, group, tr)
 
 FreeTexts = Mapping[str, Sequence[tuple[str, str]] | None]
 
@@ -85,27 +91,40 @@ def report_title(year: int, tr: Tr) -> str:
 def _item_table(rs: ResultSet, year: int, group: str, tr: Tr) -> TableBlock:
     _ = tr.gettext
     has_ref = rs.reference_kind != "none"
-    header = [_(N_("Fråga")), "n", _(N_("Medel")), _(N_("KI 95 %")), _(N_("Andel positiva"))]
+    header = [_(N_("Fråga")), "n", _(N_("Medel")), _(N_("KI 95 %")), _(N_("Andel positiva (95 % KI)"))]
     if has_ref:
-        header += [_(N_("Riket")), _(N_("Skillnad"))]
+        header += [_(N_("Riket")), _(N_("Skillnad (95 % KI)"))]
     rows = []
     for r in rs.items_for(group, year):
         res = r.result
         label = f"{r.item_id} {r.text.get(tr.lang) or r.text['sv']}"
         if res.suppressed:
-            row = [label, "", _(N_("för få svar")), "", ""]
+            row = [label, "", hidden_text(r.hidden_reason, tr), "", ""]
         else:
+            share = tr.percent(res.share_positive)
+            if res.share_positive_ci_low is not None and res.share_positive_ci_high is not None:
+                share += (f" ({tr.number(res.share_positive_ci_low * 100, 0)}–"
+                          f"{tr.number(res.share_positive_ci_high * 100, 0)})")
             row = [label, str(res.n), tr.number(res.mean, 2),
-                   f"{tr.number(res.ci_low, 2)}–{tr.number(res.ci_high, 2)}", tr.percent(res.share_positive)]
+                   f"{tr.number(res.ci_low, 2)}–{tr.number(res.ci_high, 2)}", share]
         if has_ref:
             ref = r.reference
             ref_text = tr.number(ref.mean, 2) if ref is not None and not ref.suppressed and ref.mean is not None else "–"
             diff = "–"
-            if r.comparison is not None and r.comparison.compared and not res.suppressed:
-                diff = tr.signed(r.comparison.difference, 2) + (" *" if significant(r.comparison) else "")
+            cmp = r.comparison
+            if cmp is not None and cmp.compared and not res.suppressed:
+                diff = tr.signed(cmp.difference, 2)
+                if cmp.difference_ci_low is not None and cmp.difference_ci_high is not None:
+                    diff += f" ({tr.number(cmp.difference_ci_low, 2)}–{tr.number(cmp.difference_ci_high, 2)})"
+                diff += " *" if significant(cmp) else ""
             row += [ref_text, diff]
         rows.append(tuple(row))
-    note = _(N_("* skillnaden mot riket är statistiskt säkerställd (p < 0,05).")) if has_ref else ""
+    note = ""
+    if has_ref and group in CENSUS_GROUPS:
+        note = _(N_("Styrelse och chefsgrupp: inga p-värden eller signifikans, eftersom nästan alla i gruppen svarar."))
+    elif has_ref:
+        note = _(N_("* skillnaden mot riket är statistiskt säkerställd (q < 0,05, p-värden justerade med "
+                    "Benjamini–Hochberg över enhetens alla jämförelser samma mätår)."))
     caption = _(N_("%(group)s: resultat per fråga %(year)d")) % {"group": group, "year": year}
     return TableBlock(caption, tuple(header), tuple(rows), (False,) + (True,) * (len(header) - 1), note)
 
@@ -183,6 +202,10 @@ def build_document(rs: ResultSet, inst: Instrument, year: int, tr: Tr, *, free_t
                 doc.figure(chart)
         add(Heading(3, _(N_("Resultat per fråga %(year)d")) % {"year": year}))
         add(_item_table(rs, year, group, tr))
+        breakdowns = breakdown_blocks(rs, inst, year, group, tr)
+        if breakdowns:
+            add(Heading(3, _(N_("Resultat efter bakgrund %(year)d")) % {"year": year}))
+            doc.blocks.extend(breakdowns)
         texts = (free_texts or {}).get(group)
         if include_free_text and texts and rs.response_count(group, year) is not None:
             questions = {f.id: (f.text.get(tr.lang) or f.text["sv"]) for f in inst.questionnaires[group].free_text}

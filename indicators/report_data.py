@@ -15,8 +15,11 @@ from .catalogue import Instrument
 from .chart_style import Chart
 from .charts import Cell, DistributionRow, distribution_chart, indicator_chart, question_chart, trend_chart
 from .i18n import N_, Tr, as_tr
+from .report_breakdowns import breakdown_table  # noqa: F401 - re-exported (the "Efter bakgrund" export)
 from .report_tables import (  # noqa: F401 - re-exported for callers of the old module
+    HEADERS,
     REFERENCE_NAMES,
+    STATISTICS_TEXT,
     SUPPORT_LABELS,
     Table,
     all_tables,
@@ -57,7 +60,9 @@ def _significant(comparison) -> bool:
 
 def item_cell(row: ItemRow) -> Cell:
     r = row.result
-    return Cell(None, suppressed=True) if r.suppressed else Cell(r.mean, r.n, significant=_significant(row.comparison))
+    if r.suppressed:
+        return Cell(None, suppressed=True, reason=row.hidden_reason)
+    return Cell(r.mean, r.n, significant=_significant(row.comparison))
 
 
 def reference_cell(reference, *, index: bool = False) -> Cell:
@@ -72,7 +77,9 @@ def reference_cell(reference, *, index: bool = False) -> Cell:
 
 def indicator_cell(row: IndicatorRow) -> Cell:
     r = row.result
-    return Cell(None, suppressed=True) if r.suppressed else Cell(r.index, r.n, significant=_significant(row.comparison))
+    if r.suppressed:
+        return Cell(None, suppressed=True, reason=row.hidden_reason)
+    return Cell(r.index, r.n, significant=_significant(row.comparison))
 
 
 # --- what every chart says about itself ------------------------------------------------------
@@ -80,9 +87,9 @@ def indicator_cell(row: IndicatorRow) -> Cell:
 
 def reference_label(rs: ResultSet, tr: Tr) -> str:
     """The legend name of the reference: "Riket" for national figures; a computed riket pools
-    the förbund of this installation (the own förbund included) and says so."""
+    the other förbund of this installation (the own förbund excluded) and says so."""
     if rs.reference_kind == "computed":
-        return tr.gettext(N_("Förbunden i installationen"))
+        return tr.gettext(N_("Riket utom förbundet"))
     return tr.gettext(N_("Riket"))
 
 
@@ -104,7 +111,7 @@ def source_line(rs: ResultSet, year: int, group: str | None, tr: Tr, *, years: t
         if n is not None:
             parts.append(f"n = {n}")
     if rs.reference_kind == "computed":
-        parts.append(tr.gettext(N_("jämfört med förbunden i installationen inklusive förbundet självt")))
+        parts.append(tr.gettext(N_("jämfört med riket utom förbundet (övriga förbund i installationen)")))
     elif rs.reference_kind == "imported":
         parts.append(tr.gettext(N_("jämfört med riket: %(source)s")) % {"source": rs.reference_source or "–"})
     if rs.is_demo or rs.reference_is_demo:
@@ -172,7 +179,7 @@ def answers_charts(rs: ResultSet, inst: Instrument, year: int, group: str, *, la
     parts = _scale_parts(rs, year, group)
     for k, (scale, items) in enumerate(parts):
         rows = [DistributionRow(f"{r.item_id} {_text(r.text, tr)}", None if r.result.suppressed else r.result.shares,
-                                r.result.n, r.result.suppressed) for r in items]
+                                r.result.n, r.result.suppressed, r.hidden_reason) for r in items]
         title = tr.gettext(N_("Svarsfördelning per fråga %(year)d")) % {"year": year}
         if len(parts) > 1:
             first, last = items[0].item_id, items[-1].item_id

@@ -14,11 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from indicators.breakdown import BreakdownRow, breakdown_json
 from indicators.compare import Comparison, Reference
 from indicators.scoring import CombinedIndicator, IndicatorResult, ItemResult
 
 #: Reference kinds a result set can use.
 REFERENCE_KINDS = ("computed", "imported", "none")
+
+#: Near-census groups (board, chefsgrupp): figures without p-values or significance marks.
+CENSUS_GROUPS = ("ST", "CH")
 
 #: I15 phases: main source of support at the start and at completion of the insats.
 SUPPORT_PHASES = ("start", "end")
@@ -48,6 +52,8 @@ class ItemRow:
     result: ItemResult
     reference: Reference | None = None  #: None: no reference used, or none for this cell
     comparison: Comparison | None = None
+    #: Why the figure is hidden (``indicators.disclosure`` reason code), None when shown.
+    hidden_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,8 @@ class IndicatorRow:
     result: IndicatorResult
     reference: Reference | None = None
     comparison: Comparison | None = None
+    #: Why the figure is hidden (``indicators.disclosure`` reason code), None when shown.
+    hidden_reason: str | None = None
 
     @property
     def reference_index(self) -> float | None:
@@ -164,6 +172,13 @@ class ResultSet:
     local: tuple[LocalIndicators, ...]
     instrument_version: str
     reference_is_demo: bool = False
+    #: (group, year) -> reason code of a hidden response count
+    response_count_reasons: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    #: Background breakdowns (kön, åldersgrupp, time in the intervention, partner); only for
+    #: the whole förbund, under the disclosure rules (indicators.breakdown.breakdown_cell).
+    breakdowns: tuple[BreakdownRow, ...] = ()
+    #: (group, year) -> how many were asked (sum over the links that recorded it); None unknown.
+    asked: Mapping[tuple[str, int], int | None] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.reference_kind not in REFERENCE_KINDS:
@@ -227,6 +242,15 @@ class ResultSet:
                 return r
         return None
 
+    def response_rate(self, group: str, year: int) -> tuple[float, bool] | None:
+        """(rate, capped) beside a shown n: released responses / asked, at most 1 (capped True
+        when more answered than were recorded as asked, e.g. paper forms); None when n is hidden
+        or the number asked is unknown."""
+        n, asked = self.response_counts.get((group, year)), self.asked.get((group, year))
+        if n is None or not asked:
+            return None
+        return min(n / asked, 1.0), n > asked
+
     def response_count(self, group: str, year: int) -> int | None:
         """Responses of one group and year; None when below the threshold (or none)."""
         return self.response_counts.get((group, year))
@@ -249,7 +273,15 @@ class ResultSet:
             significant=cmp.significant if cmp else None,
             test=cmp.method if cmp else None,
             not_compared_reason=(comparison.reason if comparison is not None and not comparison.compared else None),
+            difference_ci_low=_num(cmp.difference_ci_low) if cmp else None,
+            difference_ci_high=_num(cmp.difference_ci_high) if cmp else None,
+            q_value=_num(cmp.q_value) if cmp else None,
+            index_difference=_num(cmp.index_difference) if cmp else None,
+            no_test_reason=cmp.reason if cmp else None,
         )
+        if not index:
+            out["reference_share_positive"] = _num(ref.share_positive) if ref else None
+            out["share_positive_difference"] = _num(cmp.share_positive_difference) if cmp else None
         return out
 
     def _item_json(self, row: ItemRow) -> dict:
@@ -266,7 +298,10 @@ class ResultSet:
             "ci_low": _num(r.ci_low),
             "ci_high": _num(r.ci_high),
             "share_positive": _num(r.share_positive),
+            "share_positive_ci_low": _num(r.share_positive_ci_low),
+            "share_positive_ci_high": _num(r.share_positive_ci_high),
             "counts": list(r.counts) if r.counts is not None else None,
+            "hidden_reason": row.hidden_reason,
         }
         if self.reference_kind != "none":
             out.update(self._reference_fields(row.reference, row.comparison))
@@ -283,10 +318,18 @@ class ResultSet:
             "mean": _num(r.mean),
             "index": _num(r.index),
             "items": list(r.items) if r.items is not None else None,
+            "hidden_reason": row.hidden_reason,
         }
         if self.reference_kind != "none":
             out.update(self._reference_fields(row.reference, row.comparison, index=True))
         return out
+
+    def _rate_json(self, group: str, year: int) -> dict:
+        rate = self.response_rate(group, year)
+        shown = self.response_counts.get((group, year)) is not None
+        return {"asked": self.asked.get((group, year)) if shown else None,
+                "response_rate": rate[0] if rate else None,
+                "response_rate_capped": rate[1] if rate else None}
 
     def to_json_dict(self) -> dict:
         """The JSON shape of ``flask results --format json``.
@@ -309,7 +352,9 @@ class ResultSet:
             "reference_source": self.reference_source,
             "reference_is_demo": self.reference_is_demo,
             "response_counts": [
-                {"group": g, "year": y, "n": n} for (g, y), n in sorted(self.response_counts.items())
+                {"group": g, "year": y, "n": n, "hidden_reason": self.response_count_reasons.get((g, y)),
+                 **self._rate_json(g, y)}
+                for (g, y), n in sorted(self.response_counts.items())
             ],
             "items": [self._item_json(r) for r in self.items],
             "indicators": [self._indicator_json(r) for r in self.indicators],
@@ -324,6 +369,7 @@ class ResultSet:
                 }
                 for r in self.combined
             ],
+            "breakdowns": [breakdown_json(r) for r in self.breakdowns],
             "local": [
                 {
                     "year": r.year,

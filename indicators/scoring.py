@@ -11,10 +11,11 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from indicators.answers import N_STEPS, POSITIVE_FROM, AnswerSet, check_values
+from indicators.intervals import PRIOR_WEIGHT, mean_interval, wilson_interval  # noqa: F401 (re-exported)
 from indicators.suppression import DEFAULT_THRESHOLD, check_threshold
+from indicators.variance import indicator_se
 
 _STEPS = np.arange(1, N_STEPS + 1, dtype=np.float64)
 
@@ -30,9 +31,11 @@ class ItemResult:
     shares: tuple[float, ...] | None = None  # counts / n
     mean: float | None = None
     sd: float | None = None
-    ci_low: float | None = None
+    ci_low: float | None = None  # 95 % interval of the mean (see mean_interval), inside 1..6
     ci_high: float | None = None
     share_positive: float | None = None  # share of valid answers coded 4..6
+    share_positive_ci_low: float | None = None  # Wilson score 95 % interval of share_positive
+    share_positive_ci_high: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,7 @@ class IndicatorResult:
     items: tuple[str, ...] | None = None  # items whose means entered `mean` (n > 0)
     score_mean: float | None = None  # mean of the per-response scores
     score_sd: float | None = None  # sd (n - 1) of the per-response scores
+    se: float | None = None  # standard error of `mean` from the item covariance (see indicator_table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,16 +72,16 @@ def _divide(num, den, where):
 
 
 def item_summary(counts: np.ndarray) -> dict[str, np.ndarray]:
-    """Compute n, mean, sd, CI and shares from answer counts of shape (..., 6).
+    """Compute n, mean, sd, intervals and shares from answer counts of shape (..., 6).
 
     Notes
     -----
     With :math:`c_k` answers coded :math:`k`:
     :math:`n = \\sum c_k`, :math:`\\bar x = \\sum k c_k / n`,
     :math:`s = \\sqrt{\\sum c_k (k - \\bar x)^2 / (n - 1)}`,
-    CI :math:`= \\bar x \\pm t_{0.975,\\,n-1}\\, s / \\sqrt n`,
-    share positive :math:`= (c_4 + c_5 + c_6) / n`.
-    mean and shares are NaN when n = 0; sd and CI are NaN when n < 2.
+    CI of the mean by :func:`mean_interval` (inside 1..6),
+    share positive :math:`= (c_4 + c_5 + c_6) / n` with its :func:`wilson_interval`.
+    mean, shares and share positive are NaN when n = 0; sd and CI are NaN when n < 2.
     """
     counts = np.asarray(counts, dtype=np.int64)
     n = counts.sum(axis=-1)
@@ -85,34 +89,67 @@ def item_summary(counts: np.ndarray) -> dict[str, np.ndarray]:
     mean = _divide(counts @ _STEPS, nf, n > 0)
     sq_dev = (counts * (_STEPS - np.where(n > 0, mean, 0.0)[..., None]) ** 2).sum(axis=-1)
     sd = np.sqrt(_divide(sq_dev, nf - 1, n > 1))
-    half = np.full(n.shape, np.nan)
-    several = n > 1
-    half[several] = stats.t.ppf(0.975, nf[several] - 1) * sd[several] / np.sqrt(nf[several])
+    ci_low, ci_high = mean_interval(counts)
+    positive = counts[..., POSITIVE_FROM - 1 :].sum(axis=-1)
+    sp_low, sp_high = wilson_interval(positive, n)
     return {
         "n": n,
         "mean": mean,
         "sd": sd,
-        "ci_low": mean - half,
-        "ci_high": mean + half,
+        "ci_low": ci_low,
+        "ci_high": ci_high,
         "shares": _divide(counts, nf[..., None], (n > 0)[..., None]),
-        "share_positive": _divide(counts[..., POSITIVE_FROM - 1 :].sum(axis=-1), nf, n > 0),
+        "share_positive": _divide(positive, nf, n > 0),
+        "share_positive_ci_low": sp_low,
+        "share_positive_ci_high": sp_high,
     }
 
 
 def item_counts(answers: AnswerSet, *, by_unit: bool = False) -> np.ndarray:
-    """Count valid answers per item and code: shape (items, 6), or (units, items, 6)."""
-    valid = ~np.isnan(answers.value)
-    code = answers.value[valid].astype(np.int64) - 1
+    """Count valid answers per item and code: shape (items, 6), or (units, items, 6).
+
+    Counted once per AnswerSet and kept (read-only): every score of one set reuses the counts.
+    """
+    if by_unit and answers.unit is None:
+        raise ValueError("this AnswerSet has no unit column")
+    memo_key = ("item_counts", by_unit)
+    counts = answers.memo.get(memo_key)
+    if counts is None:
+        if not by_unit and answers.unit is not None:
+            # One count serves both: the pooled counts are the per-unit ones added up.
+            counts = item_counts(answers, by_unit=True).sum(axis=0)
+        else:
+            counts = _count_items(answers, by_unit)
+        counts.flags.writeable = False
+        answers.memo[memo_key] = counts
+    return counts
+
+
+def _count_items(answers: AnswerSet, by_unit: bool) -> np.ndarray:
+    item, _, value, unit = _valid_answers(answers)
     n_items = len(answers.items)
-    key = answers.item[valid] * N_STEPS + code
+    key = item * N_STEPS + (value.astype(np.int64) - 1)
     n_units = 1
     if by_unit:
-        if answers.unit is None:
-            raise ValueError("this AnswerSet has no unit column")
         n_units = len(answers.units)
-        key += answers.unit[valid] * (n_items * N_STEPS)
+        key += unit * (n_items * N_STEPS)
     flat = np.bincount(key, minlength=n_units * n_items * N_STEPS)
     return flat.reshape((n_units, n_items, N_STEPS) if by_unit else (n_items, N_STEPS))
+
+
+def _valid_answers(answers: AnswerSet):
+    """``(item, resp, value, unit)`` of the valid answers only (unit None without units); kept."""
+    cached = answers.memo.get("valid")
+    if cached is None:
+        valid = ~np.isnan(answers.value)
+        cached = tuple(
+            None if arr is None else arr[valid] for arr in (answers.item, answers.resp, answers.value, answers.unit)
+        )
+        for arr in cached:
+            if arr is not None:
+                arr.flags.writeable = False
+        answers.memo["valid"] = cached
+    return cached
 
 
 def _item_result(name, counts, s, i, threshold) -> ItemResult:
@@ -130,6 +167,8 @@ def _item_result(name, counts, s, i, threshold) -> ItemResult:
         ci_low=float(s["ci_low"][i]),
         ci_high=float(s["ci_high"][i]),
         share_positive=float(s["share_positive"][i]),
+        share_positive_ci_low=float(s["share_positive_ci_low"][i]),
+        share_positive_ci_high=float(s["share_positive_ci_high"][i]),
     )
 
 
@@ -187,7 +226,8 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
 
     Returns ``(keys, table)`` where `keys` lists the indicators in mapping order and `table`
     holds arrays of shape (units, indicators) (units = 1 unless `by_unit`): ``n``, ``mean``,
-    ``score_mean``, ``score_sd``; plus ``used``, a boolean (units, items) array of the items
+    ``score_mean``, ``score_sd``, ``se`` (standard error of ``mean``,
+    :func:`indicators.variance.indicator_se`); plus ``used``, a boolean (units, items) array of the items
     with n > 0 that feed ``mean``, and ``lookup``, the indicator position of each item (-1 when
     the item is in no indicator).
     """
@@ -208,24 +248,7 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
         total = np.where(used[:, cols], item["mean"][:, cols], 0.0).sum(axis=1)
         mean[:, j] = _divide(total, k, k > 0)
 
-    # Per-response score: mean of that response's valid answers to the indicator's items.
-    valid = ~np.isnan(answers.value)
-    ind = lookup[answers.item[valid]]
-    keep = ind >= 0
-    ind, resp, value = ind[keep], answers.resp[valid][keep], answers.value[valid][keep]
-    n_resp = max(answers.n_responses, 1)
-    key = ind * n_resp + resp
-    if n_ind * n_resp <= 4 * key.size + (1 << 20):
-        cnt = np.bincount(key, minlength=n_ind * n_resp)
-        tot = np.bincount(key, weights=value, minlength=n_ind * n_resp)
-        groups = np.flatnonzero(cnt)
-        cnt, tot = cnt[groups], tot[groups]
-    else:
-        groups, inverse = np.unique(key, return_inverse=True)
-        cnt = np.bincount(inverse)
-        tot = np.bincount(inverse, weights=value)
-    score = tot / cnt
-    g_ind, g_resp = groups // n_resp, groups % n_resp
+    g_ind, g_resp, score = _response_scores(answers, lookup, n_ind)
     cell = g_ind
     if by_unit:
         cell = answers.unit_of_response[g_resp] * n_ind + g_ind
@@ -240,10 +263,45 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
         "mean": mean,
         "score_mean": score_mean.reshape(shape),
         "score_sd": score_sd.reshape(shape),
+        "se": indicator_se(answers, lookup, used, item["n"], item["sd"], n_ind, by_unit=by_unit),
         "used": used,
         "lookup": lookup,
     }
     return keys, table
+
+
+def _response_scores(answers: AnswerSet, lookup: np.ndarray, n_ind: int):
+    """Per-response score: mean of that response's valid answers to each indicator's items.
+
+    Returns ``(indicator, response, score)`` arrays, one entry per (indicator, response) with at
+    least one valid answer, ordered by indicator, then response. Kept per item -> indicator
+    lookup on the AnswerSet: pooled and per-unit figures use the same scores.
+    """
+    memo_key = ("response_scores", lookup.tobytes(), n_ind)
+    cached = answers.memo.get(memo_key)
+    if cached is not None:
+        return cached
+    item, resp, value, _ = _valid_answers(answers)
+    ind = lookup[item]
+    keep = ind >= 0
+    if not keep.all():
+        ind, resp, value = ind[keep], resp[keep], value[keep]
+    n_resp = max(answers.n_responses, 1)
+    key = ind * n_resp + resp
+    if n_ind * n_resp <= 4 * key.size + (1 << 20):
+        cnt = np.bincount(key, minlength=n_ind * n_resp)
+        tot = np.bincount(key, weights=value, minlength=n_ind * n_resp)
+        groups = np.flatnonzero(cnt)
+        cnt, tot = cnt[groups], tot[groups]
+    else:
+        groups, inverse = np.unique(key, return_inverse=True)
+        cnt = np.bincount(inverse)
+        tot = np.bincount(inverse, weights=value)
+    result = (groups // n_resp, groups % n_resp, tot / cnt)
+    for arr in result:
+        arr.flags.writeable = False
+    answers.memo[memo_key] = result
+    return result
 
 
 def _indicator_result(key, table, u, j, items, threshold) -> IndicatorResult:
@@ -261,6 +319,7 @@ def _indicator_result(key, table, u, j, items, threshold) -> IndicatorResult:
         items=tuple(items[c] for c in cols),
         score_mean=float(table["score_mean"][u, j]),
         score_sd=float(table["score_sd"][u, j]),
+        se=float(table["se"][u, j]),
     )
 
 
@@ -284,7 +343,7 @@ def score_indicators(
     -----
     mean :math:`= \\frac{1}{m} \\sum_{i} \\bar x_i` over the m items with n_i > 0 (unweighted);
     index :math:`= (\\text{mean} - 1) / 5 \\cdot 100`; n = responses with at least one valid
-    answer to the items. The per-response score (used by the comparison's t-test) is the mean
+    answer to the items. The per-response score (descriptive; the comparison tests `mean` with `se`) is the mean
     of that response's valid answers to the items; score_sd uses n - 1.
     """
     threshold = check_threshold(threshold)

@@ -21,9 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .catalogue import Instrument
-from .compare import welch_from_stats
 from .i18n import N_, Tr, as_tr
-from .results import IndicatorRow, ResultSet
+from .results import CENSUS_GROUPS, IndicatorRow, ResultSet
+from .ttests import welch_from_stats
 
 #: Changes listed at most in the change sentence.
 MAX_CHANGES = 3
@@ -54,7 +54,10 @@ class Change:
 
 
 def change_test(before: IndicatorRow, after: IndicatorRow) -> Change | None:
-    """Welch's test of an indicator's per-response scores between two years; None if not testable."""
+    """Welch's test of an indicator's per-response scores between two years; None if not testable
+    (board and management group are near-censuses: no tests, as for the comparison with riket)."""
+    if after.group in CENSUS_GROUPS:
+        return None
     a, b = before.result, after.result
     if a.suppressed or b.suppressed or None in (a.score_mean, a.score_sd, b.score_mean, b.score_sd):
         return None

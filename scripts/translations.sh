@@ -8,6 +8,8 @@
 # speaker (see surveys/translations/README.md).
 set -eu
 cd "$(dirname "$0")/.."
+# pybabel from the project's virtual environment when there is one.
+if [ -x "${VENV:-.venv}/bin/pybabel" ]; then PATH="$(cd "${VENV:-.venv}/bin" && pwd):$PATH"; fi
 out=surveys/translations
 pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k N_ --no-location --sort-output \
     --project="finsam-indikatorer" -o "$out/messages.pot" .
@@ -19,3 +21,5 @@ for lang in en ar; do
     fi
 done
 pybabel compile --statistics -d "$out"
+# Lättläst Swedish (sv-LL) for the respondent pages: written by hand, only compiled here.
+pybabel compile -d surveys/translations_easy

@@ -17,7 +17,8 @@ class Defaults:
     FREE_TEXT_MAX_LENGTH = 2000
     #: Largest accepted request body (uploads included), in bytes.
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: hide_parameters: SQL parameters (submission keys, free text) never appear in error messages.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
     #: Languages of the interface strings on respondent pages (Arabic: unreviewed translation).
@@ -47,6 +48,29 @@ class Defaults:
     #: Failed logins for one username before it is locked for LOGIN_LOCK_MINUTES.
     LOGIN_MAX_FAILURES = 5
     LOGIN_LOCK_MINUTES = 15
+    #: Roles that must use a second factor (TOTP app plus one-time recovery codes); see README,
+    #: "Accounts and passwords". Other users may turn it on themselves.
+    REQUIRE_2FA_ROLES = ("admin",)
+    #: Time zone of "today", the measurement year and link open/close dates, whatever the
+    #: server's own zone (an IANA name; the tzdata package supplies it where the system lacks it).
+    TIME_ZONE = "Europe/Stockholm"
+    #: Task queue (Huey): empty = instance/queue.sqlite (one server; sqlite:////path for another file);
+    #: redis://host:6379/0 when several app servers share workers. See README, "Worker and jobs".
+    QUEUE_URL = ""
+    #: Jobs one ``flask worker`` process runs at the same time.
+    JOB_WORKERS = 1
+    #: Finished jobs and their files are deleted this many days after they were started.
+    JOB_EXPIRY_DAYS = 7
+    #: Jobs (queued or running) one förbund may have at the same time.
+    JOB_LIMIT_PER_FORBUND = 2
+    #: A running job writes a heartbeat this often (seconds) ...
+    JOB_HEARTBEAT_SECONDS = 10
+    #: ... and is marked failed (its worker died) when the last one is older than this.
+    JOB_HEARTBEAT_TIMEOUT = 120
+    #: A queued job that no worker has started within this many seconds is marked failed.
+    JOB_QUEUED_TIMEOUT = 3600
+    #: Uploaded paper-answer files with more rows than this are imported as a job on the queue.
+    IMPORT_JOB_MIN_ROWS = 2000
     #: For tests and demos: pretend today is this ISO date.
     FIXED_TODAY = None
 

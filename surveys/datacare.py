@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 
-from . import audit
+from . import audit, jobs
 from .extensions import db
 from .models import Answer, AuditEvent, Response
 
@@ -94,12 +94,16 @@ def delete_years(forbund_id: int, years: list[int]) -> list[YearCount]:
     counts = count_years(forbund_id, years)
     if not any(c.responses for c in counts):
         return counts
+    # Report files (and other jobs' files) may show these years' answers and free text: they go too.
+    removed_jobs = jobs.delete_forbund_jobs(forbund_id)
     db.session.execute(
         delete(Response).where(Response.forbund_id == forbund_id, Response.measurement_year.in_(years)),
         execution_options={"synchronize_session": False},
     )
     db.session.expire_all()
     detail = "; ".join(f"{c.year}: {c.responses} svar, {c.answers} frågesvar" for c in counts)
+    if removed_jobs:
+        detail += f"; {removed_jobs} rapportjobb med filer"
     audit.record(
         "responses.delete_years",
         target="mätår " + ", ".join(str(c.year) for c in counts),

@@ -33,8 +33,10 @@ def new_submission_key() -> str:
 class QuestionnaireForm(FlaskForm):
     """Base of the runtime-built questionnaire forms; CSRF comes from FlaskForm."""
 
-    submission_key = HiddenField()
-    lang = HiddenField()
+    # Labelled, though never shown: an unlabelled field asks WTForms' translations for a label,
+    # which loads its message catalogue from disk on every submission.
+    submission_key = HiddenField("submission_key")
+    lang = HiddenField("lang")
 
     #: Set by the builder.
     questionnaire: Questionnaire
@@ -63,11 +65,32 @@ class QuestionnaireForm(FlaskForm):
         return {field.name for field in self}
 
 
+#: Built form classes: (id of the instrument, questionnaire, language, code?, max length) ->
+#: (instrument, class). The instrument is kept to check that the id still names the same object.
+_FORM_CLASSES: dict[tuple, tuple[Instrument, type[QuestionnaireForm]]] = {}
+
+
 def questionnaire_form_class(
     instrument: Instrument, q: Questionnaire, lang: str, *, requires_code: bool, max_text: int
 ) -> type[QuestionnaireForm]:
-    """Build a form class with one field per question, labelled in the respondent's language."""
+    """Return the form class with one field per question, labelled in the respondent's language.
 
+    A class depends only on its arguments (labels are the instrument's texts, messages are lazy
+    gettext strings), so it is built once per combination and reused: building one takes longer
+    than validating a submission with it.
+    """
+    key = (id(instrument), q.code, lang, requires_code, max_text)
+    cached = _FORM_CLASSES.get(key)
+    if cached is not None and cached[0] is instrument:
+        return cached[1]
+    form_cls = _build_form_class(instrument, q, lang, requires_code=requires_code, max_text=max_text)
+    _FORM_CLASSES[key] = (instrument, form_cls)
+    return form_cls
+
+
+def _build_form_class(
+    instrument: Instrument, q: Questionnaire, lang: str, *, requires_code: bool, max_text: int
+) -> type[QuestionnaireForm]:
     attrs: dict[str, object] = {"questionnaire": q}
     if requires_code:
         attrs["code"] = StringField(_l("Din kod"), validators=[Optional(), Length(max=32)])

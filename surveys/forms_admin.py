@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Num
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .accounts import MIN_PASSWORD_LENGTH
+from .errors import ServiceError
 from .links import MAX_CODES_PER_BATCH
 
 
@@ -31,15 +32,15 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def apply_service_error(form: FlaskForm, exc: ValueError, fields: dict[str, str]) -> None:
-    """Show a service's ``ValueError`` ("Fältnamn: meddelande") at its field, or at the top of the form."""
-    message = str(exc)
-    prefix, sep, rest = message.partition(": ")
-    name = fields.get(prefix) if sep else None
-    if name and name in form:
-        form[name].errors = [*form[name].errors, rest]
-    else:
-        form.form_errors.append(message)
+def apply_service_error(form: FlaskForm, exc: ValueError, fields: dict[str, str] | None = None) -> None:
+    """Show a service's error at its field (``ServiceError.field``, renamed through ``fields`` where
+    the form calls it something else), or at the top of the form; in the user's language."""
+    if isinstance(exc, ServiceError):
+        name = (fields or {}).get(exc.field, exc.field)
+        if name in form:
+            form[name].errors = [*form[name].errors, exc.text]
+            return
+    form.form_errors.append(str(exc))
 
 
 # --- admin -----------------------------------------------------------------------------------
@@ -76,6 +77,16 @@ class PasswordForm(_PasswordFields):
     pass
 
 
+class ChangePasswordForm(_PasswordFields):
+    current = PasswordField(_l("Nuvarande lösenord"), validators=[DataRequired(_l("Fyll i ditt nuvarande lösenord.")),
+                                                                  Length(max=256)])
+
+
+class TotpCodeForm(FlaskForm):
+    code = StringField(_l("Kod från appen"), validators=[DataRequired(_l("Fyll i koden från appen.")), Length(max=16)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
 # --- officer ---------------------------------------------------------------------------------
 
 
@@ -86,14 +97,22 @@ class InsatsForm(FlaskForm):
 class LinkForm(FlaskForm):
     questionnaire = RadioField(_l("Enkät"), validators=[InputRequired(_l("Välj en enkät."))])
     insats = SelectField(_l("Insats"), coerce=str, validators=[Optional()])
+    instrument_version = SelectField(_l("Instrumentversion"), coerce=str, validators=[Optional()])
     opens_on = DateField(_l("Öppnar"), validators=[InputRequired(_l("Fyll i öppningsdatum."))])
     closes_on = DateField(_l("Stänger"), validators=[InputRequired(_l("Fyll i stängningsdatum."))])
     label = StringField(_l("Etikett (valfri)"), validators=[Optional(), Length(max=200)])
     requires_code = BooleanField(_l("Kräver engångskod (bara chefsgrupp och styrelse)"))
+    asked = IntegerField(_l("Antal tillfrågade (valfritt)"), validators=[
+        Optional(), NumberRange(min=1, max=100_000, message=_l("Ange ett heltal från 1 till 100 000."))])
 
     def validate_closes_on(self, field):
         if field.data and self.opens_on.data and field.data < self.opens_on.data:
             raise ValidationError(_l("Stängningsdatumet kan inte vara före öppningsdatumet."))
+
+
+class AskedForm(FlaskForm):
+    asked = IntegerField(_l("Antal tillfrågade"), validators=[
+        Optional(), NumberRange(min=1, max=100_000, message=_l("Ange ett heltal från 1 till 100 000."))])
 
 
 class CodesForm(FlaskForm):
@@ -105,19 +124,5 @@ class CodesForm(FlaskForm):
 
 
 #: Service error prefixes (see accounts.py and links.py) and the form field each belongs to.
-SERVICE_FIELDS = {
-    "Kortnamn": "slug",
-    "Namn": "name",
-    "Användarnamn": "username",
-    "Roll": "role",
-    "Förbund": "forbund",
-    "Insatser": "insatser",
-    "Lösenord": "password",
-    "Enkät": "questionnaire",
-    "Insats": "insats",
-    "Öppnar": "opens_on",
-    "Stänger": "closes_on",
-    "Etikett": "label",
-    "Kräver engångskod": "requires_code",
-    "Antal koder": "count",
-}
+#: Service field names that a form calls differently (none yet: the services use the form names).
+SERVICE_FIELDS: dict[str, str] = {}

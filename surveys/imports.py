@@ -1,163 +1,182 @@
-"""Batch import of paper answers from a spreadsheet saved as CSV.
+"""Batch import of paper answers: reading and validating a file (storing: :mod:`surveys.import_store`).
 
-One row per questionnaire. Columns: ``questionnaire`` (DP, DA, PE, CH, ST), ``insats`` (name of
-an existing insats of the förbund; empty for CH and ST), ``date`` (YYYY-MM-DD), then one column per
-item id with 1-6, 9 for "Vet ej" or empty for unanswered. Background questions may be given as
-columns named by their id (``gender``, ``age_group`` ...) holding an option code.
+One row per questionnaire, from an XLSX workbook or a CSV file (see :mod:`surveys.tabular` for
+encodings and separators). Columns: ``formular`` (the form number written on the paper
+questionnaire, optional but strongly advised: see :mod:`surveys.form_numbers`),
+``questionnaire`` (DP, DA, PE, CH, ST), ``insats`` (name of an existing insats of the förbund;
+empty for CH and ST), ``date`` (ÅÅÅÅ-MM-DD or DD/MM/ÅÅÅÅ, a time part is ignored), then one
+column per item id with 1-6, 9 for "Vet ej" or empty for unanswered. Background questions may be
+given as columns named by their id (``gender``, ``age_group`` ...) holding an option code. A
+header cell may carry a text after the id ("DP01 Jag har fått ...", as in the downloadable
+template): only its first word counts. Columns without a name are ignored when empty.
 
-The whole file is validated before anything is stored; the first bad row rejects the file with
-its row number as a spreadsheet counts it (the header is row 1) and a reason in Swedish. Nothing
-is evaluated: a cell starting with ``=`` is an invalid value, not a formula. The rows are then
-stored in one transaction with submission keys derived from the file's content and the row
-number, so importing the same file again stores nothing new.
+The whole file is validated before anything is stored, and every problem is listed with its row
+(as a spreadsheet counts it, header = row 1) and column, up to :data:`MAX_ERRORS`. Nothing is
+evaluated: a cell starting with ``=`` is an invalid value, not a formula.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import io
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
-from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from indicators.catalogue import Instrument, Questionnaire
 
-from . import audit
 from .clock import today
 from .extensions import db
-from .models import Forbund, Insats, Response
-from .responses import Submission, SubmissionError, submit_response, validate_submission
+from .form_numbers import FormNumberError, normalise_form_number
+from .models import Forbund, Insats
+from .tabular import Table, TableError, read_table
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
+MAX_ERRORS = 50
 REQUIRED_COLUMNS = ("questionnaire", "insats", "date")
+FORM_NUMBER_COLUMN = "formular"
+FORM_NUMBER_ALIASES = ("formular", "formulär", "formularnummer", "formulärnummer", "form_number")
 DONT_KNOW_CODE = "9"
 ITEM_CODES = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, DONT_KNOW_CODE: None}
-
-
-class ImportRejected(ValueError):
-    """The file cannot be imported; ``row`` is the spreadsheet row (header = 1), or None."""
-
-    def __init__(self, message: str, row: int | None = None):
-        self.row = row
-        self.reason = message
-        super().__init__(f"Rad {row}: {message}" if row else message)
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?: \d{1,2}:\d{2}(?::\d{2})?)?$")
+_HEADER_ID = re.compile(r"^[^\s:–—-]+")
 
 
 @dataclass(frozen=True)
+class ImportProblem:
+    """One problem of a file: spreadsheet row (None: the whole file), column name, message."""
+
+    row: int | None
+    column: str
+    message: object  #: a lazy gettext string, rendered in the reader's language
+
+    def __str__(self) -> str:
+        where = ""
+        if self.row and self.column:
+            where = str(_l("Rad %(row)d, kolumn %(column)s", row=self.row, column=self.column)) + ": "
+        elif self.row:
+            where = str(_l("Rad %(row)d", row=self.row)) + ": "
+        return where + str(self.message)
+
+
+class ImportRejected(ValueError):
+    """The file cannot be imported; ``problems`` lists the first MAX_ERRORS, ``more`` the rest."""
+
+    def __init__(self, problems: list[ImportProblem], more: int = 0):
+        self.problems = problems
+        self.more = more
+        lines = [str(p) for p in problems]
+        if more:
+            lines.append(str(_l("… och %(count)d fel till.", count=more)))
+        super().__init__("\n".join(lines))
+
+    @classmethod
+    def single(cls, message, row: int | None = None, column: str = "") -> ImportRejected:
+        return cls([ImportProblem(row, column, message)])
+
+
+@dataclass
 class ParsedRow:
     row: int  #: spreadsheet row number
     questionnaire: Questionnaire
     insats_id: int | None
     submitted_on: dt.date
-    submission: Submission
+    form_number: str | None
+    answers: dict[str, int | None] = field(default_factory=dict)
+    background: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class ImportResult:
-    rows: int
-    created: int
-    existing: int
+class ParsedFile:
+    rows: list[ParsedRow]
+    table: Table
 
 
-def decode(data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM) strictly; say where the first bad byte is."""
+class _Problems:
+    def __init__(self):
+        self.items: list[ImportProblem] = []
+        self.total = 0
+
+    def add(self, row, column, message) -> None:
+        self.total += 1
+        if len(self.items) < MAX_ERRORS:
+            self.items.append(ImportProblem(row, column, message))
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise ImportRejected(self.items, self.total - len(self.items))
+
+
+def read_file(data: bytes, filename: str = "", header_only: bool = False) -> Table:
     if len(data) > MAX_BYTES:
-        raise ImportRejected(f"Filen är för stor (högst {MAX_BYTES // (1024 * 1024)} MB).")
+        raise ImportRejected.single(_l("Filen är för stor (högst %(mb)d MB).", mb=MAX_BYTES // (1024 * 1024)))
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ImportRejected(
-            "Filen är inte sparad som UTF-8. Spara den som ”CSV UTF-8 (kommaavgränsad)” och försök igen.",
-            row=line,
-        ) from None
-    if "\x00" in text:
-        raise ImportRejected("Filen innehåller binära data; den är inte en CSV-fil.")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        return read_table(data, filename, max_rows=MAX_ROWS, header_only=header_only)
+    except TableError as exc:
+        raise ImportRejected.single(exc.message, row=exc.row) from None
 
 
-def sniff_delimiter(header_line: str) -> str:
-    """Comma or semicolon (Swedish Excel), whichever the header line uses."""
-    semicolons, commas = header_line.count(";"), header_line.count(",")
-    if not semicolons and not commas:
-        raise ImportRejected("Rubrikraden saknar kolumner: använd komma eller semikolon mellan kolumnerna.", row=1)
-    return ";" if semicolons >= commas else ","
+def check_header(data: bytes, inst: Instrument, filename: str = "") -> None:
+    """Refuse a file whose encoding or header is wrong, quickly (before it is queued as a job)."""
+    _check_header(read_file(data, filename, header_only=True).header, inst)
 
 
-def parse(text: str, forbund: Forbund, inst: Instrument) -> list[ParsedRow]:
-    """Validate the whole file and return its rows; raise ImportRejected at the first problem."""
-    if not text.strip():
-        raise ImportRejected("Filen är tom.")
-    delimiter = sniff_delimiter(text.split("\n", 1)[0])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        records = list(reader)
-    except csv.Error as exc:
-        raise ImportRejected(f"Filen kan inte läsas som CSV ({exc}).", row=reader.line_num) from None
-    header = [_cell(h, 1) for h in records[0]]
-    columns = _check_header(header, inst)
-    if len(records) - 1 > MAX_ROWS:
-        raise ImportRejected(f"Filen har för många rader (högst {MAX_ROWS} rader).")
-    insatser = _insats_lookup(forbund)
-    rows = []
-    for row_number, record in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in record):
-            continue  # blank lines that spreadsheets leave behind are not questionnaires
-        if len(record) > len(header):
-            raise ImportRejected(
-                f"Raden har {len(record)} värden men rubrikraden bara {len(header)} kolumner.", row=row_number
-            )
-        cells = [_cell(value, row_number) for value in record]
-        rows.append(_parse_row(row_number, cells, columns, inst, insatser))
-    if not rows:
-        raise ImportRejected("Filen innehåller inga svar, bara en rubrikrad.")
-    return rows
-
-
-def _cell(value: str, row: int) -> str:
-    value = value.strip()
-    if value.startswith("="):
-        raise ImportRejected(f"Cellen ”{value[:20]}” är en formel. Formler räknas inte ut; skriv in värdet.", row=row)
-    return value
+def parse(data: bytes, forbund: Forbund, inst: Instrument, filename: str = "") -> ParsedFile:
+    """Validate the whole file and return its rows; raise ImportRejected listing every problem."""
+    table = read_file(data, filename)
+    columns = _check_header(table.header, inst)
+    if not table.rows:
+        raise ImportRejected.single(_l("Filen innehåller inga svar, bara en rubrikrad."))
+    problems = _Problems()
+    parser = _RowParser(inst, _insats_lookup(forbund), columns, problems)
+    rows = [parsed for number, cells in table.rows if (parsed := parser.parse(number, cells)) is not None]
+    problems.raise_if_any()
+    return ParsedFile(rows, table)
 
 
 def _check_header(header: list[str], inst: Instrument) -> list[tuple[str, str]]:
-    """Return (column name, kind) per column; refuse unknown and repeated names.
+    """Return (column name, kind) per column; list unknown, repeated and missing names.
 
-    Kinds: a required column's own name, ``item:<id>``, ``bg:<id>``, or ``blank`` for a column
-    without a name (spreadsheets often leave some at the end), which must then stay empty.
+    Kinds: a required column's own name, ``formular``, ``item:<id>``, ``bg:<id>``, or ``blank``
+    for a column without a name (spreadsheets leave some at the end), which must stay empty.
     """
     item_lookup = {item_id.lower(): item_id for item_id in inst.items}
     background = {bg.id.lower(): bg.id for q in inst.questionnaires.values() for bg in q.background}
+    problems = _Problems()
     seen: set[str] = set()
     columns: list[tuple[str, str]] = []
     for raw in header:
-        name = raw.lower()
+        match = _HEADER_ID.match(raw)
+        name = match.group(0).lower() if match else ""
         if not name:
             columns.append(("", "blank"))
             continue
+        if name in FORM_NUMBER_ALIASES:
+            name = FORM_NUMBER_COLUMN
         if name in seen:
-            raise ImportRejected(f"Kolumnen ”{raw}” finns två gånger i rubrikraden.", row=1)
+            problems.add(1, raw[:40], _l("Kolumnen finns två gånger i rubrikraden."))
+            columns.append((name, "blank"))
+            continue
         seen.add(name)
-        if name in REQUIRED_COLUMNS:
+        if name in REQUIRED_COLUMNS or name == FORM_NUMBER_COLUMN:
             columns.append((name, name))
         elif name in item_lookup:
             columns.append((item_lookup[name], "item:" + item_lookup[name]))
         elif name in background:
             columns.append((background[name], "bg:" + background[name]))
         else:
-            raise ImportRejected(
-                f"Okänd kolumn ”{raw[:40]}”. Tillåtna är questionnaire, insats, date, frågornas id (t.ex. DP01) "
-                "och bakgrundsfrågornas id.",
-                row=1,
-            )
-    missing = [name for name in REQUIRED_COLUMNS if name not in seen]
-    if missing:
-        raise ImportRejected(f"Kolumnen ”{missing[0]}” saknas i rubrikraden.", row=1)
+            problems.add(1, raw[:40], _l(
+                "Okänd kolumn. Tillåtna är formular, questionnaire, insats, date, frågornas id (t.ex. DP01) "
+                "och bakgrundsfrågornas id."
+            ))
+            columns.append((name, "blank"))
+    for name in REQUIRED_COLUMNS:
+        if name not in seen:
+            problems.add(1, name, _l("Kolumnen saknas i rubrikraden."))
+    problems.raise_if_any()
     return columns
 
 
@@ -174,131 +193,166 @@ def _insats_lookup(forbund: Forbund) -> dict[str, Insats]:
     return lookup
 
 
-def _parse_row(row: int, cells: list[str], columns: list[tuple[str, str]], inst: Instrument, insatser) -> ParsedRow:
-    named = {kind: value for (_, kind), value in zip(columns, cells, strict=False) if kind in REQUIRED_COLUMNS}
-    code = named.get("questionnaire", "").upper()
-    if not code:
-        raise ImportRejected("Kolumnen questionnaire är tom.", row=row)
-    if code not in inst.questionnaires:
-        raise ImportRejected(
-            f"Okänt formulär ”{named['questionnaire'][:20]}”: ska vara ett av {', '.join(inst.questionnaires)}.",
-            row=row,
-        )
-    q = inst.questionnaires[code]
-    name = named.get("insats", "")
-    insats_id = None
-    if q.about == "insats":
-        if not name:
-            raise ImportRejected(f"Formuläret {code} gäller en insats: fyll i kolumnen insats.", row=row)
-        insats = insatser.get(name) or insatser.get(name.casefold())
-        if insats is None:
-            raise ImportRejected(f"Okänd insats ”{name[:60]}”: förbundet har ingen insats med det namnet.", row=row)
-        insats_id = insats.id
-    elif name:
-        raise ImportRejected(f"Formuläret {code} gäller hela förbundet: lämna kolumnen insats tom.", row=row)
-    submitted_on = _parse_date(named.get("date", ""), row)
-
-    sub = Submission()
-    items = set(q.item_ids)
-    backgrounds = {bg.id: bg for bg in q.background}
-    for index, ((_, kind), value) in enumerate(zip(columns, cells, strict=False), start=1):
-        if not value or kind in REQUIRED_COLUMNS:
-            continue
-        if kind == "blank":
-            raise ImportRejected(f"Kolumn {index} har ett värde men inget namn i rubrikraden.", row=row)
-        if kind.startswith("item:"):
-            item_id = kind[5:]
-            if item_id not in items:
-                raise ImportRejected(f"Frågan {item_id} hör inte till formuläret {code} men är ifylld.", row=row)
-            if value not in ITEM_CODES:
-                raise ImportRejected(
-                    f"Värdet ”{value[:20]}” i kolumnen {item_id} är inte tillåtet: använd 1–6, 9 för Vet ej "
-                    "eller lämna tomt.",
-                    row=row,
-                )
-            sub.answers[item_id] = ITEM_CODES[value]
-        else:
-            bg_id = kind[3:]
-            if bg_id not in backgrounds:
-                raise ImportRejected(f"Bakgrundsfrågan {bg_id} hör inte till formuläret {code} men är ifylld.", row=row)
-            if value not in backgrounds[bg_id].options:
-                raise ImportRejected(
-                    f"Värdet ”{value[:20]}” i kolumnen {bg_id} är inte tillåtet: använd "
-                    f"{', '.join(backgrounds[bg_id].options)} eller lämna tomt.",
-                    row=row,
-                )
-            sub.background[bg_id] = value
-    if not sub.answers:
-        raise ImportRejected("Raden har inga svar på frågorna.", row=row)
-    try:
-        validate_submission(q, sub, current_app.config["FREE_TEXT_MAX_LENGTH"])
-    except SubmissionError as exc:  # defensive: the checks above should catch everything first
-        raise ImportRejected(str(exc), row=row) from None
-    return ParsedRow(row, q, insats_id, submitted_on, sub)
+def parse_date(value: str) -> dt.date:
+    """ÅÅÅÅ-MM-DD or DD/MM/ÅÅÅÅ, optionally followed by a time (ignored); ValueError otherwise."""
+    match = _DATE.match(value)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+        return dt.date(year, month, day)
+    match = _DMY.match(value)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+        return dt.date(year, month, day)
+    raise ValueError(value)
 
 
-def _parse_date(value: str, row: int) -> dt.date:
-    if not value:
-        raise ImportRejected("Kolumnen date är tom: skriv datumet på formuläret som ÅÅÅÅ-MM-DD.", row=row)
-    try:
-        if len(value) != 10:
-            raise ValueError
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise ImportRejected(f"Felaktigt datum ”{value[:20]}”: skriv det som ÅÅÅÅ-MM-DD, t.ex. 2026-03-15.", row=row) from None
-    if day > today():
-        raise ImportRejected(f"Datumet {value} ligger i framtiden.", row=row)
-    if day.year < 2000:
-        raise ImportRejected(f"Datumet {value} är för tidigt.", row=row)
-    return day
+class _RowParser:
+    """Validates rows one by one, adding every problem found to ``problems``."""
+
+    def __init__(self, inst: Instrument, insatser: dict[str, Insats], columns, problems: _Problems):
+        self.inst = inst
+        self.insatser = insatser
+        self.columns = columns
+        self.problems = problems
+        self.today = today()
+        self.dates: dict[str, dt.date | None] = {}
+        self.numbers: dict[str, int] = {}
+        self.shapes: dict[str, tuple] = {}
+        self.required = {kind: i for i, (_, kind) in enumerate(columns) if kind in REQUIRED_COLUMNS + (FORM_NUMBER_COLUMN,)}
+        self.answer_columns = [(i, name, kind) for i, (name, kind) in enumerate(columns) if kind[:3] in ("ite", "bg:")]
+        self.blank_columns = [i for i, (_, kind) in enumerate(columns) if kind == "blank"]
+
+    def _get(self, cells: list[str], kind: str) -> str:
+        index = self.required.get(kind)
+        return cells[index] if index is not None and index < len(cells) else ""
+
+    def parse(self, row: int, cells: list[str]) -> ParsedRow | None:
+        add = self.problems.add
+        before = self.problems.total
+        if len(cells) > len(self.columns) and any(cells[len(self.columns):]):
+            add(row, "", _l("Raden har %(values)d värden men rubrikraden bara %(columns)d kolumner.",
+                            values=len(cells), columns=len(self.columns)))
+        for index, value in enumerate(cells[: len(self.columns)]):
+            if value.startswith("="):
+                add(row, self.columns[index][0] or str(index + 1),
+                    _l("Cellen ”%(value)s” är en formel. Formler räknas inte ut; skriv in värdet.", value=value[:20]))
+                cells[index] = ""
+        for index in self.blank_columns:
+            if index < len(cells) and cells[index]:
+                add(row, str(index + 1), _l("Kolumnen har ett värde men inget namn i rubrikraden."))
+
+        q = self._questionnaire(row, cells)
+        insats_id = self._insats(row, cells, q) if q else None
+        submitted_on = self._date(row, cells)
+        form_number = self._form_number(row, cells)
+        answers: dict[str, int | None] = {}
+        background: dict[str, str] = {}
+        if q is not None:
+            items, backgrounds = self._shape(q)
+            for index, name, kind in self.answer_columns:
+                value = cells[index] if index < len(cells) else ""
+                if not value:
+                    continue
+                if kind[0] == "i":
+                    if name not in items:
+                        add(row, name, _l("Frågan hör inte till formuläret %(code)s men är ifylld.", code=q.code))
+                    elif value not in ITEM_CODES:
+                        add(row, name, _l("Värdet ”%(value)s” är inte tillåtet: använd 1–6, 9 för Vet ej eller lämna tomt.",
+                                          value=value[:20]))
+                    else:
+                        answers[name] = ITEM_CODES[value]
+                elif name not in backgrounds:
+                    add(row, name, _l("Bakgrundsfrågan hör inte till formuläret %(code)s men är ifylld.", code=q.code))
+                elif value not in backgrounds[name].options:
+                    add(row, name, _l("Värdet ”%(value)s” är inte tillåtet: använd %(options)s eller lämna tomt.",
+                                      value=value[:20], options=", ".join(backgrounds[name].options)))
+                else:
+                    background[name] = value
+            if not answers and self.problems.total == before:
+                add(row, "", _l("Raden har inga svar på frågorna."))
+        if self.problems.total != before or q is None or submitted_on is None:
+            return None
+        order = q.item_ids
+        answers = {item_id: answers[item_id] for item_id in order if item_id in answers}
+        return ParsedRow(row, q, insats_id, submitted_on, form_number, answers, background)
+
+    def _shape(self, q: Questionnaire):
+        if q.code not in self.shapes:
+            self.shapes[q.code] = (set(q.item_ids), {bg.id: bg for bg in q.background})
+        return self.shapes[q.code]
+
+    def _questionnaire(self, row: int, cells: list[str]) -> Questionnaire | None:
+        raw = self._get(cells, "questionnaire")
+        code = raw.upper()
+        if not code:
+            self.problems.add(row, "questionnaire", _l("Kolumnen är tom: skriv formulärets kod."))
+            return None
+        if code not in self.inst.questionnaires:
+            self.problems.add(row, "questionnaire", _l("Okänt formulär ”%(value)s”: ska vara ett av %(codes)s.",
+                                                       value=raw[:20], codes=", ".join(self.inst.questionnaires)))
+            return None
+        return self.inst.questionnaires[code]
+
+    def _insats(self, row: int, cells: list[str], q: Questionnaire) -> int | None:
+        name = self._get(cells, "insats")
+        if q.about == "insats":
+            if not name:
+                self.problems.add(row, "insats", _l("Formuläret %(code)s gäller en insats: fyll i kolumnen insats.",
+                                                    code=q.code))
+                return None
+            insats = self.insatser.get(name) or self.insatser.get(name.casefold())
+            if insats is None:
+                self.problems.add(row, "insats", _l("Okänd insats ”%(name)s”: förbundet har ingen insats med det namnet.",
+                                                    name=name[:60]))
+                return None
+            return insats.id
+        if name:
+            self.problems.add(row, "insats", _l("Formuläret %(code)s gäller hela förbundet: lämna kolumnen insats tom.",
+                                                code=q.code))
+        return None
+
+    def _date(self, row: int, cells: list[str]) -> dt.date | None:
+        value = self._get(cells, "date")
+        if not value:
+            self.problems.add(row, "date", _l("Kolumnen date är tom: skriv datumet på formuläret som ÅÅÅÅ-MM-DD."))
+            return None
+        if value in self.dates and self.dates[value] is not None:
+            return self.dates[value]
+        try:
+            day = parse_date(value)
+        except ValueError:
+            self.problems.add(row, "date", _l(
+                "Felaktigt datum ”%(value)s”: skriv det som ÅÅÅÅ-MM-DD (t.ex. 2026-03-15) eller DD/MM/ÅÅÅÅ.",
+                value=value[:20]))
+            return None
+        if day > self.today:
+            self.problems.add(row, "date", _l("Datumet %(value)s ligger i framtiden.", value=value[:20]))
+            return None
+        if day.year < 2000:
+            self.problems.add(row, "date", _l("Datumet %(value)s är för tidigt.", value=value[:20]))
+            return None
+        self.dates[value] = day
+        return day
+
+    def _form_number(self, row: int, cells: list[str]) -> str | None:
+        raw = self._get(cells, FORM_NUMBER_COLUMN)
+        try:
+            number = normalise_form_number(raw)
+        except FormNumberError as exc:
+            self.problems.add(row, FORM_NUMBER_COLUMN, exc.message)
+            return None
+        if number is None:
+            return None
+        if number in self.numbers:
+            self.problems.add(row, FORM_NUMBER_COLUMN, _l("Formulärnumret %(number)s står redan på rad %(other)d.",
+                                                          number=number, other=self.numbers[number]))
+            return None
+        self.numbers[number] = row
+        return number
 
 
-def file_fingerprint(text: str, forbund: Forbund) -> str:
-    """A hash of the file's content and förbund: the same file gives the same submission keys."""
-    return hashlib.sha256(f"{forbund.id}\n{text}".encode()).hexdigest()[:40]
+def import_responses(*args, **kwargs):
+    """Validate and store a file: see :func:`surveys.import_store.import_responses`."""
+    from .import_store import import_responses as store
 
-
-def import_responses(
-    forbund: Forbund, data: bytes, inst: Instrument, *, entered_by_id: int | None, source: str = ""
-) -> ImportResult:
-    """Validate the whole file, then store every row (flushes; the caller commits once)."""
-    text = decode(data)
-    rows = parse(text, forbund, inst)
-    fingerprint = file_fingerprint(text, forbund)
-    keys = {row.row: f"imp-{fingerprint}-{row.row}" for row in rows}
-    already = _existing_keys(list(keys.values()))
-    created = 0
-    max_text = current_app.config["FREE_TEXT_MAX_LENGTH"]
-    for row in rows:
-        if keys[row.row] in already:
-            continue
-        _, was_created = submit_response(
-            forbund_id=forbund.id,
-            questionnaire=row.questionnaire,
-            instrument_version=inst.version,
-            submission=row.submission,
-            submission_key=keys[row.row],
-            submitted_on=row.submitted_on,
-            max_text=max_text,
-            insats_id=row.insats_id,
-            channel="import",
-            entered_by_id=entered_by_id,
-        )
-        created += was_created
-    result = ImportResult(rows=len(rows), created=created, existing=len(rows) - created)
-    audit.record(
-        "responses.import",
-        target=f"fil {source}"[:200] if source else "fil",
-        detail=f"rader={result.rows}; nya={result.created}; redan importerade={result.existing}",
-        forbund_id=forbund.id,
-        user_id=entered_by_id,
-    )
-    return result
-
-
-def _existing_keys(keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), 500):
-        chunk = keys[start : start + 500]
-        found.update(db.session.scalars(select(Response.submission_key).where(Response.submission_key.in_(chunk))))
-    return found
+    return store(*args, **kwargs)

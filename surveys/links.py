@@ -16,11 +16,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from . import audit
+from .errors import ServiceError
 from .extensions import db
-from .instruments import instrument
+from .instruments import instrument, versions
 from .models import AccessCode, Forbund, Insats, Response, SurveyLink, User
 from .responses import hash_code
 
@@ -39,7 +41,7 @@ def questionnaire_scope(code: str, version: str | None = None) -> str:
     """Return "insats" or "forbund": what a questionnaire is answered about."""
     inst = instrument(version)
     if code not in inst.questionnaires:
-        raise ValueError(f"Enkät: {code!r} finns inte i instrumentet.")
+        raise ServiceError("questionnaire", _l("%(code)s finns inte i instrumentet.", code=repr(code)))
     return inst.questionnaires[code].about
 
 
@@ -54,30 +56,38 @@ def create_link(
     requires_code: bool = False,
     created_by: User | None = None,
     instrument_version: str | None = None,
+    asked: int | None = None,
 ) -> SurveyLink:
-    """Create a link with an unguessable token (256 bits from ``secrets``)."""
+    """Create a link with an unguessable token (256 bits from ``secrets``).
+
+    `asked` is how many people are asked to answer through it (for the response rate), or None.
+    """
+    if instrument_version and instrument_version not in versions():
+        raise ServiceError("instrument_version", _l("Versionen %(version)s finns inte eller kunde inte läsas.",
+                                                    version=instrument_version))
     version = instrument(instrument_version).version
     scope = questionnaire_scope(questionnaire, version)
     if scope == "insats":
         if insats is None:
-            raise ValueError("Insats: välj vilken insats enkäten gäller.")
+            raise ServiceError("insats", _l("Välj vilken insats enkäten gäller."))
         if insats.forbund_id != forbund.id:
-            raise ValueError("Insats: insatsen hör inte till förbundet.")
+            raise ServiceError("insats", _l("Insatsen hör inte till förbundet."))
         if insats.closed:
-            raise ValueError(f"Insats: {insats.name} är avslutad och kan inte få nya länkar.")
+            raise ServiceError("insats", _l("%(name)s är avslutad och kan inte få nya länkar.", name=insats.name))
         if requires_code:
-            raise ValueError("Kräver engångskod: engångskoder används bara för chefsgruppens och styrelsens enkäter.")
+            raise ServiceError("requires_code", _l("Engångskoder används bara för chefsgruppens och styrelsens enkäter."))
     elif insats is not None:
-        raise ValueError("Insats: den här enkäten gäller hela förbundet och ska inte kopplas till en insats.")
+        raise ServiceError("insats", _l("Den här enkäten gäller hela förbundet och ska inte kopplas till en insats."))
     if opens_on is None:
-        raise ValueError("Öppnar: fyll i ett datum.")
+        raise ServiceError("opens_on", _l("Fyll i ett datum."))
     if closes_on is None:
-        raise ValueError("Stänger: fyll i ett datum.")
+        raise ServiceError("closes_on", _l("Fyll i ett datum."))
     if closes_on < opens_on:
-        raise ValueError("Stänger: stängningsdatumet kan inte vara före öppningsdatumet.")
+        raise ServiceError("closes_on", _l("Stängningsdatumet kan inte vara före öppningsdatumet."))
     label = " ".join((label or "").split())
     if len(label) > 200:
-        raise ValueError("Etikett: högst 200 tecken.")
+        raise ServiceError("label", _l("Högst %(n)d tecken.", n=200))
+    asked = check_asked(asked)
     link = SurveyLink(
         forbund_id=forbund.id,
         insats_id=insats.id if insats else None,
@@ -88,6 +98,7 @@ def create_link(
         label=label,
         requires_code=bool(requires_code),
         created_by_id=created_by.id if created_by else None,
+        asked=asked,
     )
     db.session.add(link)
     db.session.flush()
@@ -96,6 +107,28 @@ def create_link(
                  f"enkät {questionnaire}, {where}, {opens_on.isoformat()}–{closes_on.isoformat()}"
                  + (", engångskoder" if requires_code else ""),
                  forbund_id=forbund.id)
+    return link
+
+
+#: Upper bound for "antal tillfrågade" (a typo guard, far above any förbund's participants).
+MAX_ASKED = 100_000
+
+
+def check_asked(asked) -> int | None:
+    """Validate how many were asked: None (unknown) or an integer 1..MAX_ASKED."""
+    if asked is None:
+        return None
+    if isinstance(asked, bool) or not isinstance(asked, int) or not 1 <= asked <= MAX_ASKED:
+        raise ServiceError("asked", _l("Ange ett heltal från 1 till %(n)d, eller lämna tomt.", n=MAX_ASKED))
+    return asked
+
+
+def set_asked(link: SurveyLink, asked: int | None) -> SurveyLink:
+    """Record (or clear) how many were asked to answer through the link."""
+    link.asked = check_asked(asked)
+    db.session.flush()
+    audit.record("link.asked", f"länk {link.id}", f"tillfrågade {link.asked if link.asked else 'okänt'}",
+                 forbund_id=link.forbund_id)
     return link
 
 
@@ -122,11 +155,11 @@ def create_access_codes(link: SurveyLink, count: int) -> list[str]:
     Only their SHA-256 hashes are stored.
     """
     if not link.requires_code:
-        raise ValueError("Länken kräver inga engångskoder.")
+        raise ServiceError("form", _l("Länken kräver inga engångskoder."))
     if not link.active:
-        raise ValueError("Länken är inaktiverad.")
+        raise ServiceError("form", _l("Länken är inaktiverad."))
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_CODES_PER_BATCH:
-        raise ValueError(f"Antal koder: ett heltal från 1 till {MAX_CODES_PER_BATCH}.")
+        raise ServiceError("count", _l("Ett heltal från 1 till %(n)d.", n=MAX_CODES_PER_BATCH))
     new: dict[str, str] = {}  # hash -> code shown once
     while len(new) < count:
         while len(new) < count:
@@ -143,13 +176,16 @@ def create_access_codes(link: SurveyLink, count: int) -> list[str]:
     return list(new.values())
 
 
-def unused_codes_of_link(link: SurveyLink, codes: list[str]) -> list[str]:
-    """Return those of ``codes`` that are unused codes of ``link`` (for re-downloading a fresh batch)."""
+def codes_of_link(link: SurveyLink, codes: list[str]) -> list[str]:
+    """Return those of ``codes`` that are codes of ``link`` (for re-downloading a batch).
+
+    Used or not makes no difference (spec D5: no view tells which codes are used).
+    """
     wanted = {hash_code(code): code for code in codes if code.strip()}
     if not wanted:
         return []
     found = set(db.session.scalars(select(AccessCode.code_hash).where(
-        AccessCode.link_id == link.id, AccessCode.used.is_(False), AccessCode.code_hash.in_(list(wanted)))))
+        AccessCode.link_id == link.id, AccessCode.code_hash.in_(list(wanted)))))
     return [code for digest, code in wanted.items() if digest in found]
 
 

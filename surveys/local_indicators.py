@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from indicators.results import SUPPORT_CATEGORIES, SUPPORT_PHASES, Economic, LocalIndicators
 
 from .audit import record
+from .errors import ServiceError
 from .extensions import db
 from .models import EconomicValue, Forbund, SupportCount
 
@@ -75,9 +76,9 @@ def check_counts(counts: Mapping[str, Mapping[str, object]]) -> dict[str, dict[s
             try:
                 value = int(str(raw).strip()) if not isinstance(raw, int) or isinstance(raw, bool) else raw
             except ValueError:
-                raise ValueError(f"{label}: ange ett heltal, 0 eller större.") from None
+                raise ServiceError(f"{phase}_{category}", _l("Ange ett heltal, 0 eller större."), label=label) from None
             if isinstance(value, bool) or value < 0 or value > MAX_COUNT:
-                raise ValueError(f"{label}: ange ett heltal, 0 eller större.")
+                raise ServiceError(f"{phase}_{category}", _l("Ange ett heltal, 0 eller större."), label=label)
             out[phase][category] = value
     return out
 
@@ -86,7 +87,7 @@ def save_local(forbund: Forbund, year: int, counts: Mapping[str, Mapping[str, in
                economic: Economic | None) -> None:
     """Replace one year's I15 counts and I16 value of a förbund (blank counts are removed)."""
     if not 2000 <= year <= 2200:
-        raise ValueError("År: ange ett år mellan 2000 och 2200.")
+        raise ServiceError("year", _l("Ange ett år mellan 2000 och 2200."))
     counts = check_counts(counts)
     db.session.execute(delete(SupportCount).where(SupportCount.forbund_id == forbund.id, SupportCount.year == year))
     entered = 0

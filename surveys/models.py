@@ -22,6 +22,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -106,6 +107,20 @@ class User(UserMixin, db.Model):
     language: Mapped[str] = mapped_column(String(8), default="sv")
     #: Changes on password change or deactivation, which ends every session of the user.
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
+    #: Set by an admin's password reset: the user must choose a new password before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: Base32 TOTP secret once the second factor is enrolled; NULL without one.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: JSON list of SHA-256 hashes of the unused one-time recovery codes.
+    recovery_codes: Mapped[str | None] = mapped_column(Text)
+    #: Last TOTP time step accepted, so a code cannot be replayed within its window.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    #: Failed logins in a row (within LOGIN_LOCK_MINUTES of each other); in the database so the
+    #: lock holds across workers and servers (see ``accounts.check_login_lock``).
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_failed_login: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: No login, not even with the right password, before this time (UTC).
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     forbund: Mapped[Forbund | None] = relationship()
     insatser: Mapped[list[Insats]] = relationship(secondary=user_insats, back_populates="staff")
@@ -138,6 +153,8 @@ class SurveyLink(db.Model):
     #: When set, every answer needs one of the link's single-use codes.
     requires_code: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    #: How many people were asked to answer through this link (for the response rate); None unknown.
+    asked: Mapped[int | None] = mapped_column(Integer)
 
     forbund: Mapped[Forbund] = relationship()
     insats: Mapped[Insats | None] = relationship()
@@ -165,6 +182,8 @@ class Response(db.Model):
     __table_args__ = (
         CheckConstraint("channel IN ('web', 'paper', 'import')", name="channel"),
         CheckConstraint("measurement_year BETWEEN 2000 AND 2200", name="year"),
+        #: A paper questionnaire's printed form number is stored once per förbund (NULLs repeat).
+        UniqueConstraint("forbund_id", "form_number", name="uq_response_form_number"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
@@ -184,6 +203,17 @@ class Response(db.Model):
     #: The staff member who typed in a paper questionnaire.
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Visible in results (D2): answers become visible in releases of at least k per leaf cell,
+    #: see ``surveys.releases``. False = pending.
+    released: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: A withdrawn, released response keeps counting until its withdrawal is released too.
+    withdrawal_released: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The form number written on a paper questionnaire (see ``surveys.form_numbers``); NULL
+    #: for web answers and for paper forms without one.
+    form_number: Mapped[str | None] = mapped_column(String(20))
+    #: Set (with ``withdrawn``) while a batch import is still writing this response, so nobody
+    #: counts a half-written import; cleared when the import's last step makes it visible.
+    import_batch: Mapped[str | None] = mapped_column(String(32))
 
     answers: Mapped[list[Answer]] = relationship(
         back_populates="response", cascade="all, delete-orphan", passive_deletes=True
@@ -306,3 +336,62 @@ class AuditEvent(db.Model):
     detail: Mapped[str] = mapped_column(Text, default="")
 
     user: Mapped[User | None] = relationship()
+
+
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
+class Job(db.Model):
+    """A piece of long work (a report, an import) run by the task-queue worker (``surveys.jobs``).
+
+    State and result files live here, not on one server's disk, so every app server shows and
+    serves them. Deleted when it expires (``JOB_EXPIRY_DAYS``) and with the förbund's data.
+    """
+
+    __tablename__ = "job"
+    __table_args__ = (CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),)
+
+    #: Random, unguessable (it is in URLs).
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    #: What kind of job: a key of ``surveys.jobs.KINDS`` ("report", ...).
+    kind: Mapped[str] = mapped_column(String(32))
+    forbund_id: Mapped[int | None] = mapped_column(ForeignKey("forbund.id", ondelete="CASCADE"), index=True)
+    #: The insats a job is about (staff see only their insatser's jobs); NULL for the whole förbund.
+    insats_id: Mapped[int | None] = mapped_column(ForeignKey("insats.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    #: The job's parameters as JSON (the kind's own format).
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    #: 0-100, and a short label of the current step (``surveys.jobs`` translates known labels).
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: Updated by the running job; a running job whose heartbeat is older than JOB_HEARTBEAT_TIMEOUT
+    #: seconds has lost its worker and is marked failed.
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+    user: Mapped[User | None] = relationship()
+    files: Mapped[list[JobFile]] = relationship(back_populates="job", cascade="all, delete-orphan",
+                                                passive_deletes=True, order_by="JobFile.position")
+
+
+class JobFile(db.Model):
+    """One finished file of a job, with its bytes."""
+
+    __tablename__ = "job_file"
+    __table_args__ = (UniqueConstraint("job_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("job.id", ondelete="CASCADE"), index=True)
+    #: The kind's key for the file ("pdf", "xlsx", ...), its order on the page, name and type.
+    key: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    mimetype: Mapped[str] = mapped_column(String(120))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    job: Mapped[Job] = relationship(back_populates="files")

@@ -12,15 +12,18 @@ from dataclasses import dataclass
 from itertools import groupby
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from indicators.catalogue import Instrument, Item, Questionnaire, measurement_year
 
 from . import audit
 from .clock import today
+from .errors import ServiceError
 from .extensions import db
 from .instruments import questionnaires_about
 from .models import Insats, Response, SurveyLink, User
+from .releases import refresh_for
 from .responses import Submission, submit_response
 
 
@@ -60,9 +63,9 @@ def parse_paper_date(value: dt.date | None) -> dt.date:
     """Check the date written on the paper; default today; never in the future."""
     day = value or today()
     if day > today():
-        raise ValueError("Datumet på formuläret kan inte ligga i framtiden.")
+        raise ServiceError("submitted_on", _l("Datumet på formuläret kan inte ligga i framtiden."))
     if day.year < 2000:
-        raise ValueError("Datumet på formuläret är för tidigt.")
+        raise ServiceError("submitted_on", _l("Datumet på formuläret är för tidigt."))
     return day
 
 
@@ -155,4 +158,5 @@ def withdraw_entry(user: User, response: Response) -> bool:
         user_id=user.id,
     )
     db.session.flush()
+    refresh_for(response)
     return True

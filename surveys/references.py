@@ -10,8 +10,6 @@ each (year, source) it contains. These functions flush; the caller commits once.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import random
 from dataclasses import dataclass
@@ -25,12 +23,13 @@ from .clock import today
 from .extensions import db
 from .instruments import instrument
 from .models import ReferenceValue
+from .tabular import TableError, read_table
 
 REQUIRED = ("year", "group", "target", "mean", "source")
 OPTIONAL = ("sd", "n", "share_positive")
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
-MAX_ERRORS = 20
+MAX_ERRORS = 50
 FIRST_YEAR = 2000
 DEMO_SOURCE = "Demodata – påhittade riksvärden"
 DEMO_YEARS = (2020, 2022, 2024)
@@ -39,9 +38,13 @@ DEMO_YEARS = (2020, 2022, 2024)
 class ReferenceImportError(ValueError):
     """A file that was refused; ``errors`` lists (line number or None, message)."""
 
-    def __init__(self, errors: list[tuple[int | None, str]]):
+    def __init__(self, errors: list[tuple[int | None, str]], more: int = 0):
         self.errors = errors
-        super().__init__("\n".join(f"Rad {line}: {msg}" if line else msg for line, msg in errors))
+        self.more = more
+        lines = [f"Rad {line}: {msg}" if line else msg for line, msg in errors]
+        if more:
+            lines.append(f"… och {more} fel till.")
+        super().__init__("\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -75,30 +78,29 @@ def _number(raw: str, decimal_comma: bool) -> float:
     return value
 
 
-def parse_references(data: bytes) -> list[ReferenceRow]:
-    """Parse and validate a reference CSV; raise ReferenceImportError listing bad lines."""
+def parse_references(data: bytes, filename: str = "") -> list[ReferenceRow]:
+    """Parse and validate a reference file (CSV or XLSX); raise ReferenceImportError listing bad rows.
+
+    Encodings and separators as :mod:`surveys.tabular` reads them; columns without a name (a
+    trailing ``;`` from Excel) are ignored as long as they are empty.
+    """
     if len(data) > MAX_BYTES:
         raise ReferenceImportError([(None, f"Filen är för stor (högst {MAX_BYTES // (1024 * 1024)} MB).")])
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ReferenceImportError([(None, "Filen måste vara sparad som UTF-8.")]) from None
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
-    if header is None:
-        raise ReferenceImportError([(None, "Filen är tom.")])
-    columns = [h.strip().lower() for h in header]
-    missing = [c for c in REQUIRED if c not in columns]
-    unknown = [c for c in columns if c not in REQUIRED + OPTIONAL]
-    if missing or unknown or len(set(columns)) != len(columns):
+        table = read_table(data, filename, max_rows=MAX_ROWS)
+    except TableError as exc:
+        raise ReferenceImportError([(exc.row, str(exc.message))]) from None
+    columns = [h.strip().lower() for h in table.header]
+    named = [c for c in columns if c]
+    missing = [c for c in REQUIRED if c not in named]
+    unknown = [c for c in named if c not in REQUIRED + OPTIONAL]
+    if missing or unknown or len(set(named)) != len(named):
         msgs = []
         if missing:
             msgs.append("Kolumner saknas: " + ", ".join(missing) + ".")
         if unknown:
             msgs.append("Okända kolumner: " + ", ".join(unknown) + ".")
-        if len(set(columns)) != len(columns):
+        if len(set(named)) != len(named):
             msgs.append("En kolumn förekommer två gånger.")
         raise ReferenceImportError([(1, " ".join(msgs))])
 
@@ -106,34 +108,33 @@ def parse_references(data: bytes) -> list[ReferenceRow]:
     last_year = measurement_year(today()) + 1
     rows: list[ReferenceRow] = []
     errors: list[tuple[int, str]] = []
+    total_errors = 0
     seen: dict[tuple, int] = {}
-    decimal_comma = delimiter == ";"
-    try:
-        for record_ in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in record_):
-                continue
-            if len(rows) + len(errors) >= MAX_ROWS:
-                raise ReferenceImportError([(line, f"För många rader (högst {MAX_ROWS}).")])
-            try:
-                rows.append(_row(line, columns, record_, targets, last_year, decimal_comma, seen))
-            except ValueError as exc:
+    decimal_comma = table.delimiter != ","
+    for line, cells in table.rows:
+        try:
+            rows.append(_row(line, columns, cells, targets, last_year, decimal_comma, seen, table.kind == "csv"))
+        except ValueError as exc:
+            total_errors += 1
+            if len(errors) < MAX_ERRORS:
                 errors.append((line, str(exc)))
-                if len(errors) >= MAX_ERRORS:
-                    break
-    except csv.Error as exc:
-        errors.append((reader.line_num, f"Raden kan inte läsas som CSV ({exc})."))
     if errors:
-        raise ReferenceImportError(errors)
+        raise ReferenceImportError(errors, more=total_errors - len(errors))
     if not rows:
         raise ReferenceImportError([(None, "Filen innehåller inga rader med värden.")])
     return rows
 
 
-def _row(line, columns, record_, targets, last_year, decimal_comma, seen) -> ReferenceRow:
-    if len(record_) != len(columns):
+def _row(line, columns, record_, targets, last_year, decimal_comma, seen, strict_width=True) -> ReferenceRow:
+    too_short = strict_width and len(record_) < len(columns) and any(columns[len(record_):])
+    if too_short or (len(record_) > len(columns) and any(record_[len(columns):])):
         raise ValueError(f"raden har {len(record_)} fält men rubrikraden {len(columns)}.")
-    cell = {c: v.strip() for c, v in zip(columns, record_, strict=True)}
+    values = list(record_) + [""] * (len(columns) - len(record_))
+    if any(v for c, v in zip(columns, values, strict=False) if not c):
+        raise ValueError("ett värde står i en kolumn utan namn i rubrikraden.")
+    if any(v.startswith("=") for v in values):
+        raise ValueError("en cell är en formel; formler räknas inte ut, skriv in värdet.")
+    cell = {c: v for c, v in zip(columns, values, strict=True) if c}
     try:
         year = int(cell["year"])
     except ValueError:
@@ -201,7 +202,7 @@ def store_references(rows: list[ReferenceRow], *, is_demo: bool = False) -> dict
 
 def import_references(data: bytes, *, filename: str = "") -> dict[tuple[int, str], int]:
     """Validate a whole CSV file, then replace the same (year, source) rows; audited."""
-    rows = parse_references(data)
+    rows = parse_references(data, filename)
     summary = store_references(rows)
     detail = "; ".join(f"{y} {s}: {n} rader" for (y, s), n in sorted(summary.items()))
     record("references.import", target=filename[-200:] or "referensvärden", detail=detail)

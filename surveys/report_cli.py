@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
+from . import audit
 from .extensions import db
 from .models import Forbund
 from .reports import CHART_FORMATS, REFERENCES, ReportOptions, write_report_files
@@ -44,6 +45,9 @@ def register(app: Flask) -> None:
         with click.progressbar(length=len(STEPS), label="Skapar rapporten", show_pos=True) as bar:
             written = write_report_files(forbund, options, out_dir, expand=True, progress=lambda label: bar.update(1))
             bar.update(max(0, len(STEPS) - bar.pos))
+        audit.record("report.create", f"{year}", f"kommandorad; reference={reference} free_text={free_text} "
+                     f"format={chart_format} filer={len(written)}", forbund_id=forbund.id)
+        db.session.commit()
         click.echo(f"{len(written)} filer skrivna i {out_dir}")
         for path in written[:4]:
             click.echo(f"  {path}")

@@ -1,24 +1,21 @@
-"""Report files for a förbund (or one insats) and year: the appendix PDF, XLSX, CSV and chart ZIPs.
+"""Report files for a förbund (or one insats) and year: the appendix PDF and DOCX, XLSX, CSV and chart ZIPs.
 
-Built from ``surveys.results`` (the database) by the pure ``indicators`` report code. Long work
-runs as a job in a background thread; a job is a folder ``instance/reports/<job id>/`` with a
-``job.json`` that says whose it is, what was asked and whether the files are ready. In testing
-the job runs at once, in the request.
+Built from ``surveys.results`` (the database) by the pure ``indicators`` report code. On the web
+the files are built by a job on the task queue (kind "report", ``surveys.jobs``): its state and
+files live in the database, so every app server shows and serves them.
 """
 
 from __future__ import annotations
 
 import functools
-import json
-import secrets
-import shutil
-import threading
-import traceback
+import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from indicators.chart_style import DEFAULT_FORMAT, FORMATS
 from indicators.export import table_csv
@@ -27,9 +24,11 @@ from indicators.report_data import all_tables
 from indicators.report_files import ReportRequest, build_report_files, file_names
 from indicators.results import ResultSet
 
+from . import jobs
+from .errors import ServiceError
 from .extensions import db
 from .instruments import instrument
-from .models import Forbund, Insats
+from .models import Forbund, Insats, Job
 from .results import ResultRequest, available_years, build_result_set, free_texts
 
 REFERENCES = ("computed", "imported", "none")
@@ -60,13 +59,13 @@ class ReportOptions:
 
     def __post_init__(self):
         if self.reference not in REFERENCES:
-            raise ValueError("Jämförelse: välj beräknat riket, importerade riksvärden eller ingen jämförelse.")
+            raise ServiceError("reference", _l("Välj beräknat riket, importerade riksvärden eller ingen jämförelse."))
         if self.chart_format not in CHART_FORMATS:
-            raise ValueError("Diagramformat: välj png300, png, svg eller pdf.")
+            raise ServiceError("chart_format", _l("Välj png300, png, svg eller pdf."), label=_l("Diagramformat"))
         if self.decimal not in (None, "comma", "point"):
-            raise ValueError("Decimaltecken: välj comma eller point.")
+            raise ServiceError("decimal", _l("Välj comma eller point."), label=_l("Decimaltecken"))
         if self.lang not in ("sv", "en"):
-            raise ValueError("Språk: välj svenska eller engelska.")
+            raise ServiceError("lang", _l("Välj svenska eller engelska."), label=_l("Språk"))
 
 
 def report_years(forbund: Forbund, year: int, insats: Insats | None = None) -> tuple[int, ...]:
@@ -85,7 +84,7 @@ def result_set(forbund: Forbund, options: ReportOptions, *, cache: bool = False)
 
     insats = db.session.get(Insats, options.insats_id) if options.insats_id else None
     if insats is not None and insats.forbund_id != forbund.id:
-        raise ValueError("Insats: insatsen hör inte till förbundet.")
+        raise ServiceError("insats", _l("Insatsen hör inte till förbundet."))
 
     def build() -> ResultSet:
         return build_result_set(ResultRequest(
@@ -118,15 +117,11 @@ def job_file_names(options: ReportOptions) -> dict[str, str]:
     return file_names(options.year, options.chart_format)
 
 
-def write_report_files(forbund: Forbund, options: ReportOptions, out: Path, *, expand: bool = False,
-                       progress: Callable[[str], None] | None = None) -> list[Path]:
-    """Write the PDF, the XLSX, the CSVs (one ZIP) and the chart ZIP into ``out``.
+FileSet = dict[str, tuple[str, str, bytes]]
 
-    With ``expand`` (the command line) also every CSV and every chart as its own file.
-    ``progress`` is called with a label after each step.
-    """
+
+def _build(forbund: Forbund, options: ReportOptions, progress: Callable[[str], None] | None):
     step = progress or (lambda label: None)
-    out.mkdir(parents=True, exist_ok=True)
     rs = result_set(forbund, options)
     step("results")
     inst = instrument(rs.instrument_version)
@@ -137,17 +132,38 @@ def write_report_files(forbund: Forbund, options: ReportOptions, out: Path, *, e
     tr = report_tr(options.lang)
     request = ReportRequest(year=options.year, chart_format=options.chart_format,
                             include_free_text=options.include_free_text, decimal=options.decimal)
-    files = build_report_files(rs, inst, request, lang=tr, free_texts=texts, progress=step,
+    built = build_report_files(rs, inst, request, lang=tr, free_texts=texts, progress=step,
                                workers=current_app.config.get("REPORT_WORKERS"))
-    written = [_write(out / name, data) for name, data in files.items()]
-    if expand:
-        import io
-        import zipfile
+    names = job_file_names(options)
+    files: FileSet = {key: (names[key], mime, built[names[key]]) for key, (_pattern, mime) in JOB_FILES.items()
+                      if names[key] in built}
+    return files, rs, inst, tr
 
+
+def report_files(forbund: Forbund, options: ReportOptions, progress: Callable[[str], None] | None = None) -> FileSet:
+    """Every file of a report as ``{key: (file name, MIME type, bytes)}``, in the order shown:
+    the appendix PDF and DOCX, the XLSX, the CSV ZIP and the chart ZIP (``build_report_files``).
+
+    ``progress`` is called with a label after each step.
+    """
+    return _build(forbund, options, progress)[0]
+
+
+def write_report_files(forbund: Forbund, options: ReportOptions, out: Path, *, expand: bool = False,
+                       progress: Callable[[str], None] | None = None) -> list[Path]:
+    """Write the report's files (``report_files``) into ``out``.
+
+    With ``expand`` (the command line) also every CSV and every chart (with its text) as its own file.
+    """
+    step = progress or (lambda label: None)
+    out.mkdir(parents=True, exist_ok=True)
+    files, rs, inst, tr = _build(forbund, options, step)
+    written = [_write(out / name, data) for name, _mime, data in files.values()]
+    if expand:
         decimal = options.decimal or ("comma" if options.lang == "sv" else "point")
         for table in all_tables(rs, inst, options.year, lang=tr):
             written.append(_write(out / "csv" / f"{table.name}.csv", table_csv(table, decimal=decimal)))
-        with zipfile.ZipFile(io.BytesIO(files[file_names(options.year, options.chart_format)["charts"]])) as zf:
+        with zipfile.ZipFile(io.BytesIO(files["charts"][2])) as zf:
             for name in zf.namelist():
                 written.append(_write(out / "diagram" / name, zf.read(name)))
         step("files")
@@ -160,84 +176,33 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
-# --- jobs ------------------------------------------------------------------------------------
+# --- report jobs (on the task queue; see surveys.jobs) ---------------------------------------
+
+#: Progress labels the report builder sends, roughly in order; used for the percentage.
+REPORT_STEPS = 6
 
 
-def jobs_dir() -> Path:
-    """Where jobs live: ``REPORT_DIR`` if set, else ``instance/reports``."""
-    return Path(current_app.config.get("REPORT_DIR") or Path(current_app.instance_path) / "reports")
+def start_report_job(forbund: Forbund, options: ReportOptions, user_id: int | None) -> Job:
+    """Add a queued report job (``jobs.JobLimitError`` at the förbund's limit). Flushes; the caller
+    commits and then calls ``jobs.enqueue``."""
+    return jobs.create_job("report", forbund_id=forbund.id, user_id=user_id, params=asdict(options),
+                           insats_id=options.insats_id)
 
 
-def _job_path(job_id: str) -> Path | None:
-    if not job_id or not all(c.isalnum() or c in "-_" for c in job_id) or len(job_id) > 64:
-        return None
-    return jobs_dir() / job_id
+def report_options(job: Job) -> ReportOptions:
+    return ReportOptions(**jobs.job_params(job))
 
 
-def _save_job(path: Path, job: dict) -> None:
-    tmp = path / "job.json.tmp"
-    tmp.write_text(json.dumps(job))
-    tmp.replace(path / "job.json")  # atomic: a reader never sees half a file
+def _run_report_job(job: Job, progress: jobs.Progress) -> jobs.JobResult:
+    forbund = db.session.get(Forbund, job.forbund_id)
+    done = [0]
+
+    def step(label: str) -> None:
+        done[0] += 1
+        progress(min(95, 100 * done[0] // REPORT_STEPS), label)
+
+    files = report_files(forbund, report_options(job), progress=step)
+    return jobs.JobResult(files=[jobs.ResultFile(key, name, mime, data) for key, (name, mime, data) in files.items()])
 
 
-def load_job(job_id: str) -> dict | None:
-    """Return a job's record, or None when there is no such job."""
-    path = _job_path(job_id)
-    if path is None or not (path / "job.json").is_file():
-        return None
-    try:
-        return json.loads((path / "job.json").read_text())
-    except (OSError, ValueError):
-        return None
-
-
-def job_file(job_id: str, name: str) -> Path | None:
-    """The path of one of a finished job's files, or None."""
-    job = load_job(job_id)
-    if job is None or job["status"] != "done" or name not in job["files"].values():
-        return None
-    return _job_path(job_id) / name
-
-
-def start_job(forbund: Forbund, options: ReportOptions, user_id: int | None) -> str:
-    """Create a report job and run it (a background thread; at once when testing); return its id."""
-    job_id = secrets.token_urlsafe(16)
-    path = _job_path(job_id)
-    path.mkdir(parents=True, mode=0o700)
-    job = {"id": job_id, "forbund_id": forbund.id, "user_id": user_id, "options": asdict(options),
-           "status": "running", "step": "", "files": job_file_names(options)}
-    _save_job(path, job)
-    app = current_app._get_current_object()
-    if app.config.get("TESTING") and not app.config.get("REPORT_JOBS_IN_THREAD"):
-        _run_job(app, job_id)
-    else:
-        threading.Thread(target=_run_job, args=(app, job_id), name=f"report-{job_id[:6]}", daemon=True).start()
-    return job_id
-
-
-def _run_job(app: Flask, job_id: str) -> None:
-    with app.app_context():
-        path = _job_path(job_id)
-        job = load_job(job_id)
-        try:
-            forbund = db.session.get(Forbund, job["forbund_id"])
-            options = ReportOptions(**job["options"])
-
-            def progress(label: str) -> None:
-                job["step"] = label
-                _save_job(path, job)
-
-            write_report_files(forbund, options, path, progress=progress)
-            job["status"] = "done"
-        except Exception:  # the page must say it failed rather than wait forever
-            app.logger.error("report job %s failed:\n%s", job_id, traceback.format_exc())
-            job["status"] = "failed"
-        finally:
-            db.session.remove()
-        _save_job(path, job)
-
-
-def remove_job(job_id: str) -> None:
-    path = _job_path(job_id)
-    if path is not None and path.is_dir():
-        shutil.rmtree(path)
+jobs.register_kind("report", _run_report_job)

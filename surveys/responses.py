@@ -11,7 +11,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from indicators.catalogue import VALID_CODES, Questionnaire, measurement_year
@@ -19,6 +20,7 @@ from indicators.catalogue import VALID_CODES, Questionnaire, measurement_year
 from .extensions import db
 from .models import AccessCode, Answer, BackgroundAnswer, FreeText, Response, SurveyLink
 from .privacy import mask_personal_data
+from .releases import refresh_for
 
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -26,7 +28,7 @@ SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 class SubmissionError(ValueError):
     """A submission that must be refused; ``errors`` maps a field id to a readable message."""
 
-    def __init__(self, errors: Mapping[str, str]):
+    def __init__(self, errors: Mapping[str, object]):  # field id -> lazy gettext string
         self.errors = dict(errors)
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
 
@@ -50,33 +52,37 @@ def hash_code(code: str) -> str:
 
 def validate_submission(q: Questionnaire, sub: Submission, max_text: int) -> None:
     """Refuse anything the instrument does not allow; raise SubmissionError naming each field."""
-    errors: dict[str, str] = {}
+    errors: dict[str, object] = {}
     items = set(q.item_ids)
     for item_id, value in sub.answers.items():
         if item_id not in items:
-            errors[item_id] = f"Frågan {item_id} hör inte till formuläret."
+            errors[item_id] = _l("Frågan %(id)s hör inte till formuläret.", id=item_id)
         elif value is not None and (isinstance(value, bool) or value not in VALID_CODES):
-            errors[item_id] = "Svaret måste vara ett av svarsalternativen."
+            errors[item_id] = _l("Svaret måste vara ett av svarsalternativen.")
     bg = {b.id: b for b in q.background}
     for qid, value in sub.background.items():
         if qid not in bg:
-            errors[qid] = f"Bakgrundsfrågan {qid} hör inte till formuläret."
+            errors[qid] = _l("Bakgrundsfrågan %(id)s hör inte till formuläret.", id=qid)
         elif value not in bg[qid].options:
-            errors[qid] = "Svaret måste vara ett av svarsalternativen."
+            errors[qid] = _l("Svaret måste vara ett av svarsalternativen.")
     ft = {f.id for f in q.free_text}
     for qid, text in sub.free_text.items():
         if qid not in ft:
-            errors[qid] = f"Fritextfrågan {qid} hör inte till formuläret."
+            errors[qid] = _l("Fritextfrågan %(id)s hör inte till formuläret.", id=qid)
         elif len(text) > max_text:
-            errors[qid] = f"Svaret får vara högst {max_text} tecken långt."
+            errors[qid] = _l("Svaret får vara högst %(max)d tecken långt.", max=max_text)
     if not errors and sub.is_empty():
-        errors["form"] = "Du har inte svarat på någon fråga. Svara på minst en fråga innan du skickar."
+        errors["form"] = _l("Du har inte svarat på någon fråga. Svara på minst en fråga innan du skickar.")
     if errors:
         raise SubmissionError(errors)
 
 
+#: Built once; the statement took longer to build than to run.
+_BY_KEY = select(Response).where(Response.submission_key == bindparam("key"))
+
+
 def find_by_key(submission_key: str) -> Response | None:
-    return db.session.scalar(select(Response).where(Response.submission_key == submission_key))
+    return db.session.scalar(_BY_KEY, {"key": submission_key})
 
 
 def submit_response(
@@ -101,10 +107,10 @@ def submit_response(
     uniqueness and a lost race is answered with the winner's response.
     """
     if not SUBMISSION_KEY.match(submission_key or ""):
-        raise SubmissionError({"form": "Formuläret saknar giltig inlämningsnyckel. Ladda om sidan och försök igen."})
+        raise SubmissionError({"form": _l("Formuläret saknar giltig inlämningsnyckel. Ladda om sidan och försök igen.")})
     existing = find_by_key(submission_key)
     if existing is not None:
-        return existing, False
+        return _repeat_of(existing, questionnaire, submission, link), False
     validate_submission(questionnaire, submission, max_text)
 
     if link is not None and link.requires_code:
@@ -122,17 +128,6 @@ def submit_response(
         channel=channel,
         entered_by_id=entered_by_id,
     )
-    order = {item_id: i for i, item_id in enumerate(questionnaire.item_ids)}
-    response.answers = [
-        Answer(item_id=item_id, value=value)
-        for item_id, value in sorted(submission.answers.items(), key=lambda kv: order[kv[0]])
-    ]
-    response.background = [BackgroundAnswer(question_id=k, value=v) for k, v in submission.background.items()]
-    response.free_texts = [
-        FreeText(question_id=k, text=mask_personal_data(v.strip()))
-        for k, v in submission.free_text.items()
-        if v.strip()
-    ]
     db.session.add(response)
     try:
         db.session.flush()
@@ -142,18 +137,82 @@ def submit_response(
         winner = find_by_key(submission_key)
         if winner is None:
             raise
-        return winner, False
+        return _repeat_of(winner, questionnaire, submission, link), False
+    _insert_answers(response, questionnaire, submission)
+    refresh_for(response)
     return response, True
+
+
+ALREADY_RECEIVED = _l("Dina svar är redan mottagna. Svar kan inte ändras efter att de har skickats.")
+
+
+def _repeat_of(stored: Response, questionnaire: Questionnaire, submission: Submission,
+               link: SurveyLink | None) -> Response:
+    """A repeated key is a double click or a refresh only if it carries the same answers; the same
+    key with different answers is refused (``received``), so a sent answer is never silently
+    kept while the respondent believes the new one was."""
+    same = (
+        stored.questionnaire == questionnaire.code
+        and stored.link_id == (link.id if link else stored.link_id)
+        and {a.item_id: a.value for a in stored.answers} == dict(submission.answers)
+        and {b.question_id: b.value for b in stored.background} == dict(submission.background)
+        and {f.question_id: f.text for f in stored.free_texts}
+        == {k: mask_personal_data(v.strip()) for k, v in submission.free_text.items() if v.strip()}
+    )
+    if not same:
+        raise SubmissionError({"received": ALREADY_RECEIVED})
+    return stored
+
+
+def _insert_answers(response: Response, questionnaire: Questionnaire, submission: Submission) -> None:
+    """Store the answers of a flushed response with one multi-row INSERT per table.
+
+    A Core INSERT ... VALUES (...), (...): the ORM's bulk insert would split the rows into one
+    statement per run of "Vet ej" (NULL) and non-NULL values.
+    """
+    order = {item_id: i for i, item_id in enumerate(questionnaire.item_ids)}
+    answers = [
+        {"response_id": response.id, "item_id": item_id, "value": value}
+        for item_id, value in sorted(submission.answers.items(), key=lambda kv: order[kv[0]])
+    ]
+    background = [{"response_id": response.id, "question_id": k, "value": v} for k, v in submission.background.items()]
+    free_texts = [
+        {"response_id": response.id, "question_id": k, "text": mask_personal_data(v.strip())}
+        for k, v in submission.free_text.items()
+        if v.strip()
+    ]
+    for model, rows in ((Answer, answers), (BackgroundAnswer, background), (FreeText, free_texts)):
+        if rows:
+            columns = tuple(rows[0])
+            params = {f"{column}_{n}": row[column] for n, row in enumerate(rows) for column in columns}
+            db.session.execute(_multi_row_insert(model.__table__, columns, len(rows)), params)
+    # The collections were written around the ORM: load them from the database if anyone asks.
+    db.session.expire(response, ["answers", "background", "free_texts"])
+
+
+#: INSERT ... VALUES statements with bound parameters, one per (table, columns, row count):
+#: built and compiled once, where literal values would be compiled again for every response.
+_INSERTS: dict[tuple[str, tuple[str, ...], int], object] = {}
+
+
+def _multi_row_insert(table, columns: tuple[str, ...], count: int):
+    key = (table.name, columns, count)
+    stmt = _INSERTS.get(key)
+    if stmt is None:
+        stmt = _INSERTS[key] = insert(table).values(
+            [{column: bindparam(f"{column}_{n}") for column in columns} for n in range(count)]
+        )
+    return stmt
 
 
 def _use_access_code(link: SurveyLink, code: str | None) -> None:
     """Spend a single-use code; the response keeps no reference to it."""
     if not code or not code.strip():
-        raise SubmissionError({"code": "Skriv in koden du har fått."})
+        raise SubmissionError({"code": _l("Skriv in koden du har fått.")})
     result = db.session.execute(
         update(AccessCode)
         .where(AccessCode.link_id == link.id, AccessCode.code_hash == hash_code(code), AccessCode.used.is_(False))
         .values(used=True)
     )
     if result.rowcount != 1:
-        raise SubmissionError({"code": "Koden är inte giltig eller har redan använts."})
+        raise SubmissionError({"code": _l("Koden är inte giltig eller har redan använts.")})

@@ -13,18 +13,26 @@ from dataclasses import dataclass
 import numpy as np
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import false, func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from indicators.answers import AnswerSet
 from indicators.catalogue import GROUP_CODES, Instrument
-from indicators.compare import Reference, compare_indicator, compare_item, reference_indicators, reference_items
-from indicators.results import CombinedRow, IndicatorRow, ItemRow, ResultSet
-from indicators.scoring import combine_groups, score_indicators, score_items
+from indicators.compare import Reference, compare_indicator, compare_item
+from indicators.disclosure import PENDING, TOO_FEW, hide_categories
+from indicators.gated import score_cell
+from indicators.multiplicity import adjust_rows
+from indicators.results import CENSUS_GROUPS, CombinedRow, IndicatorRow, ItemRow, ResultSet
+from indicators.scoring import combine_groups
 
+from .breakdowns import cell_breakdowns, load_background
+from .errors import ServiceError
 from .extensions import db
 from .instruments import instrument
 from .local_indicators import load_local
 from .models import Answer, Forbund, FreeText, Insats, ReferenceValue, Response
+from .releases import pending_count, visible
+from .response_rates import asked_counts
 
 REFERENCE_KINDS = ("computed", "imported", "none")
 
@@ -41,6 +49,7 @@ class AnswerFrame:
     year: np.ndarray  #: int64 measurement year
     item: np.ndarray  #: object: item id ("" = no answer row)
     value: np.ndarray  #: float64 code 1..6, NaN for "Vet ej"
+    ids: tuple = ()  #: database id of each dense response code (for background breakdowns)
 
     def __len__(self) -> int:
         return self.value.shape[0]
@@ -48,7 +57,7 @@ class AnswerFrame:
 
 def load_answers(*, years: Iterable[int], groups: Iterable[str], forbund_id: int | None = None,
                  insats_id: int | None = None) -> AnswerFrame:
-    """Load the answers of non-withdrawn responses with ONE query, scoped when ids are given.
+    """Load the answers of released responses (spec D2) with ONE query, scoped when ids are given.
 
     ``forbund_id=None`` loads every förbund of the installation (for a computed riket).
     """
@@ -56,7 +65,7 @@ def load_answers(*, years: Iterable[int], groups: Iterable[str], forbund_id: int
         select(Response.id, Response.forbund_id, Response.insats_id, Response.questionnaire,
                Response.measurement_year, Answer.item_id, Answer.value)
         .outerjoin(Answer, Answer.response_id == Response.id)
-        .where(Response.withdrawn.is_(false()), Response.measurement_year.in_(list(years)),
+        .where(visible(), Response.measurement_year.in_(list(years)),
                Response.questionnaire.in_(list(groups)))
     )
     if forbund_id is not None:
@@ -78,19 +87,24 @@ def load_answers(*, years: Iterable[int], groups: Iterable[str], forbund_id: int
         year=np.asarray(year, np.int64),
         item=np.asarray([i or "" for i in item], object),
         value=np.asarray([np.nan if v is None else v for v in value], np.float64),
+        ids=tuple(codes),
     )
 
 
-def answer_set(frame: AnswerFrame, mask: np.ndarray, items: tuple[str, ...], *, by_forbund: bool = False) -> AnswerSet:
-    """Build an AnswerSet of the masked rows for one questionnaire's items (others dropped)."""
+def answer_set(frame: AnswerFrame, mask: np.ndarray, items: tuple[str, ...], *, by_forbund: bool = False,
+               by_insats: bool = False) -> AnswerSet:
+    """Build an AnswerSet of the masked rows for one questionnaire's items (others dropped).
+
+    With ``by_forbund`` (or ``by_insats``) its units are the förbund (insatser, -1 = none).
+    """
     index = {item: k for k, item in enumerate(items)}
     sel = np.flatnonzero(mask)
     codes = np.fromiter((index.get(i, -1) for i in frame.item[sel]), np.int64, sel.size)
     keep = sel[codes >= 0]
     codes = codes[codes >= 0]
-    if not by_forbund:
+    if not (by_forbund or by_insats):
         return AnswerSet(frame.response[keep], codes, frame.value[keep], items)
-    units, unit = np.unique(frame.forbund[keep], return_inverse=True)
+    units, unit = np.unique((frame.insats if by_insats else frame.forbund)[keep], return_inverse=True)
     return AnswerSet(frame.response[keep], codes, frame.value[keep], items, unit,
                      tuple(int(u) for u in units))
 
@@ -109,14 +123,14 @@ class ResultRequest:
 
     def __post_init__(self):
         if self.reference not in REFERENCE_KINDS:
-            raise ValueError(f"Jämförelse: välj en av {', '.join(REFERENCE_KINDS)}.")
+            raise ServiceError("reference", _l("Välj en av %(kinds)s.", kinds=', '.join(REFERENCE_KINDS)))
         if not self.years:
-            raise ValueError("År: välj minst ett år.")
+            raise ServiceError("year", _l("Välj minst ett år."))
         unknown = [g for g in self.groups if g not in GROUP_CODES]
         if unknown or not self.groups:
-            raise ValueError("Svarsgrupp: okänd grupp.")
+            raise ServiceError("groups", _l("Okänd grupp."))
         if self.insats is not None and self.insats.forbund_id != self.forbund.id:
-            raise ValueError("Insats: insatsen hör inte till förbundet.")
+            raise ServiceError("insats", _l("Insatsen hör inte till förbundet."))
 
 
 def shown_groups(inst: Instrument, request: ResultRequest) -> tuple[str, ...]:
@@ -128,75 +142,83 @@ def shown_groups(inst: Instrument, request: ResultRequest) -> tuple[str, ...]:
 
 
 def build_result_set(request: ResultRequest) -> ResultSet:
-    """Score items and indicators per group and year for the unit and compare with the reference."""
+    """Score items and indicators per group and year for the unit through the disclosure gate.
+
+    Only released answers count (D2). Every figure passes :func:`indicators.gated.score_cell`
+    (D1 hierarchy, scoring rule 3, response counts); a computed riket pools the OTHER förbund
+    only and needs three of them with at least k answers each (D3).
+    """
     threshold = current_app.config["REPORTING_THRESHOLD"]
     inst = instrument()
     years = tuple(sorted(set(request.years)))
     groups = shown_groups(inst, request)
     forbund = request.forbund
     insats_id = request.insats.id if request.insats is not None else None
-
-    if request.reference == "computed":
-        frame = load_answers(years=years, groups=groups)
-        unit_mask = frame.forbund == forbund.id
-        if insats_id is not None:
-            unit_mask &= frame.insats == insats_id
-    else:
-        frame = load_answers(years=years, groups=groups, forbund_id=forbund.id, insats_id=insats_id)
-        unit_mask = np.ones(len(frame), bool)
+    computed = request.reference == "computed"
+    frame = load_answers(years=years, groups=groups, forbund_id=None if computed else forbund.id)
+    own = frame.forbund == forbund.id
+    insats_views = tuple(db.session.scalars(select(Insats.id).where(Insats.forbund_id == forbund.id)))
 
     imported, ref_source, ref_demo = {}, "", False
     if request.reference == "imported":
         imported, ref_source, ref_demo = imported_references(years, request.reference_source)
     contributors: set[int] = set()
 
-    items, indicators, combined, counts = [], [], [], {}
+    items, indicators, combined, counts, reasons = [], [], [], {}, {}
+    breakdowns: list = []
+    background = load_background(forbund.id, years, groups) if request.insats is None else {}
     for year in years:
         by_group_indicator: dict[str, dict] = {}
         for group in groups:
             q = inst.questionnaires[group]
-            item_ids = q.item_ids
             item_indicator = {i.id: i.indicator for i in q.items}
             cell = (frame.group == group) & (frame.year == year)
-            unit_cell = cell & unit_mask
-            n_resp = np.unique(frame.response[unit_cell]).size
-            counts[(group, year)] = n_resp if n_resp >= threshold else None
-
-            answers = answer_set(frame, unit_cell, item_ids)
-            item_results = score_items(answers, threshold=threshold)
-            ind_results = score_indicators(answers, item_indicator, threshold=threshold)
-            item_refs: dict = {}
-            ind_refs: dict = {}
-            if request.reference == "computed":
-                pooled = answer_set(frame, cell, item_ids, by_forbund=True)
-                item_refs = reference_items(pooled, threshold=threshold)
-                ind_refs = reference_indicators(pooled, item_indicator, threshold=threshold)
-                for ref in (*item_refs.values(), *ind_refs.values()):
-                    contributors |= ref.contributors or set()
-            elif request.reference == "imported":
+            fcell = cell & own
+            leaf_of = dict(zip(frame.response[fcell].tolist(), frame.insats[fcell].tolist(), strict=True))
+            per_leaf: dict[int, int] = {}
+            for leaf in leaf_of.values():
+                per_leaf[leaf] = per_leaf.get(leaf, 0) + 1
+            others = answer_set(frame, cell & ~own, q.item_ids, by_forbund=True) if computed else None
+            gated = score_cell(answer_set(frame, fcell, q.item_ids, by_insats=True), per_leaf, item_indicator,
+                               threshold, view=insats_id, views=insats_views, others=others, own=forbund.id)
+            pending = pending_count(forbund.id, insats_id, group, year)
+            cell_reasons = {t: (PENDING if r == TOO_FEW and pending else r) for t, r in gated.reasons.items()}
+            counts[(group, year)] = gated.responses
+            if "responses" in cell_reasons:
+                reasons[(group, year)] = cell_reasons["responses"]
+            item_refs, ind_refs = gated.item_refs, gated.indicator_refs
+            if request.reference == "imported":
                 item_refs = {t: r for (y, g, t), r in imported.items() if y == year and g == group}
                 ind_refs = item_refs
+            for ref in (*gated.item_refs.values(), *gated.indicator_refs.values()):
+                if not ref.suppressed:
+                    contributors |= ref.contributors or set()
 
             for item in q.items:
-                result = item_results[item.id]
-                ref = item_refs.get(item.id)
+                result = gated.items[item.id]
+                ref = item_refs.get(item.id) if not result.suppressed else None
                 cmp = compare_item(result, ref, unit=forbund.id) if ref is not None else None
                 items.append(ItemRow(group, item.id, item.indicator, dict(item.text), item.scale, year,
-                                     result, ref, cmp))
-            for ind_id, result in ind_results.items():
-                ref = ind_refs.get(ind_id)
+                                     result, ref, cmp, cell_reasons.get(item.id)))
+            if request.insats is None:
+                breakdowns += cell_breakdowns(frame, fcell, q, year, gated, threshold, background)
+            for ind_id, result in gated.indicators.items():
+                ref = ind_refs.get(ind_id) if not result.suppressed else None
                 cmp = compare_indicator(result, ref, unit=forbund.id) if ref is not None else None
                 indicators.append(IndicatorRow(group, ind_id, dict(inst.indicators[ind_id].name), year,
-                                               result, ref, cmp))
+                                               result, ref, cmp, cell_reasons.get(ind_id)))
                 by_group_indicator.setdefault(ind_id, {})[group] = result
         for ind in inst.measured_indicators:
             if ind.id in by_group_indicator:
                 combined.append(CombinedRow(ind.id, year, combine_groups(by_group_indicator[ind.id])))
 
-    if request.reference == "computed":
-        ref_source, ref_demo = computed_source(contributors, forbund.id)
+    if computed:
+        ref_source, ref_demo = computed_source(contributors)
     order = {ind.id: k for k, ind in enumerate(inst.indicators.values())}
     indicators.sort(key=lambda r: (r.year, groups.index(r.group), order[r.indicator_id]))
+    # One Benjamini-Hochberg family per year: every item and indicator of every group.
+    adjusted = adjust_rows([*items, *indicators], census_groups=CENSUS_GROUPS)
+    items, indicators = adjusted[: len(items)], adjusted[len(items):]
     return ResultSet(
         unit_label=request.insats.name if request.insats is not None else _("Hela förbundet"),
         forbund_name=forbund.name,
@@ -214,19 +236,21 @@ def build_result_set(request: ResultRequest) -> ResultSet:
         local=load_local(forbund.id, years) if request.insats is None else (),
         instrument_version=inst.version,
         reference_is_demo=ref_demo,
+        response_count_reasons=reasons,
+        breakdowns=tuple(breakdowns),
+        asked=asked_counts(forbund.id, insats_id, years, groups),
     )
 
 
-def computed_source(contributors: set[int], unit_id: int) -> tuple[str, bool]:
-    """Describe a computed riket: how many förbund it pools, and whether any is demo data."""
+def computed_source(contributors: set[int]) -> tuple[str, bool]:
+    """Describe a computed riket ("riket utom förbundet"): how many other förbund it pools, demo or not."""
     if not contributors:
-        return _("Beräknat i installationen: för få svar för att beräkna riket."), False
+        return _("Riket utom förbundet: visas när minst tre andra förbund har minst %(k)d svar var.",
+                 k=current_app.config["REPORTING_THRESHOLD"]), False
     demo = bool(db.session.scalar(
         select(func.count()).select_from(Forbund).where(Forbund.id.in_(contributors), Forbund.is_demo.is_(True))
     ))
-    text = _("Beräknat från %(n)d förbund i installationen", n=len(contributors))
-    if contributors == {unit_id}:
-        text += " – " + _("bara ert eget förbund, så ingen jämförelse görs")
+    text = _("Riket utom förbundet: beräknat från %(n)d andra förbund i installationen", n=len(contributors))
     if demo:
         text += " (" + _("demodata") + ")"
     return text, demo
@@ -257,7 +281,8 @@ def imported_references(years: tuple[int, ...], source: str | None) -> tuple[dic
         for rv in db.session.scalars(
             select(ReferenceValue).where(ReferenceValue.year == year, ReferenceValue.source == src)
         ):
-            refs[(rv.year, rv.group, rv.target)] = Reference(rv.mean, rv.sd, rv.n, source="imported")
+            refs[(rv.year, rv.group, rv.target)] = Reference(rv.mean, rv.sd, rv.n, source="imported",
+                                                             share_positive=rv.share_positive)
             demo |= rv.is_demo
     found = sorted({y for y, _g, _t in refs})
     parts = [f"{y}: {sources[y]}" for y in found]
@@ -271,18 +296,32 @@ def imported_references(years: tuple[int, ...], source: str | None) -> tuple[dic
 
 
 def free_texts(forbund: Forbund, insats: Insats | None, year: int, group: str) -> list[tuple[str, str]] | None:
-    """Free-text answers of one group and year, or None when the group is below the threshold.
+    """Free-text answers of one group and year, or None when they may not be shown (D4).
 
-    Returns (question id, text) pairs in a stable order that does not follow submission order.
+    Only released responses count. The förbund's page needs at least k respondents with text;
+    an insats page needs k too, and the insatser hidden from it together with the texts
+    without insats must hold 0 or at least k respondents (so the förbund page minus the insats
+    pages never isolates fewer than k). Returns (question id, text) pairs in a stable order
+    that does not follow submission order.
     """
     threshold = current_app.config["REPORTING_THRESHOLD"]
     scope = [Response.forbund_id == forbund.id, Response.measurement_year == year,
-             Response.questionnaire == group, Response.withdrawn.is_(false())]
-    if insats is not None:
-        scope.append(Response.insats_id == insats.id)
-    n = db.session.scalar(select(func.count()).select_from(Response).where(*scope))
-    if n < threshold:
+             Response.questionnaire == group, visible()]
+    respondents = db.session.execute(
+        select(Response.id, Response.insats_id).distinct().join(FreeText, FreeText.response_id == Response.id)
+        .where(*scope, func.length(func.trim(FreeText.text)) > 0)
+    ).all()
+    total = len(respondents)
+    if total < threshold:
         return None
+    if insats is not None:
+        per_insats = {i: 0 for i in db.session.scalars(select(Insats.id).where(Insats.forbund_id == forbund.id))}
+        for _rid, iid in respondents:
+            if iid is not None:
+                per_insats[iid] = per_insats.get(iid, 0) + 1
+        if insats.id in hide_categories(per_insats, threshold, total=total):
+            return None
+        scope.append(Response.insats_id == insats.id)
     rows = db.session.execute(
         select(FreeText.question_id, FreeText.text).join(Response, FreeText.response_id == Response.id)
         .where(*scope).order_by(FreeText.question_id, FreeText.text)
@@ -291,9 +330,9 @@ def free_texts(forbund: Forbund, insats: Insats | None, year: int, group: str) -
 
 
 def available_years(forbund_id: int, insats_ids: list[int] | None = None) -> list[int]:
-    """Measurement years with responses (not withdrawn) in a förbund, or in some of its insatser."""
+    """Measurement years with released responses in a förbund, or in some of its insatser."""
     stmt = select(Response.measurement_year).distinct().where(
-        Response.forbund_id == forbund_id, Response.withdrawn.is_(false())
+        Response.forbund_id == forbund_id, visible()
     )
     if insats_ids is not None:
         stmt = stmt.where(Response.insats_id.in_(insats_ids))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from indicators.catalogue import GROUP_CODES
 
+from . import audit
 from .extensions import db
 from .models import Forbund, Insats
 from .references import ReferenceImportError, import_references
@@ -37,7 +38,11 @@ def register(app: Flask) -> None:
                 raise click.BadParameter(f"förbundet har ingen insats {insats_name!r}", param_hint="--insats")
         request = ResultRequest(forbund=forbund, years=tuple(years), groups=tuple(groups) or GROUP_CODES,
                                 insats=insats, reference=reference, reference_source=reference_source)
-        click.echo(json.dumps(build_result_set(request).to_json_dict(), ensure_ascii=False, indent=2))
+        output = json.dumps(build_result_set(request).to_json_dict(), ensure_ascii=False, indent=2)
+        audit.record("results.export", f"resultat {','.join(map(str, years))}",
+                     f"kommandorad; insats={insats.name if insats else '-'} format={fmt}", forbund_id=forbund.id)
+        db.session.commit()
+        click.echo(output)
 
     @app.cli.command("import-references")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from flask import Flask, abort, g, has_request_context, render_template, request, session
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_talisman import Talisman
@@ -12,9 +13,17 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .web_input import CleanRequest
+
+#: Names of the form fields that take a file upload (the import pages).
+UPLOAD_FIELDS = {"file"}
 
 
 def configure_extensions(app: Flask) -> None:
+    from . import logs
+
+    logs.install(app.logger)  # no respondent path, SQL parameter or answer text in any log line
+    app.request_class = CleanRequest  # control characters removed from every text input
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(app), render_as_batch=True, compare_type=True)
 
@@ -24,6 +33,10 @@ def configure_extensions(app: Flask) -> None:
         # crashes the CSRF check (500); no browser sends one, so refuse it as a bad request.
         if request.method in ("POST", "PUT", "PATCH", "DELETE") and (None in request.form or None in request.files):
             abort(400)
+        # A file part under a text field's name reaches that field as a file (a 500 in a length
+        # check); uploads only ever come in a field named "file".
+        if request.method in ("POST", "PUT", "PATCH", "DELETE") and set(request.files) - UPLOAD_FIELDS:
+            abort(400, description=_l("Formuläret innehöll en fil i ett fält för text. Skicka formuläret från sidan igen."))
 
     csrf.init_app(app)  # after the check above: before_request functions run in order
     limiter.init_app(app)
@@ -61,7 +74,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[2]]
         cursor.close()
+        _owner_only(files)
+
+
+def _owner_only(paths) -> None:
+    """The database holds every answer: readable by the app's own user only (0600), with its
+    write-ahead log and shared-memory files; SQLite creates them with the process umask."""
+    import os
+
+    for path in paths:
+        for name in (path, path + "-wal", path + "-shm"):
+            try:
+                if os.stat(name).st_mode & 0o077:
+                    os.chmod(name, 0o600)
+            except FileNotFoundError:
+                pass
 
 
 def _migrations_dir(app: Flask) -> str:
@@ -102,6 +131,13 @@ def configure_i18n(app: Flask) -> None:
         from flask_babel import get_locale
 
         return {"current_locale": lambda: str(get_locale() or "sv")}
+
+    @app.template_filter("localized")
+    def localized(texts: dict) -> str:
+        """An instrument text table ({"sv": ..., "en": ...}) in the page's language, else Swedish."""
+        from flask_babel import get_locale
+
+        return texts.get(str(get_locale() or "sv")) or texts.get("sv") or next(iter(texts.values()), "")
 
 
 def configure_security(app: Flask) -> None:
@@ -169,7 +205,7 @@ def configure_blueprints(app: Flask) -> None:
         # templates/_nav.html links only to endpoints that exist in this installation
         return {"endpoints": app.view_functions.keys()}
 
-    from .views import datacare, paper
+    from .views import datacare, paper, paper_import  # noqa: F401 (paper_import adds routes to paper.bp)
 
     app.register_blueprint(paper.bp)
     app.register_blueprint(datacare.bp)
@@ -182,14 +218,26 @@ def configure_blueprints(app: Flask) -> None:
 
     app.register_blueprint(reports.bp)
 
+    from .views import account
+
+    app.register_blueprint(account.bp)
+
 
 def configure_errors(app: Flask) -> None:
     def render_error(status: int, title, message):
-        return render_template("error.html", status=status, title=title, message=message), status
+        from . import respondent_language
+
+        respondent_language.apply_for_error_page()  # /s/... pages: the respondent's language
+        return render_template("error.html", status=status, title=title, message=message,
+                               respondent=bool(g.get("respondent_page_lang")),
+                               **respondent_language.page_attributes()), status
 
     @app.errorhandler(400)
     def bad_request(exc):
-        return render_error(400, _l("Felaktig begäran"), _l("Sidan kunde inte visas eftersom begäran var felaktig."))
+        # A view that says what was wrong passes a translatable description (never library English).
+        own = getattr(exc, "description", None)
+        message = own if isinstance(own, LazyString) else _l("Sidan kunde inte visas eftersom begäran var felaktig.")
+        return render_error(400, _l("Felaktig begäran"), message)
 
     @app.errorhandler(403)
     def forbidden(exc):
@@ -219,5 +267,8 @@ def configure_errors(app: Flask) -> None:
 
 def configure_cli(app: Flask) -> None:
     from . import cli
+    from .queue import create_huey, worker_command
 
     cli.register(app)
+    create_huey(app)
+    app.cli.add_command(worker_command)

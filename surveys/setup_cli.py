@@ -9,9 +9,11 @@ import sys
 
 import click
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from . import accounts
+from .errors import ServiceError
 from .extensions import db
 from .models import ROLES, Insats
 
@@ -77,8 +79,8 @@ def register(app: Flask) -> None:
 
 def _insats_by_name(forbund, name: str) -> Insats:
     if forbund is None:
-        raise ValueError("Insats: ange --forbund för att välja insatser.")
+        raise ServiceError("insats", _l("Ange --forbund för att välja insatser."))
     insats = db.session.scalar(select(Insats).where(Insats.forbund_id == forbund.id, Insats.name == name.strip()))
     if insats is None:
-        raise ValueError(f"Insats: {forbund.slug} har ingen insats som heter {name!r}.")
+        raise ServiceError("insats", _l("%(slug)s har ingen insats som heter %(name)s.", slug=forbund.slug, name=repr(name)))
     return insats

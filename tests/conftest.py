@@ -28,6 +28,9 @@ BASE_CONFIG = {
     "SECRET_KEY": "test-secret",
     "RATELIMIT_ENABLED": False,
     "FIXED_TODAY": TODAY,
+    # The second factor is tested on its own (tests/test_two_factor.py); elsewhere admins log in
+    # with a password only.
+    "REQUIRE_2FA_ROLES": (),
 }
 
 

@@ -84,8 +84,18 @@ EXPECTED: dict[str, Route] = {
     # Logged-in home: redirects each role to its own start page.
     "pages.home": Route(get={**everyone(REDIRECT), "anonymous": LOGIN}),
     "auth.logout": Route(get=everyone(405), post=denied(*ROLES[1:])),
+    # The second login step: only after a right password of a user with a second factor.
+    "auth.login_code": Route(get={**everyone(REDIRECT), "anonymous": LOGIN}),
+    # Every logged-in user's own account (password, second factor).
+    "account.index": Route(get={**everyone(200), "anonymous": LOGIN}),
+    "account.password": Route(get={**everyone(200), "anonymous": LOGIN}),
+    "account.two_factor": Route(get={**everyone(200), "anonymous": LOGIN}),
+    # Without an enrolled second factor there is nothing to renew or turn off.
+    "account.new_recovery_codes": Route(get=everyone(405), post={**everyone(400), "anonymous": LOGIN}),
+    "account.disable_two_factor": Route(get=everyone(405), post={**everyone(400), "anonymous": LOGIN}),
     # Admin: the installation.
     "admin.index": Route(get=only("admin")),
+    "admin.instruments": Route(get=only("admin")),
     "admin.forbund": Route(get=only("admin")),
     "admin.users": Route(get=only("admin")),
     "admin.user": Route(get=only("admin"), args=lambda w: {"user_id": w.officer_a.id}),
@@ -93,6 +103,8 @@ EXPECTED: dict[str, Route] = {
                                    post=denied("admin")),
     "admin.reset_password": Route(get=everyone(405), args=lambda w: {"user_id": w.officer_a.id},
                                   post=denied("admin")),
+    "admin.reset_two_factor": Route(get=everyone(405), args=lambda w: {"user_id": w.officer_a.id},
+                                    post=denied("admin")),
     # Officer: one förbund. Objects of förbund A: officer_b gets 404.
     "officer.dashboard": Route(get=only("officer_a", "officer_b")),
     "officer.insatser": Route(get=only("officer_a", "officer_b")),
@@ -103,6 +115,8 @@ EXPECTED: dict[str, Route] = {
     "officer.new_link": Route(get=only("officer_a", "officer_b")),
     "officer.deactivate_link": Route(get=everyone(405), args=lambda w: {"link_id": w.link_a1.id},
                                      post=denied("officer_a")),
+    "officer.set_asked": Route(get=everyone(405), args=lambda w: {"link_id": w.link_a1.id},
+                               post=denied("officer_a")),
     "officer.codes": Route(get=only("officer_a"), args=lambda w: {"link_id": w.link_a_ch.id}),
     "officer.codes_csv": Route(get=everyone(405), args=lambda w: {"link_id": w.link_a_ch.id},
                                post=denied("officer_a")),
@@ -125,6 +139,8 @@ EXPECTED: dict[str, Route] = {
         "name": "indikatorer-DP-2026", "fmt": "svg", "year": 2026, "scope": "forbund"}),
     "reports.job": Route(get=only(), args=lambda w: {"job_id": "no-such-job"}),
     "reports.job_download": Route(get=only(), args=lambda w: {"job_id": "no-such-job", "name": "bilaga-2026.pdf"}),
+    # GET .../igen is the download route with a file called "igen": none exists.
+    "reports.job_again": Route(get=only(), post=denied(), args=lambda w: {"job_id": "no-such-job"}),
     # Imported reference values (riket): admins only.
     "references.index": Route(get=only("admin")),
     "references.upload": Route(get=only("admin"), post=denied("admin")),
@@ -143,6 +159,8 @@ EXPECTED: dict[str, Route] = {
                               post=denied("officer_a", "staff_a1")),
     "paper.withdraw": Route(get=everyone(405), args=lambda w: {"response_id": "0" * 32}, post=denied("officer_a")),
     "paper.import_file": Route(get=only("officer_a", "officer_b"), post=denied("officer_a", "officer_b")),
+    "paper.import_template": Route(get=only("officer_a", "officer_b"), args=lambda w: {"code": "DP"}),
+    "paper.import_job": Route(get=only(), args=lambda w: {"job_id": "no-such-job"}),
     # Care of data: audit log (officers their förbund, admins installation-wide) and gallring.
     "datacare.audit": Route(get=only("officer_a", "officer_b")),
     "datacare.admin_audit": Route(get=only("admin")),

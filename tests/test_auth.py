@@ -1,13 +1,16 @@
 """Login throttling, session expiry after inactivity, logout, and deactivated users."""
 
+import datetime as dt
 import time
 from types import SimpleNamespace
 
 import itsdangerous.timed
 import pytest
+from sqlalchemy import select
 
-from surveys import accounts
+from surveys import accounts, models
 from surveys.extensions import db
+from surveys.models import User
 from tests.conftest import PASSWORD, login
 from tests.helpers import form_fields
 
@@ -42,6 +45,61 @@ def test_five_failures_lock_the_username(make_app):
         # The lock is per user name: another account still logs in.
         assert login(client, "officer_b").status_code == 303
         db.session.remove()
+
+
+def test_the_lock_lives_in_the_database_and_holds_across_app_servers(make_app):
+    """Two apps on one database (as two servers or workers), no rate limiter at all: failures on
+    both add up, and the lock set on one refuses the right password on the other."""
+    server_a = make_app(LOGIN_MAX_FAILURES=4)
+    server_b = make_app(LOGIN_MAX_FAILURES=4)
+    with server_a.app_context():
+        forbund = accounts.create_forbund("a", "Förbund A")
+        accounts.create_user("officer_a", "officer", PASSWORD, forbund=forbund)
+        db.session.commit()
+    client_a, client_b = server_a.test_client(), server_b.test_client()
+    for client in (client_a, client_b, client_a):
+        assert login(client, "officer_a", "fel-losen-123").status_code == 200
+    with server_a.app_context():
+        user = db.session.scalar(select(User).where(User.username == "officer_a"))
+        assert (user.failed_logins, user.locked_until) == (3, None)
+    assert login(client_b, "officer_a", "fel-losen-123").status_code == 200  # the fourth: locked now
+    locked = login(client_a, "officer_a")
+    assert locked.status_code == 429 and "För många försök" in locked.get_data(as_text=True)
+    assert login(client_b, "officer_a").status_code == 429
+    with server_b.app_context():
+        user = db.session.scalar(select(User).where(User.username == "officer_a"))
+        minutes = (user.locked_until - user.last_failed_login).total_seconds() / 60
+        assert minutes == server_b.config["LOGIN_LOCK_MINUTES"]
+        # When the lock has run out, the right password works and clears the counter.
+        user.locked_until = user.last_failed_login = models.utcnow() - dt.timedelta(seconds=1)
+        db.session.commit()
+    assert login(client_b, "officer_a").status_code == 303
+    with server_a.app_context():
+        user = db.session.scalar(select(User).where(User.username == "officer_a"))
+        assert (user.failed_logins, user.locked_until, user.last_failed_login) == (0, None, None)
+
+
+def test_failures_far_apart_do_not_add_up(app, officer):
+    window = dt.timedelta(minutes=app.config["LOGIN_LOCK_MINUTES"])
+    start = models.utcnow()
+    for n in range(app.config["LOGIN_MAX_FAILURES"] + 2):
+        # Each failure comes just after the previous one has left the window.
+        assert accounts.record_login_failure(officer, now=start + n * (window + dt.timedelta(seconds=1))) is False
+        assert officer.failed_logins == 1
+    assert accounts.check_login_lock(officer) is None
+    late = start + 10 * window
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        assert accounts.record_login_failure(officer, now=late) is False
+    assert accounts.record_login_failure(officer, now=late) is True
+    assert accounts.check_login_lock(officer, now=late) == late + window
+    assert accounts.check_login_lock(officer, now=late + window) is None
+
+
+def test_unknown_user_names_get_the_same_answer_and_store_nothing(client, officer):
+    for _ in range(8):
+        bad = login(client, "nobody", "fel-losen-123")
+        assert bad.status_code == 200 and "Fel användarnamn eller lösenord" in bad.get_data(as_text=True)
+    assert login(client, "officer_a").status_code == 303
 
 
 def test_successful_logins_do_not_count_towards_the_lock(make_app):

@@ -20,6 +20,7 @@ from indicators.compare import (
     welch_from_stats,
 )
 from indicators.scoring import IndicatorResult, ItemResult, item_stats, score_indicators_by_unit, score_items_by_unit
+from tests.stats_reference import mean_interval_ref
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -178,24 +179,46 @@ def f1_indicator() -> IndicatorResult:
     return score_indicators_by_unit(two_unit_answers(), {"A": "I1", "B": "I1"})["F1"]["I1"]
 
 
-def test_compare_indicator_one_sample_on_per_response_scores():
+def f1_indicator_variance():
+    """Variance of the mean of item means of f1_indicator, by hand (pairwise covariance)."""
+    a, b = [4, 5, 3, 6], [6, 2, 5, 6]  # A: responses 1, 2, 4, 5; B: responses 1, 3, 4, 5
+    var_a = sum((x - 4.5) ** 2 for x in a) / 3  # 5/3
+    var_b = sum((x - 4.75) ** 2 for x in b) / 3  # 10.75/3
+    both_a, both_b = [4, 3, 6], [6, 5, 6]  # responses 1, 4, 5 answered both
+    ma, mb = sum(both_a) / 3, sum(both_b) / 3
+    cov = sum((x - ma) * (y - mb) for x, y in zip(both_a, both_b, strict=True)) / 2  # 2/3
+    return (var_a / 4 + var_b / 4 + 2 * 3 / (4 * 4) * cov) / 2**2  # 0.390625
+
+
+def test_compare_indicator_one_sample_tests_the_mean_of_item_means():
     f1 = f1_indicator()
     # item means: A (4+5+3+6)/4 = 4.5, B (6+2+5+6)/4 = 4.75
     assert f1.mean == pytest.approx((4.5 + 4.75) / 2)  # 4.625
-    scores = [(4 + 6) / 2, 5, 2, (3 + 5) / 2, (6 + 6) / 2]  # mean 4.4, sd sqrt(2.3)
+    assert f1_indicator_variance() == pytest.approx(0.390625)
+    se = math.sqrt(f1_indicator_variance())  # 0.625
+    assert f1.se == pytest.approx(se)
     c = compare_indicator(f1, Reference(4.0), unit="F1")
     assert c.method == "one_sample" and c.difference == pytest.approx(4.625 - 4.0)
-    assert c.statistic == pytest.approx((4.4 - 4.0) / math.sqrt(2.3 / 5)) and c.df == 4
-    assert c.p_value == pytest.approx(stats.ttest_1samp(scores, 4.0).pvalue)
+    assert c.statistic == pytest.approx(0.625 / se) and c.df == 4  # t = 1.0 on n - 1 df
+    assert c.p_value == pytest.approx(0.37390096630005903)  # scipy.stats.t.sf(1.0, 4) * 2
+    half = 2.7764451051977987 * se  # scipy.stats.t.ppf(0.975, 4)
+    assert (c.difference_ci_low, c.difference_ci_high) == pytest.approx((0.625 - half, 0.625 + half))
+    assert c.index_difference == pytest.approx(0.625 / 5 * 100)
 
 
-def test_compare_indicator_welch_uses_reference_score_mean():
+def test_compare_indicator_welch_uses_the_reference_standard_error():
     f1 = f1_indicator()
     ref = Reference(4.0, sd=1.0, n=200, score_mean=3.9)
     c = compare_indicator(f1, ref, unit="F1")
-    expected = stats.ttest_ind_from_stats(4.4, math.sqrt(2.3), 5, 3.9, 1.0, 200, equal_var=False)
+    v1, v2 = f1_indicator_variance(), 1.0 / 200
+    df = (v1 + v2) ** 2 / (v1**2 / 4 + v2**2 / 199)
+    t = 0.625 / math.sqrt(v1 + v2)
     assert c.method == "welch" and c.difference == pytest.approx(4.625 - 4.0)
-    assert c.statistic == pytest.approx(expected.statistic) and c.p_value == pytest.approx(expected.pvalue)
+    assert c.statistic == pytest.approx(t) and c.df == pytest.approx(df)
+    assert c.p_value == pytest.approx(2 * stats.t.sf(t, df))
+    ref_se = Reference(4.0, sd=1.0, n=200, se=0.2)  # a computed riket's own standard error wins
+    c2 = compare_indicator(f1, ref_se, unit="F1")
+    assert c2.statistic == pytest.approx(0.625 / math.sqrt(v1 + 0.04))
 
 
 # -- computed riket ------------------------------------------------------------------------
@@ -240,9 +263,8 @@ def test_item_trend_orders_years_and_suppresses_each_year():
     y22 = trend[1].result
     mean = (6 + 6 + 5 + 5 + 4) / 5  # 5.2
     sd = math.sqrt((0.8**2 * 2 + 0.2**2 * 2 + 1.2**2) / 4)
-    half = 2.7764451051977987 * sd / math.sqrt(5)  # t_{0.975, 4}; table value 2.776
     assert y22.n == 5 and y22.mean == pytest.approx(mean) and y22.sd == pytest.approx(sd)
-    assert (y22.ci_low, y22.ci_high) == pytest.approx((mean - half, mean + half))
+    assert (y22.ci_low, y22.ci_high) == pytest.approx(mean_interval_ref([6, 6, 5, 5, 4]))
     assert trend[2].result.n == 5 and trend[2].result.mean == pytest.approx(4.4)
 
 

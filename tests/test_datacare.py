@@ -37,7 +37,8 @@ def event(forbund, user, action, target):
 def add_response(forbund, year, n_answers=2, key=None, withdrawn=False):
     r = Response(submission_key=key or f"k-{db.session.scalar(select(func.count()).select_from(Response))}-{year}-x",
                  forbund_id=forbund.id, questionnaire="CH", instrument_version="2026.1", measurement_year=year,
-                 submitted_on=dt.date(year, 3, 1), withdrawn=withdrawn)
+                 submitted_on=dt.date(year, 3, 1), withdrawn=withdrawn,
+                 released=True, withdrawal_released=withdrawn)
     r.answers = [Answer(item_id=f"CH0{i + 1}", value=4) for i in range(n_answers)]
     r.background = [BackgroundAnswer(question_id="partner", value="kommun")]
     r.free_texts = [FreeText(question_id="best", text="bra")]

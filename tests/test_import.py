@@ -68,7 +68,9 @@ def test_semicolon_bom_and_crlf(runner, tmp_path, world):
 
 def test_reimport_does_not_duplicate(runner, tmp_path, world):
     text = f"{HEADER}\nDP,Steg för steg,2026-01-15,4,,,,\nDP,Steg för steg,2026-01-15,4,,,,\n"
-    assert "2 nya" in run_import(runner, tmp_path, text).output
+    first = run_import(runner, tmp_path, text).output
+    assert "2 nya" in first
+    assert "2 rader saknar formulärnummer. Importeras en ändrad version av filen igen" in first
     result = run_import(runner, tmp_path, text)
     assert result.exit_code == 0
     assert "0 nya" in result.output and "2 fanns redan" in result.output
@@ -79,7 +81,7 @@ def test_same_file_into_another_forbund_is_new(runner, tmp_path, world):
     text = "questionnaire,insats,date,CH01\nCH,,2026-01-15,4\n"
     run_import(runner, tmp_path, text, slug="a")
     result = run_import(runner, tmp_path, text, slug="b")
-    assert "1 nya" in result.output
+    assert "1 ny," in result.output
     assert count() == 2
 
 
@@ -101,14 +103,14 @@ def test_bad_row_at_end_of_long_file_rejects_everything(runner, tmp_path, world)
         (["DP,Vägen vidare,2026-01-15,4,,,,"], 2, "Okänd insats"),  # another förbund's insats
         (["DP,,2026-01-15,4,,,,"], 2, "fyll i kolumnen insats"),
         (["CH,Steg för steg,2026-01-15,,,,4,"], 2, "lämna kolumnen insats tom"),
-        (["DP,Steg för steg,2026-01-15,4,,,,", "DP,Steg för steg,15/01/2026,4,,,,"], 3, "Felaktigt datum"),
+        (["DP,Steg för steg,2026-01-15,4,,,,", "DP,Steg för steg,15.01.2026,4,,,,"], 3, "Felaktigt datum"),
         (["DP,Steg för steg,2026-02-30,4,,,,"], 2, "Felaktigt datum"),
         (["DP,Steg för steg,2027-01-15,4,,,,"], 2, "framtiden"),
         (["DP,Steg för steg,,4,,,,"], 2, "date är tom"),
         (["DP,Steg för steg,2026-01-15,0,,,,"], 2, "inte tillåtet"),
         (["DP,Steg för steg,2026-01-15,4.0,,,,"], 2, "inte tillåtet"),
         (["DP,Steg för steg,2026-01-15,=1+3,,,,"], 2, "formel"),
-        (["DP,Steg för steg,2026-01-15,4,,,3,"], 2, "CH01 hör inte till formuläret DP"),
+        (["DP,Steg för steg,2026-01-15,4,,,3,"], 2, "kolumn CH01: Frågan hör inte till formuläret DP"),
         (["DP,Steg för steg,2026-01-15,,,,,"], 2, "inga svar"),
         (["DP,Steg för steg,2026-01-15,4,,,,,9"], 2, "9 värden men rubrikraden bara 8"),
     ],
@@ -116,7 +118,7 @@ def test_bad_row_at_end_of_long_file_rejects_everything(runner, tmp_path, world)
 def test_each_error_kind(runner, tmp_path, world, rows, row, fragment):
     result = run_import(runner, tmp_path, "\n".join([HEADER, *rows]) + "\n")
     assert result.exit_code != 0
-    assert f"Rad {row}:" in result.output
+    assert f"Rad {row}" in result.output
     assert fragment in result.output
     assert count() == 0
 
@@ -133,13 +135,16 @@ def test_each_error_kind(runner, tmp_path, world, rows, row, fragment):
 def test_header_errors(runner, tmp_path, world, header, fragment):
     result = run_import(runner, tmp_path, f"{header}\nDP,Steg för steg,2026-01-15,4\n")
     assert result.exit_code != 0
-    assert "Rad 1:" in result.output and fragment in result.output
+    assert "Rad 1" in result.output and fragment in result.output
 
 
 def test_file_level_errors(runner, tmp_path, world):
-    latin1 = "questionnaire,insats,date,DP01\nDP,Steg för steg,2026-01-15,4\n".encode("latin-1")
-    result = run_import(runner, tmp_path, latin1)
-    assert "Rad 2:" in result.output and "UTF-8" in result.output
+    utf16 = "questionnaire,insats,date,DP01\nDP,Steg för steg,2026-01-15,4\n".encode("utf-16")
+    result = run_import(runner, tmp_path, utf16)
+    assert result.exit_code != 0 and "binära data" in result.output and "CSV UTF-8" in result.output
+    not_cp1252 = "questionnaire,insats,date,DP01\nDP,Steg för steg,2026-01-15,4\n".encode() + b"\x81\xff\n"
+    result = run_import(runner, tmp_path, not_cp1252)
+    assert "Rad 3" in result.output and "UTF-8" in result.output
     assert "tom" in run_import(runner, tmp_path, "").output
     assert "bara en rubrikrad" in run_import(runner, tmp_path, HEADER + "\n").output
     assert "förbund" in run_import(runner, tmp_path, HEADER, slug="nope").output
@@ -153,7 +158,7 @@ def test_size_and_row_limits(runner, tmp_path, world, monkeypatch):
     text = "\n".join([HEADER] + ["DP,Steg för steg,2026-01-15,4,,,,"] * 4)
     assert "för många rader" in run_import(runner, tmp_path, text).output
     with pytest.raises(imports.ImportRejected, match="för stor"):
-        imports.decode(b"x" * (imports.MAX_BYTES + 1))
+        imports.read_file(b"x" * (imports.MAX_BYTES + 1))
 
 
 # --- upload page ------------------------------------------------------------------------------
@@ -173,11 +178,12 @@ def test_upload_page_imports_and_reports(client, auth, world):
     resp = _upload(client, content)
     assert resp.status_code == 303
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert "2 nya sparade" in page
+    assert "2 nya, 0 fanns redan" in page
+    assert "2 rader saknar formulärnummer" in page  # re-importing a changed file would duplicate
     rows = db.session.scalars(select(Response)).all()
     assert len(rows) == 2 and all(r.entered_by_id == world["officer"].id and r.channel == "import" for r in rows)
     resp = _upload(client, content)
-    assert "0 nya sparade, 2 fanns redan" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "0 nya, 2 fanns redan" in client.get(resp.headers["Location"]).get_data(as_text=True)
     assert count() == 2
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "responses.import")).all()
     assert len(events) == 2 and all(e.user_id == world["officer"].id for e in events)
@@ -202,3 +208,141 @@ def test_upload_page_requires_file_and_officer(app, client, auth, world):
 
     AuthActions(staff).login("staff")
     assert staff.get("/papper/import").status_code == 404
+
+
+# --- form numbers: rows, not files, are recognised --------------------------------------------
+
+FORM_HEADER = "formular;questionnaire;insats;date;DP01;DP02;CH01"
+FORM_ROWS = ["101;DP;Steg för steg;2026-01-15;4;5;", "102;DP;Steg för steg;2026-01-16;3;;", "103;CH;;2026-01-17;;;6"]
+
+
+def test_reimport_with_a_row_added_stores_only_that_row(runner, tmp_path, world):
+    first = run_import(runner, tmp_path, "\n".join([FORM_HEADER, *FORM_ROWS]) + "\n")
+    assert first.exit_code == 0, first.output
+    assert "3 nya, 0 fanns redan" in first.output and "saknar formulärnummer" not in first.output
+    extended = "\n".join([FORM_HEADER, *FORM_ROWS, "104;DP;Steg för steg;2026-01-18;6;6;"]) + "\n"
+    result = run_import(runner, tmp_path, extended)
+    assert result.exit_code == 0, result.output
+    assert "1 ny, 3 fanns redan" in result.output
+    assert count() == 4 and count(Answer) == 2 + 1 + 1 + 2
+    stored = dict(db.session.execute(select(Response.form_number, Response.submitted_on)).all())
+    assert sorted(stored) == ["101", "102", "103", "104"]
+
+
+def test_resaved_with_trailing_semicolons_and_as_cp1252_stores_nothing(runner, tmp_path, world):
+    run_import(runner, tmp_path, "\n".join([FORM_HEADER, *FORM_ROWS]) + "\n")
+    resaved = "\r\n".join(line + ";" for line in [FORM_HEADER, *FORM_ROWS]) + "\r\n"
+    result = run_import(runner, tmp_path, resaved.encode("cp1252"))
+    assert result.exit_code == 0, result.output
+    assert "0 nya, 3 fanns redan" in result.output
+    # Leading zeros (dropped by spreadsheets) and case do not make a form new either.
+    result = run_import(runner, tmp_path, FORM_HEADER + "\n0101;DP;Steg för steg;2026-01-15;4;5;\n")
+    assert "0 nya, 1 fanns redan" in result.output
+    assert count() == 3
+
+
+def test_form_numbers_are_per_forbund_and_unique_within_a_file(runner, tmp_path, world):
+    text = "\n".join([FORM_HEADER, "7;CH;;2026-01-15;;;4"]) + "\n"
+    assert "1 ny," in run_import(runner, tmp_path, text, slug="a").output
+    assert "1 ny," in run_import(runner, tmp_path, text, slug="b").output
+    twice = "\n".join([FORM_HEADER, "8;CH;;2026-01-15;;;4", "8;CH;;2026-01-16;;;5", "x y!;CH;;2026-01-16;;;5"]) + "\n"
+    result = run_import(runner, tmp_path, twice)
+    assert result.exit_code != 0
+    assert "Rad 3, kolumn formular: Formulärnumret 8 står redan på rad 2" in result.output
+    assert "Rad 4, kolumn formular" in result.output
+    assert count() == 2
+
+
+def test_every_error_is_listed_with_row_and_column_up_to_a_cap(runner, tmp_path, world):
+    rows = ["DP;Finns inte;2026-02-30;7;x;", "CH;Steg för steg;2026-01-15;;;", "DP;Steg för steg;2026-01-15;4;;"]
+    result = run_import(runner, tmp_path, "\n".join(["questionnaire;insats;date;DP01;DP02;CH01", *rows]) + "\n")
+    assert result.exit_code != 0
+    out = result.output
+    for fragment in ("Rad 2, kolumn insats: Okänd insats", "Rad 2, kolumn date: Felaktigt datum",
+                     "Rad 2, kolumn DP01: Värdet ”7”", "Rad 2, kolumn DP02: Värdet ”x”",
+                     "Rad 3, kolumn insats: Formuläret CH gäller hela förbundet"):
+        assert fragment in out
+    assert "Rad 4" not in out and count() == 0
+    many = "\n".join(["questionnaire;insats;date;DP01"] + ["DP;Steg för steg;2026-01-15;8"] * 80) + "\n"
+    out = run_import(runner, tmp_path, many).output
+    assert out.count("kolumn DP01") == 50 and "och 30 fel till" in out
+    assert count() == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "answers"),
+    [
+        ("sep=;\nquestionnaire;insats;date;DP01\nDP;Steg för steg;15/01/2026;4\n", {"DP01": 4}),
+        ("questionnaire\tinsats\tdate\tDP01\tDP02\nDP\tSteg för steg\t2026-01-15 13:45\t9\t2\n", {"DP01": None, "DP02": 2}),
+        ("\ufeffquestionnaire,insats,date,DP01\nDP,Steg för steg,2026-01-15T08:00:00,5\n", {"DP01": 5}),
+        ("questionnaire;insats;date;DP01 Jag får stöd;;\nDP;steg för steg;1/2/2026;3;;\n", {"DP01": 3}),
+    ],
+)
+def test_csv_variants_that_excel_and_others_save(runner, tmp_path, world, content, answers):
+    encoded = content.encode("cp1252") if "\ufeff" not in content else content.encode()
+    result = run_import(runner, tmp_path, encoded)
+    assert result.exit_code == 0, result.output
+    response = db.session.scalars(select(Response)).one()
+    assert {a.item_id: a.value for a in response.answers} == answers
+    assert response.submitted_on.year == 2026
+
+
+def test_control_characters_are_removed_and_nul_refused(runner, tmp_path, world):
+    text = "questionnaire;insats;date;DP01\nDP;Steg\x01 för steg\x1b;2026-01-15;4\x07\n"
+    result = run_import(runner, tmp_path, text)
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(Answer.value)) == 4
+    result = run_import(runner, tmp_path, text.replace("\x01", "\x00"))
+    assert result.exit_code != 0 and "binära data" in result.output
+    assert count() == 1
+
+
+def _xlsx(rows) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_xlsx_import_with_numbers_dates_and_formulas(runner, tmp_path, world):
+    import datetime as dt
+
+    rows = [["formular", "questionnaire", "insats", "date", "DP01", "DP02"],
+            [17, "DP", "Steg för steg", dt.datetime(2026, 1, 15), 4, 9.0],
+            [18.0, "DP", "Steg för steg", "15/01/2026", None, 6]]
+    result = run_import(runner, tmp_path, _xlsx(rows), name="svar.xlsx")
+    assert result.exit_code == 0, result.output
+    assert "2 nya" in result.output
+    stored = {r.form_number: {a.item_id: a.value for a in r.answers} for r in db.session.scalars(select(Response))}
+    assert stored == {"17": {"DP01": 4, "DP02": None}, "18": {"DP02": 6}}
+    formula = _xlsx([rows[0], [19, "DP", "Steg för steg", "2026-01-15", "=2+2", 4]])
+    result = run_import(runner, tmp_path, formula, name="f.xlsx")
+    assert result.exit_code != 0 and "Rad 2, kolumn DP01" in result.output and "formel" in result.output
+    assert "kan inte läsas som Excel" in run_import(runner, tmp_path, b"PK\x03\x04broken", name="b.xlsx").output
+    assert count() == 2
+
+
+def test_template_download_round_trips(client, auth, world):
+    from openpyxl import load_workbook
+
+    auth.login("officer")
+    resp = client.get("/papper/import/mall/DP.xlsx")
+    assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
+    workbook = load_workbook(io.BytesIO(resp.data))
+    sheet = workbook.active
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["formular", "questionnaire", "insats", "date"]
+    assert header[4].startswith("DP01 ") and len(header[4]) > 10  # id and item text
+    lists = {dv.formula1 for dv in sheet.data_validations.dataValidation}
+    assert '"1,2,3,4,5,6,9"' in lists and '"DP"' in lists and '"Steg för steg"' in lists
+    sheet.append([501, "DP", "Steg för steg", "2026-01-20", 5])
+    out = io.BytesIO()
+    workbook.save(out)
+    resp = _upload(client, out.getvalue(), name="mall.xlsx")
+    assert resp.status_code == 303
+    assert "1 ny, 0 fanns redan" in client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert client.get("/papper/import/mall/XX.xlsx").status_code == 404

@@ -41,7 +41,9 @@ def _formula_csv(endpoint: str) -> bytes:
 BAD_FILES = {
     "formula": (_formula_csv, ("formel", "Formel", "värde", "tal", "ogiltig", "Ogiltig")),
     "binary": (lambda e: bytes(range(256)) * 40, ("UTF-8", "binär")),
-    "latin-1": (lambda e: "questionnaire,insats,date,DP01\nDP,Åtgärd,2026-03-01,4\n".encode("latin-1"), ("UTF-8",)),
+    # Neither UTF-8 nor Windows-1252 (which Swedish Excel saves, and which is accepted).
+    "undecodable": (lambda e: "questionnaire,insats,date,DP01\nDP,Åtgärd,2026-03-01,4\n".encode() + b"\x81\x8d\xff\n",
+                    ("varken sparad som UTF-8",)),
     "utf-16": (lambda e: "year,group,target,mean,source\n2024,DP,I01,4.1,Källa\n".encode("utf-16"), ("UTF-8",)),
     "empty": (lambda e: b"", ("tom", "Välj", "fil")),
 }

@@ -50,7 +50,7 @@ def test_scope_rules(setup):
         assert links.create_link(a, code, D(2026, 1, 1), D(2026, 2, 1), requires_code=True).insats_id is None
     with pytest.raises(ValueError, match="hör inte till förbundet"):
         links.create_link(a, "DP", D(2026, 1, 1), D(2026, 2, 1), insats=b1)
-    with pytest.raises(ValueError, match="engångskoder"):
+    with pytest.raises(ValueError, match="Engångskoder"):
         links.create_link(a, "DP", D(2026, 1, 1), D(2026, 2, 1), insats=a1, requires_code=True)
     with pytest.raises(ValueError, match="^Stänger:"):
         links.create_link(a, "CH", D(2026, 2, 1), D(2026, 1, 31))
@@ -80,7 +80,7 @@ def test_qr_downloads_and_sheet(client, auth, setup, make_link):
     assert url in page and f"/lankar/{link.id}/utskrift" in page
     sheet = client.get(f"/lankar/{link.id}/utskrift").get_data(as_text=True)
     assert f"localhost/s/{link.token}" in sheet
-    assert "Deltagare pågående" in sheet and "anonym" in sheet
+    assert "Enkät för dig som deltar i" in sheet and "anonym" in sheet  # the participants' plain heading
     assert f'src="/lankar/{link.id}/qr.svg?inline=1"' in sheet
     assert "data:" not in sheet and "<script" not in sheet and "style=" not in sheet
     css = (Path(client.application.static_folder) / "css" / "sheet.css").read_text()
@@ -128,6 +128,7 @@ def test_single_use_codes_via_the_officer_pages(client, auth, setup, make_link):
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     text = csv.data.decode("utf-8-sig")
     assert all(c in text for c in codes) and "FALSK" not in text
+    assert db.session.scalar(select(AuditEvent.detail).where(AuditEvent.action == "codes.download")) == "3 engångskoder"
 
     # Each code accepts exactly one answer; the response keeps no trace of the code.
     respondent = client.application.test_client()
@@ -142,6 +143,10 @@ def test_single_use_codes_via_the_officer_pages(client, auth, setup, make_link):
     assert not any("code" in name for name in columns)
     assert "Använda: 2" in strip_tags(client.get(f"/forbund/lankar/{link.id}/koder").get_data(as_text=True))
     assert links.code_counts(link) == links.CodeCounts(used=2, unused=1)
+    # D5: posting the printed list back tells nothing about which codes were used.
+    after = client.post(f"/forbund/lankar/{link.id}/koder.csv",
+                        data={"csrf_token": fields["csrf_token"], "code": codes}).data.decode("utf-8-sig")
+    assert all(c in after for c in codes)
 
 
 def test_codes_only_for_links_that_require_them(client, auth, setup, make_link):

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from surveys.extensions import db
-from surveys.models import Answer, AuditEvent, Response
+from surveys.models import Answer, AuditEvent, Job, Response, utcnow
 from tests.helpers import form_fields
 
 
@@ -18,15 +18,14 @@ def add_responses(forbund, insats, group="DP", year=2026, n=6, items=("DP01", "D
     for k in range(n):
         r = Response(submission_key=f"k-{forbund.id}-{group}-{year}-{k}", forbund_id=forbund.id,
                      insats_id=insats.id if insats else None, questionnaire=group, instrument_version="2026.1",
-                     measurement_year=year, submitted_on=dt.date(year, 3, 1))
+                     measurement_year=year, submitted_on=dt.date(year, 3, 1), released=True)
         r.answers = [Answer(item_id=i, value=(k % 6) + 1) for i in items]
         db.session.add(r)
     db.session.commit()
 
 
 @pytest.fixture
-def world(app, make_forbund, make_insats, make_user, tmp_path):
-    app.config["REPORT_DIR"] = str(tmp_path / "reports")
+def world(app, make_forbund, make_insats, make_user):
     a = make_forbund("a", "Samordningsförbundet A")
     b = make_forbund("b", "Samordningsförbundet B")
     ia, ib = make_insats(a, "Steg A"), make_insats(b, "Steg B")
@@ -49,7 +48,7 @@ def test_officer_creates_a_report_and_downloads_every_file(client, auth, world):
     page = client.get("/rapport/")
     assert page.status_code == 200 and "Skapa rapporten" in page.get_data(as_text=True)
     resp = create_report(client)
-    assert resp.status_code == 302
+    assert resp.status_code == 303
     job_url = resp.headers["Location"]
     html = client.get(job_url).get_data(as_text=True)
     assert "Rapporten är klar" in html
@@ -75,19 +74,25 @@ def test_officer_creates_a_report_and_downloads_every_file(client, auth, world):
     assert {"report.create", "report.download"} <= actions
 
 
-def test_running_job_page_waits_and_refreshes(client, auth, world, app):
-    from surveys.reports import _job_path, _save_job, load_job
+def job_id_of(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[1]
 
+
+def test_running_job_page_waits_and_refreshes_until_the_job_ends(client, auth, world, app):
     auth.login("off-a")
     job_url = create_report(client).headers["Location"]
-    job_id = job_url.rstrip("/").rsplit("/", 1)[1]
-    job = load_job(job_id)
-    job["status"] = "running"
-    _save_job(_job_path(job_id), job)
+    job = db.session.get(Job, job_id_of(job_url))
+    job.status, job.progress, job.heartbeat_at = "running", 40, utcnow()
+    db.session.commit()
     resp = client.get(job_url)
     html = resp.get_data(as_text=True)
     assert "Rapporten förbereds…" in html and '<meta http-equiv="refresh" content="2">' in html
-    assert resp.headers["Refresh"] == "2"
+    assert 'value="40"' in html and resp.headers["Refresh"] == "2"
+    for status in ("done", "failed"):
+        job.status = status
+        db.session.commit()
+        resp = client.get(job_url)
+        assert "Refresh" not in resp.headers and "http-equiv" not in resp.get_data(as_text=True)
 
 
 def test_other_forbund_gets_404_for_jobs_files_and_insatser(client, auth, world):
@@ -115,6 +120,8 @@ def test_chart_page_shows_text_alternatives_and_downloads(client, auth, world):
         r = client.get(f"/rapport/diagram/fraga-DP01-2026.{fmt}?year=2026&scope=forbund&reference=none&download=1")
         assert r.status_code == 200 and r.mimetype == mime
         assert "attachment" in r.headers["Content-Disposition"]
+    charts = db.session.scalars(select(AuditEvent.target).where(AuditEvent.action == "report.chart")).all()
+    assert sorted(charts) == sorted(f"fraga-DP01-2026.{f}" for f in ("png", "png300", "svg", "pdf"))
     assert client.get("/rapport/diagram/okand-2026.svg?year=2026&scope=forbund").status_code == 404
     assert client.get("/rapport/diagram/fraga-DP01-2026.gif?year=2026&scope=forbund").status_code == 404
 
@@ -123,7 +130,7 @@ def test_staff_reports_only_on_own_insats(client, auth, world):
     a, b, ia, ib = world
     auth.login("staff-a")
     assert create_report(client, scope="forbund").status_code == 200  # not a choice for staff: no job
-    assert create_report(client, scope=str(ia.id)).status_code == 302
+    assert create_report(client, scope=str(ia.id)).status_code == 303
     assert client.get(f"/rapport/diagram?year=2026&scope={ia.id}").status_code == 200
 
 
@@ -159,6 +166,8 @@ def test_cli_writes_the_files(runner, world, tmp_path):
     assert point.exit_code == 0, point.output
     assert re.search(r";\d\.\d+;", (tmp_path / "p" / "csv" / "fragor.csv").read_text(encoding="utf-8-sig"))
     assert list((tmp_path / "diagram").glob("*.svg"))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.create"))
+    assert event.target == "2026" and event.user_id is None and "kommandorad" in event.detail
     bad = runner.invoke(args=["report", "--forbund", "nope", "--year", "2026", "--out", str(tmp_path)])
     assert bad.exit_code != 0
 

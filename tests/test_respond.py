@@ -31,7 +31,7 @@ def count(model=Response):
 def test_intro_says_anonymous_voluntary_and_how_long(client, dp_link):
     html = client.get(f"/s/{dp_link.token}").get_data(as_text=True)
     text = strip_tags(html)
-    assert "Deltagare pågående" in text
+    assert "Enkät för dig som deltar i Steg för steg" in text  # a plain heading, not the group name
     assert "anonym" in text and "frivilligt" in text and "Det tar ungefär 5 minuter" in text
     assert 'lang="sv"' in html
     assert f"/s/{dp_link.token}/svar?lang=sv" in html
@@ -103,24 +103,54 @@ def test_double_submit_refresh_and_back_store_exactly_one_response(client, dp_li
     data = {**fields, "DP01": "4"}
     for _ in range(3):
         assert client.post(f"/s/{dp_link.token}/svar", data=data).status_code == 303
-    # Back to the page (the browser keeps the form as it was) and send again with a change.
-    assert client.post(f"/s/{dp_link.token}/svar", data={**data, "DP02": "6"}).status_code == 303
     assert count() == 1 and count(Answer) == 1
+
+
+def test_same_key_with_different_answers_is_refused_and_stores_nothing(client, dp_link):
+    _, fields = open_form(client, dp_link)
+    data = {**fields, "DP01": "4", "best": "Bra"}
+    assert client.post(f"/s/{dp_link.token}/svar", data=data).status_code == 303
+    # Back to the page (the browser keeps the form as it was) and send again with a change.
+    for change in ({"DP02": "6"}, {"DP01": "5"}, {"best": "Annat"}, {"gender": "man"}):
+        resp = client.post(f"/s/{dp_link.token}/svar", data={**data, **change})
+        assert resp.status_code == 409, change
+        assert "Dina svar är redan mottagna" in resp.get_data(as_text=True)
+    assert count() == 1 and {a.item_id: a.value for a in db.session.scalars(select(Answer))} == {"DP01": 4}
+    assert db.session.scalar(select(FreeText.text)) == "Bra"
+    assert client.post(f"/s/{dp_link.token}/svar", data=data).status_code == 303  # the same again: thanked
+
+
+def test_control_characters_are_removed_from_free_text(client, dp_link):
+    _, fields = open_form(client, dp_link)
+    data = {**fields, "DP01": "4", "best": "Bra\x00 stöd\x07\x1b[31m\tmed\r\nflera rader\x0b"}
+    assert client.post(f"/s/{dp_link.token}/svar", data=data).status_code == 303
+    assert db.session.scalar(select(FreeText.text)) == "Bra stöd[31m\tmed\r\nflera rader"
+
+
+def test_a_file_in_a_text_field_is_a_clear_400(client, dp_link):
+    import io
+
+    _, fields = open_form(client, dp_link)
+    resp = client.post(f"/s/{dp_link.token}/svar", data={**fields, "DP01": "4", "best": (io.BytesIO(b"x"), "a.txt")})
+    assert resp.status_code == 400 and "en fil i ett fält för text" in resp.get_data(as_text=True)
+    assert count() == 0
 
 
 def test_database_enforces_unique_submission_key(client, dp_link):
     from sqlalchemy.exc import IntegrityError
 
     from indicators.catalogue import get_instrument
-    from surveys.responses import Submission, submit_response
+    from surveys.responses import Submission, SubmissionError, submit_response
 
     q = get_instrument().questionnaires["DP"]
     kw = dict(forbund_id=dp_link.forbund_id, questionnaire=q, instrument_version="2026.1",
               submitted_on=dt.date(2026, 3, 15), max_text=2000)
     submit_response(submission=Submission(answers={"DP01": 3}), submission_key="k" * 20, **kw)
     db.session.commit()
-    again, created = submit_response(submission=Submission(answers={"DP01": 5}), submission_key="k" * 20, **kw)
+    again, created = submit_response(submission=Submission(answers={"DP01": 3}), submission_key="k" * 20, **kw)
     assert not created and again.answers[0].value == 3
+    with pytest.raises(SubmissionError, match="redan mottagna"):
+        submit_response(submission=Submission(answers={"DP01": 5}), submission_key="k" * 20, **kw)
     db.session.add(Response(submission_key="k" * 20, forbund_id=dp_link.forbund_id, questionnaire="DP",
                             instrument_version="2026.1", measurement_year=2026, submitted_on=dt.date(2026, 3, 15)))
     with pytest.raises(IntegrityError):

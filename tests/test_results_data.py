@@ -22,7 +22,8 @@ def add(app):
         for value in values:
             r = Response(submission_key=f"key-{next(counter):012d}-xxxx", forbund_id=forbund.id,
                          insats_id=insats.id if insats else None, questionnaire=group, instrument_version="2026.1",
-                         measurement_year=year, submitted_on=dt.date(year, 3, 1), withdrawn=withdrawn)
+                         measurement_year=year, submitted_on=dt.date(year, 3, 1), withdrawn=withdrawn,
+                         released=True, withdrawal_released=withdrawn)
             r.answers.append(Answer(item_id=f"{group}01", value=value))
             db.session.add(r)
         db.session.commit()
@@ -61,39 +62,46 @@ def test_results_use_one_query_for_answers(app, make_forbund, add):
     assert sum(1 for s in statements if "FROM response LEFT OUTER JOIN answer" in s) == 1
 
 
-def test_computed_riket_pools_every_forbund_but_withdrawn(app, make_forbund, make_insats, add):
-    fa, fb = make_forbund(slug="a"), make_forbund(slug="b")
+def test_computed_riket_pools_the_other_forbund_but_withdrawn(app, make_forbund, make_insats, add):
+    fa, fb, fc, fd = (make_forbund(slug=s) for s in "abcd")
     add(fa, "DP", [2, 2, 3, 3, 4])
     add(fb, "DP", [5, 5, 6, 6, 6])
     add(fb, "DP", [1, 1, 1, 1, 1], withdrawn=True)
+    add(fc, "DP", [4, 4, 4, 4, 4])
+    add(fd, "DP", [3, 3, 3, 3, 3])
     result = build_result_set(ResultRequest(forbund=fa, years=(YEAR,), groups=("DP",)))
     row = result.item("DP", "DP01", YEAR)
     assert row.result.n == 5 and row.result.mean == pytest.approx(2.8)
-    assert row.reference.n == 10 and row.reference.mean == pytest.approx(4.2)
-    assert row.reference.contributors == {fa.id, fb.id}
-    assert row.comparison.compared and row.comparison.difference == pytest.approx(-1.4)
-    assert "2 förbund" in result.reference_source
+    # riket utom förbundet: b, c, d only (own förbund a never enters): (28 + 20 + 15) / 15
+    assert row.reference.n == 15 and row.reference.mean == pytest.approx(63 / 15)
+    assert row.reference.contributors == {fb.id, fc.id, fd.id}
+    assert row.comparison.compared and row.comparison.difference == pytest.approx(2.8 - 63 / 15)
+    assert "3 andra förbund" in result.reference_source
 
 
-def test_insats_compared_with_riket_of_all_forbund(app, make_forbund, make_insats, add):
-    fa, fb = make_forbund(slug="a"), make_forbund(slug="b")
+def test_riket_needs_three_other_forbund(app, make_forbund, make_insats, add):
+    fa, fb, fc, fd = (make_forbund(slug=s) for s in "abcd")
     x = make_insats(fa, "X")
     add(fa, "DP", [2, 2, 3, 3, 4], insats=x)
     add(fa, "DP", [6, 6, 6, 6, 6])
     add(fb, "DP", [5, 5, 6, 6, 6])
+    add(fc, "DP", [5, 5, 6, 6, 6])
+    add(fd, "DP", [5, 5, 6, 6])  # 4 < k: only two other förbund with k answers
+    row = build_result_set(ResultRequest(forbund=fa, insats=x, years=(YEAR,), groups=("DP",))).item("DP", "DP01", YEAR)
+    assert row.result.n == 5 and row.reference.suppressed and not row.comparison.compared
+    add(fd, "DP", [1])
     row = build_result_set(ResultRequest(forbund=fa, insats=x, years=(YEAR,), groups=("DP",))).item("DP", "DP01", YEAR)
     assert row.result.n == 5 and row.reference.n == 15 and row.comparison.compared
 
 
-def test_self_reference_refused_with_one_forbund(app, make_forbund, add):
+def test_no_riket_with_one_forbund(app, make_forbund, add):
     fa = make_forbund(slug="a")
     add(fa, "DP", [2, 3, 4, 5, 6])
     result = build_result_set(ResultRequest(forbund=fa, years=(YEAR,), groups=("DP",)))
     row = result.item("DP", "DP01", YEAR)
-    assert not row.comparison.compared and row.comparison.reason == "self_reference"
-    ind = result.indicator("DP", "I01", YEAR)
-    assert not ind.comparison.compared and ind.comparison.reason == "self_reference"
-    assert "bara ert eget förbund" in result.reference_source
+    assert row.result.n == 5 and row.reference is None and row.comparison is None
+    assert result.indicator("DP", "I01", YEAR).reference is None
+    assert "minst tre andra förbund" in result.reference_source
 
 
 def test_small_groups_are_suppressed_and_counts_hidden(app, make_forbund, add):
@@ -104,7 +112,9 @@ def test_small_groups_are_suppressed_and_counts_hidden(app, make_forbund, add):
     assert result.item("DP", "DP01", YEAR).result.suppressed
     assert result.item("DP", "DP01", YEAR).result.n is None
     assert result.response_count("DP", YEAR) is None
-    assert result.to_json_dict()["response_counts"] == [{"group": "DP", "year": YEAR, "n": None}]
+    assert result.to_json_dict()["response_counts"] == [{"group": "DP", "year": YEAR, "n": None, "hidden_reason": "too_few",
+                                                         "asked": None, "response_rate": None,
+                                                         "response_rate_capped": None}]
 
 
 def test_bad_request_values_raise_value_error(app, make_forbund, make_insats):

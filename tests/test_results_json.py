@@ -1,7 +1,10 @@
 """``flask results --format json`` checked figure by figure against values computed here by hand.
 
-Responses are stored through the response CSV import (surveys.imports); every expected figure is
-computed in this file with plain Python arithmetic and scipy.stats.t only (no indicators code).
+Responses are stored through the response CSV import (surveys.imports) and then marked released
+(as data stored before the release rule; the measurement year is closed, so the release rule
+itself would never show them). Every expected figure, and the disclosure rules (hierarchy,
+indicators from shown items, riket utom förbundet from three other förbund), are computed in
+this file with plain Python arithmetic and scipy.stats.t only (no indicators code).
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ import random
 
 import pytest
 from scipy import stats
+from sqlalchemy import select, update
 
 from indicators.catalogue import get_instrument
 from surveys.extensions import db
 from surveys.imports import import_responses
 from surveys.instruments import instrument
+from surveys.models import Response
 from surveys.references import import_references
+from tests.stats_reference import mean_interval_ref, wilson_ref
 
 INST = get_instrument("2026.1")
 YEAR = 2025
@@ -32,6 +38,7 @@ def _records(seed: int = 7):
         ("fa", "X", "DP", 9), ("fa", "Y", "DP", 4), ("fa", "X", "DA", 3),  # DA below the threshold
         ("fa", "X", "PE", 6), ("fa", "", "CH", 6),
         ("fb", "Z", "DP", 8), ("fb", "Z", "PE", 2), ("fb", "", "CH", 5), ("fb", "", "ST", 6),
+        ("fc", "W", "DP", 9), ("fc", "", "CH", 7), ("fd", "V", "DP", 7), ("fd", "", "CH", 6),
     ]
     out = []
     for slug, insats, group, count in plan:
@@ -74,13 +81,20 @@ def _csv(records, slug):
 def world(app, make_forbund, make_insats):
     fa = make_forbund(slug="fa", name="Förbund A")
     fb = make_forbund(slug="fb", name="Förbund B")
+    fc = make_forbund(slug="fc", name="Förbund C")
+    fd = make_forbund(slug="fd", name="Förbund D")
     for name in ("X", "Y"):
         make_insats(fa, name)
     make_insats(fb, "Z")
+    make_insats(fc, "W")
+    make_insats(fd, "V")
     records = _records()
-    for forbund in (fa, fb):
+    for forbund in (fa, fb, fc, fd):
         result = import_responses(forbund, _csv(records, forbund.slug), instrument(), entered_by_id=None, source="t.csv")
         assert result.created == sum(1 for r in records if r[0] == forbund.slug)
+    # The year is closed: the release rule never shows these; mark them as released earlier.
+    assert not any(db.session.scalars(select(Response.released)))
+    db.session.execute(update(Response).values(released=True))
     db.session.commit()
     return {"fa": fa.id, "fb": fb.id, "records": records}
 
@@ -107,9 +121,11 @@ def item_expected(values):
     s = stats_of(values)
     if s is None or s["n"] < THRESHOLD:
         return None
-    half = stats.t.ppf(0.975, s["n"] - 1) * s["sd"] / math.sqrt(s["n"])
-    share = sum(1 for v in values if v >= 4) / s["n"]
-    return {**s, "ci_low": s["mean"] - half, "ci_high": s["mean"] + half, "share_positive": share}
+    low, high = mean_interval_ref(values)
+    positive = sum(1 for v in values if v >= 4)
+    sp_low, sp_high = wilson_ref(positive, s["n"])
+    return {**s, "ci_low": low, "ci_high": high, "share_positive": positive / s["n"],
+            "share_positive_ci_low": sp_low, "share_positive_ci_high": sp_high}
 
 
 def welch_p(m1, s1, n1, m2, s2, n2):
@@ -132,8 +148,8 @@ def valid(records, item, pick):
     return [a[item] for r in records if pick(r) for a in [r[3]] if a.get(item) is not None]
 
 
-def indicator_expected(records, group, indicator, pick):
-    items = INST.indicator_items(group, indicator)
+def indicator_expected(records, group, indicator, pick, items=None):
+    items = INST.indicator_items(group, indicator) if items is None else items
     rows = [r for r in records if pick(r) and r[2] == group]
     means = [stats_of(valid(rows, i, lambda r: True)) for i in items]
     means = [m["mean"] for m in means if m is not None]
@@ -146,7 +162,101 @@ def indicator_expected(records, group, indicator, pick):
         return None
     mean = sum(means) / len(means)
     s = stats_of(scores)
-    return {"n": s["n"], "mean": mean, "index": (mean - 1) / 5 * 100, "score_mean": s["mean"], "score_sd": s["sd"]}
+    return {"n": s["n"], "mean": mean, "index": (mean - 1) / 5 * 100, "score_mean": s["mean"], "score_sd": s["sd"],
+            "se": indicator_se_expected(rows, items)}
+
+
+def indicator_se_expected(rows, items):
+    """sqrt of (1/m^2) sum_ab n_ab / (n_a n_b) cov_ab over the items used (pairwise complete)."""
+    total = 0.0
+    for a in items:
+        for b in items:
+            pairs = [(r[3][a], r[3][b]) for r in rows if r[3].get(a) is not None and r[3].get(b) is not None]
+            if len(pairs) < 2:
+                continue
+            ma = sum(x for x, _ in pairs) / len(pairs)
+            mb = sum(y for _, y in pairs) / len(pairs)
+            cov = sum((x - ma) * (y - mb) for x, y in pairs) / (len(pairs) - 1)
+            total += len(pairs) / (len(valid(rows, a, lambda r: True)) * len(valid(rows, b, lambda r: True))) * cov
+    return math.sqrt(total) / len(items)
+
+
+def se_p(diff, se1, df1, se2=None, df2=None):
+    """Two-sided p of diff with se1 (df1), plus an independent se2 (df2) by Welch-Satterthwaite."""
+    if se2 is None:
+        return None if se1 == 0 else 2 * stats.t.sf(abs(diff / se1), df1)
+    v1, v2 = se1**2, se2**2
+    df = (v1 + v2) ** 2 / (v1**2 / df1 + v2**2 / df2)
+    return 2 * stats.t.sf(abs(diff / math.sqrt(v1 + v2)), df)
+
+
+def check_families(out):
+    """q-values: Benjamini-Hochberg per year over every tested entry (scipy's reference); the
+    interval of the difference excludes 0 exactly when p < 0.05; ST and CH carry no test."""
+    entries = out["items"] + out["indicators"]
+    family_sizes = []
+    for year in out["years"]:
+        tested = [e for e in entries if e["year"] == year and e.get("p_value") is not None]
+        if not tested:
+            continue
+        family_sizes.append(len(tested))
+        q = stats.false_discovery_control([e["p_value"] for e in tested], method="bh")
+        for e, qe in zip(tested, q, strict=True):
+            assert e["q_value"] == approx(qe)
+            assert e["significant"] == (qe < 0.05)
+            assert (e["difference_ci_low"] > 0 or e["difference_ci_high"] < 0) == (e["p_value"] < 0.05)
+    for e in entries:
+        if e["group"] in ("ST", "CH") and "p_value" in e:
+            assert e["p_value"] is None and e["q_value"] is None and e["significant"] is None
+            if e["difference"] is not None:
+                assert e["no_test_reason"] == "census" and e["index_difference"] == approx(e["difference"] * 20)
+    return sum(family_sizes)
+
+
+def hidden_leaves(per_leaf, total):
+    """Hierarchy rule by hand: insatser below k hidden, then the smallest shown until the rest is 0 or >= k."""
+    hidden = {leaf for leaf, n in per_leaf.items() if n < THRESHOLD}
+    shown = sorted((n, leaf) for leaf, n in per_leaf.items() if leaf not in hidden)
+    residual = total - sum(n for n, _leaf in shown)
+    while 0 < residual < THRESHOLD and shown:
+        n, leaf = shown.pop(0)
+        hidden.add(leaf)
+        residual += n
+    return hidden
+
+
+def view_shows(records, group, view, count):
+    """Does `view` ((förbund, None) or (förbund, insats)) show the quantity `count(rows)`?"""
+    slug, insats = view
+    rows = [r for r in records if r[0] == slug and r[2] == group]
+    total = count(rows)
+    if total < THRESHOLD:
+        return False
+    if insats is None:
+        return True
+    leaves = {r[1] for r in records if r[0] == slug and r[1]}
+    per_leaf = {leaf: count([r for r in rows if r[1] == leaf]) for leaf in leaves}
+    return insats not in hidden_leaves(per_leaf, total)
+
+
+def item_shown(records, group, item, view):
+    return view_shows(records, group, view, lambda rows: len(valid(rows, item, lambda r: True)))
+
+
+def indicator_items(records, group, indicator, view):
+    """The items an indicator uses in a view (scoring rule 3), or None when it is hidden."""
+    items = INST.indicator_items(group, indicator)
+    used = [i for i in items if item_shown(records, group, i, (view[0], None))]
+    if not used or any(not item_shown(records, group, i, view) for i in used):
+        return None
+    n = lambda rows: sum(1 for r in rows if any(r[3].get(i) is not None for i in used))  # noqa: E731
+    return used if view_shows(records, group, view, n) else None
+
+
+def riket_allowed(records, group, count, own):
+    """D3 by hand: at least three förbund other than `own` with count >= k."""
+    others = {r[0] for r in records} - {own}
+    return sum(1 for f in others if count([r for r in records if r[0] == f and r[2] == group]) >= THRESHOLD) >= 3
 
 
 def approx(x):
@@ -157,13 +267,16 @@ def contributors(records, group, items):
     return {r[0] for r in records if r[2] == group and any(r[3].get(i) is not None for i in items)}
 
 
-def check_items(out, records, unit_pick, reference):
-    """Every item entry of every group: unit figures, and against the computed riket."""
+def check_items(out, records, unit_pick, reference, view=("fa", None)):
+    """Every item entry of every group: unit figures, and against riket utom förbundet."""
     seen = 0
     for entry in out["items"]:
         group, item = entry["group"], entry["id"]
         rows = [r for r in records if r[2] == group]
         exp = item_expected(valid(rows, item, unit_pick))
+        if exp is not None and not item_shown(records, group, item, view):
+            exp = None
+            assert entry["hidden_reason"] == "protect"
         if exp is None:
             assert entry["suppressed"] is True
             for key in ("n", "mean", "sd", "ci_low", "ci_high", "share_positive", "difference", "p_value"):
@@ -172,22 +285,23 @@ def check_items(out, records, unit_pick, reference):
         seen += 1
         assert entry["suppressed"] is False
         assert entry["n"] == exp["n"]
-        for key in ("mean", "sd", "ci_low", "ci_high", "share_positive"):
+        for key in ("mean", "sd", "ci_low", "ci_high", "share_positive", "share_positive_ci_low",
+                    "share_positive_ci_high"):
             assert entry[key] == approx(exp[key]), (group, item, key)
         if reference == "none":
             assert "reference_mean" not in entry
             continue
         if reference == "computed":
-            ref = stats_of(valid(rows, item, lambda r: True))
-            if ref is None or ref["n"] < THRESHOLD:
-                assert entry["reference_mean"] is None and entry["p_value"] is None
+            ref_values = valid(rows, item, lambda r: r[0] != view[0])
+            ref = stats_of(ref_values)
+            if not riket_allowed(records, group, lambda rs: len(valid(rs, item, lambda r: True)), view[0]):  # noqa: B023
+                assert entry["reference_mean"] is None and entry["reference_n"] is None and entry["p_value"] is None
                 continue
             assert entry["reference_mean"] == approx(ref["mean"])
             assert entry["reference_n"] == ref["n"]
-            if contributors(records, group, [item]) == {"fa"}:
-                assert entry["difference"] is None and entry["not_compared_reason"] == "self_reference"
-                continue
             assert entry["difference"] == approx(exp["mean"] - ref["mean"])
+            ref_share = sum(1 for v in ref_values if v >= 4) / ref["n"]
+            assert entry["share_positive_difference"] == approx(exp["share_positive"] - ref_share)
             p = welch_p(exp["mean"], exp["sd"], exp["n"], ref["mean"], ref["sd"], ref["n"])
         else:  # imported: reference rows with and without sd/n (see IMPORTED)
             ref = IMPORTED.get((group, item))
@@ -202,22 +316,27 @@ def check_items(out, records, unit_pick, reference):
             else:
                 p = welch_p(exp["mean"], exp["sd"], exp["n"], ref[0], ref[1], ref[2])
                 assert entry["test"] == "welch"
+        assert entry["index_difference"] == approx(entry["difference"] / 5 * 100)
+        if group in ("ST", "CH"):  # near-censuses: no test (Scoring rule 7)
+            assert entry["p_value"] is None
+            continue
         assert entry["p_value"] == approx(p)
-        assert entry["significant"] == (p < 0.05)
     return seen
 
 
-def check_indicators(out, records, unit_pick, reference):
+def check_indicators(out, records, unit_pick, reference, view=("fa", None)):
     seen = 0
     for entry in out["indicators"]:
         group, ind = entry["group"], entry["id"]
-        exp = indicator_expected(records, group, ind, unit_pick)
+        used = indicator_items(records, group, ind, view)
+        exp = indicator_expected(records, group, ind, unit_pick, used) if used else None
         if exp is None:
             assert entry["suppressed"] is True
             for key in ("n", "mean", "index", "difference", "p_value"):
                 assert entry.get(key) is None, (group, ind, key)
             continue
         seen += 1
+        assert entry["items"] == used
         assert entry["n"] == exp["n"]
         assert entry["mean"] == approx(exp["mean"])
         assert entry["index"] == approx(exp["index"])
@@ -225,26 +344,29 @@ def check_indicators(out, records, unit_pick, reference):
             assert "reference_mean" not in entry
             continue
         if reference == "computed":
-            ref = indicator_expected(records, group, ind, lambda r: True)
-            if ref is None:
-                assert entry["reference_mean"] is None
+            ref = indicator_expected(records, group, ind, lambda r: r[0] != view[0], used)
+            n_used = lambda rows: sum(1 for r in rows if any(r[3].get(i) is not None for i in used))  # noqa: E731, B023
+            if not riket_allowed(records, group, n_used, view[0]):
+                assert entry["reference_mean"] is None and entry["reference_n"] is None
                 continue
             assert entry["reference_mean"] == approx(ref["mean"])
             assert entry["reference_index"] == approx(ref["index"])
             assert entry["reference_n"] == ref["n"]
-            if contributors(records, group, INST.indicator_items(group, ind)) == {"fa"}:
-                assert entry["not_compared_reason"] == "self_reference" and entry["p_value"] is None
-                continue
             assert entry["difference"] == approx(exp["mean"] - ref["mean"])
-            p = welch_p(exp["score_mean"], exp["score_sd"], exp["n"], ref["score_mean"], ref["score_sd"], ref["n"])
+            # The test is of the mean of item means, with its variance from the item covariances.
+            p = se_p(exp["mean"] - ref["mean"], exp["se"], exp["n"] - 1, ref["se"], ref["n"] - 1)
         else:
             ref = IMPORTED.get((group, ind))
             if ref is None:
                 assert entry["reference_mean"] is None
                 continue
             assert entry["difference"] == approx(exp["mean"] - ref[0])
-            p = (one_sample_p(exp["score_mean"], exp["score_sd"], exp["n"], ref[0]) if ref[1] is None
-                 else welch_p(exp["score_mean"], exp["score_sd"], exp["n"], ref[0], ref[1], ref[2]))
+            p = (se_p(exp["mean"] - ref[0], exp["se"], exp["n"] - 1) if ref[1] is None
+                 else se_p(exp["mean"] - ref[0], exp["se"], exp["n"] - 1, ref[1] / math.sqrt(ref[2]), ref[2] - 1))
+        assert entry["index_difference"] == approx(entry["difference"] / 5 * 100)
+        if group in ("ST", "CH"):
+            assert entry["p_value"] is None
+            continue
         assert entry["p_value"] == approx(p)
     return seen
 
@@ -257,10 +379,12 @@ def test_whole_forbund_against_computed_riket(app, world):
     records = world["records"]
     unit = lambda r: r[0] == "fa"  # noqa: E731
     assert out["reference"] == "computed"
-    assert "2 förbund" in out["reference_source"]
+    assert "3 andra förbund" in out["reference_source"]
     assert len(out["items"]) == len(INST.items)
     assert check_items(out, records, unit, "computed") > 10
     assert check_indicators(out, records, unit, "computed") > 5
+    assert check_families(out) > 0
+    assert any(e["no_test_reason"] == "census" for e in out["items"] if e["group"] == "CH")
     # The suppressed group (DA, 3 responses) and the empty one (ST) carry no figures at all.
     da = [e for e in out["items"] + out["indicators"] if e["group"] in ("DA", "ST")]
     assert da and all(e["suppressed"] and e["n"] is None and e["mean"] is None for e in da)
@@ -275,18 +399,24 @@ def test_one_insats_and_no_reference(app, world):
     out = run(app, "--forbund", "fa", "--year", str(YEAR), "--insats", "X", "--reference", "none")
     unit = lambda r: r[0] == "fa" and r[1] == "X"  # noqa: E731
     assert out["groups"] == ["DP", "DA", "PE"]  # CH and ST are answered about the förbund
-    assert check_items(out, world["records"], unit, "none") > 5
-    assert check_indicators(out, world["records"], unit, "none") > 3
+    assert check_items(out, world["records"], unit, "none", ("fa", "X")) > 5
+    assert check_indicators(out, world["records"], unit, "none", ("fa", "X")) > 3
+    from sqlalchemy import select
+
+    from surveys.models import AuditEvent
+
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "results.export"))
+    assert (event.forbund_id, event.target) == (world["fa"], f"resultat {YEAR}") and "insats=X" in event.detail
 
 
-def test_self_reference_is_refused(app, world):
-    # CH in fb has 5 responses, fa 6: both contribute. ST only in fb: for fb it is only itself.
+def test_no_riket_without_three_other_forbund(app, world):
+    # ST is answered only in fb: riket utom förbundet for fb has no other förbund at all.
     out = run(app, "--forbund", "fb", "--year", str(YEAR), "--group", "ST")
     shown = [e for e in out["items"] + out["indicators"] if not e["suppressed"]]
     assert shown
     for entry in shown:
+        assert entry["reference_mean"] is None and entry["reference_n"] is None
         assert entry["difference"] is None and entry["p_value"] is None
-        assert entry["not_compared_reason"] == "self_reference"
 
 
 #: (group, target) -> (mean, sd, n): rows with sd and n get Welch, bare means a one-sample test.
@@ -311,5 +441,6 @@ def test_against_imported_riket(app, world, tmp_path):
     unit = lambda r: r[0] == "fa"  # noqa: E731
     check_items(out, world["records"], unit, "imported")
     check_indicators(out, world["records"], unit, "imported")
+    assert check_families(out) > 0
     compared = [e for e in out["items"] + out["indicators"] if e["p_value"] is not None]
     assert {e["test"] for e in compared} == {"welch", "one_sample"}

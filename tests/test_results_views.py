@@ -27,7 +27,7 @@ def world(app, make_forbund, make_insats, make_user):
         for value in values:
             r = Response(submission_key=f"k-{next(n):014d}-xx", forbund_id=forbund.id, insats_id=insats.id if insats else None,
                          questionnaire=group, instrument_version="2026.1", measurement_year=YEAR,
-                         submitted_on=dt.date(YEAR, 3, 1))
+                         submitted_on=dt.date(YEAR, 3, 1), released=True)
             r.answers.append(Answer(item_id=f"{group}01", value=value))
             if text:
                 r.free_texts.append(FreeText(question_id="best", text=text))
@@ -36,7 +36,12 @@ def world(app, make_forbund, make_insats, make_user):
 
     add(fa, "DP", [4, 5, 6, 5, 4, 3], insats=x, text="<b>Bra</b> stöd")
     add(fa, "DP", [2, 3], insats=y, text="Hemligt")
+    # Answers without insats: with them, insats Y's two are not insats X's complement (D1, D4).
+    add(fa, "DP", [4, 4, 4, 4, 4], text="Utan insats")
     add(fb, "DP", [3, 3, 4, 4, 5])
+    # Riket utom förbundet needs three other förbund with k answers each (D3).
+    add(make_forbund(slug="c", name="Förbund C"), "DP", [4, 4, 5, 5, 6])
+    add(make_forbund(slug="d", name="Förbund D"), "DP", [2, 3, 3, 4, 4])
     return {"fa": fa, "x": x, "y": y}
 
 
@@ -52,10 +57,10 @@ def test_officer_sees_tables_with_reference_and_suppression(client, auth, world)
     text = strip_tags(html)
     assert "Indikatoröversikt" in text and "I01 Behovsanpassat stöd" in text
     assert '<th scope="col"' in html and "<caption>" in html
-    assert "Beräknat från 2 förbund i installationen" in text
+    assert "Riket utom förbundet: beräknat från 3 andra förbund i installationen" in text
     assert "för få svar" in text  # DA, PE, CH, ST and DP02 have no or too few answers
     assert "Signifikant" in text or "Ingen säkerställd skillnad" in text
-    # DP01 for the whole förbund: n = 8, mean 4.0
+    # DP01 for the whole förbund: n = 13, mean 4.0
     assert "DP01" in text and "4,00" in text
 
 
@@ -86,6 +91,11 @@ def test_free_text_only_above_threshold_and_escaped(client, auth, world):
     assert "&lt;b&gt;Bra&lt;/b&gt; stöd" in html and "<b>Bra</b>" not in html
     status, html = page(client, f"/resultat/fritext?year={YEAR}&scope={world['y'].id}")
     assert "Hemligt" not in html and "för få svar" in html
+    views = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "free_text.view")
+                                    .order_by(AuditEvent.id)))
+    assert [(e.target, e.detail) for e in views] == [(f"fritext {YEAR}", "enhet=Insats X svar=6"),
+                                                     (f"fritext {YEAR}", "enhet=Insats Y svar=0")]
+    assert all("Bra" not in (e.detail or "") for e in views)
 
 
 def test_local_indicators_entry_validation_and_display(client, auth, world):

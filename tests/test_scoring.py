@@ -20,6 +20,7 @@ from indicators.scoring import (
     score_items_by_unit,
 )
 from indicators.suppression import suppress_breakdown
+from tests.stats_reference import mean_interval_ref, wilson_ref
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -45,7 +46,6 @@ def test_item_stats_by_hand_with_missing_and_vet_ej():
     sd = math.sqrt(ss / (4 - 1))
     t = 3.182446305284263  # t_{0.975, 3}; table value 3.182
     assert stats.t.ppf(0.975, 3) == pytest.approx(t)
-    half = t * sd / math.sqrt(4)
     assert r.item == "DP01" and not r.suppressed
     assert r.n == 4
     assert r.counts == (0, 1, 0, 1, 1, 1)
@@ -53,8 +53,10 @@ def test_item_stats_by_hand_with_missing_and_vet_ej():
     assert r.mean == pytest.approx(4.25)
     assert r.sd == pytest.approx(math.sqrt(8.75 / 3))
     assert r.sd == pytest.approx(sd)
-    assert (r.ci_low, r.ci_high) == pytest.approx((mean - half, mean + half))
+    assert (r.ci_low, r.ci_high) == pytest.approx(mean_interval_ref([4, 5, 6, 2]))
+    assert 1 < r.ci_low < mean < r.ci_high < 6
     assert r.share_positive == pytest.approx(3 / 4)  # 4, 5, 6 of the four
+    assert (r.share_positive_ci_low, r.share_positive_ci_high) == pytest.approx(wilson_ref(3, 4))
 
 
 def test_nan_zero_and_none_are_the_same_missing():

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
-from .. import accounts
+from .. import accounts, twofactor
 from ..access import roles_required
 from ..extensions import db
 from ..forms_admin import SERVICE_FIELDS, ButtonForm, ForbundForm, PasswordForm, UserForm, apply_service_error
@@ -29,6 +29,26 @@ def index():
         .group_by(SurveyLink.forbund_id)).all())
     return render_template("admin/index.html", forbund_list=forbund_list, users=users, insatser=insatser,
                            link_counts=link_counts, admins=users.get(None, 0))
+
+
+@bp.get("/instrument")
+@roles_required("admin")
+def instruments():
+    """The instrument versions in the installation, the default one, their links and answers, and
+    every file that could not be loaded with why (the other versions work regardless)."""
+    from indicators.catalogue import INSTRUMENT_DIR, load_errors
+
+    from ..instruments import instrument, versions
+    from ..models import Response
+
+    link_counts = dict(db.session.execute(
+        select(SurveyLink.instrument_version, func.count()).group_by(SurveyLink.instrument_version)).all())
+    response_counts = dict(db.session.execute(
+        select(Response.instrument_version, func.count()).group_by(Response.instrument_version)).all())
+    default = current_app.config["DEFAULT_INSTRUMENT_VERSION"]
+    return render_template("admin/instruments.html", instruments=[instrument(v) for v in versions()],
+                           errors=load_errors(), default=default, default_ok=default in versions(),
+                           link_counts=link_counts, response_counts=response_counts, folder=INSTRUMENT_DIR)
 
 
 @bp.route("/forbund", methods=["GET", "POST"])
@@ -129,3 +149,20 @@ def reset_password(user_id: int):
                   "success")
             return redirect(url_for("admin.user", user_id=target.id), code=303)
     return render_template("admin/user.html", user=target, form=form, button=ButtonForm())
+
+
+@bp.post("/anvandare/<int:user_id>/tvastegs")
+@roles_required("admin")
+def reset_two_factor(user_id: int):
+    """Remove a user's second factor (lost phone); they set it up again at their next login."""
+    target = _user_or_404(user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if twofactor.enrolled(target):
+        twofactor.disable(target, by_admin=True)
+        db.session.commit()
+    if target.id == current_user.id:
+        return redirect(url_for("auth.login"), code=303)
+    flash(_("Tvåstegsverifieringen för %(name)s är återställd. Kontots inloggningar har avslutats.",
+            name=target.username), "success")
+    return redirect(url_for("admin.user", user_id=target.id), code=303)

@@ -22,6 +22,23 @@ ACTION_LABELS = {
     "paper.withdraw": _l("Pappersenkät återkallad"),
     "responses.import": _l("Svar importerade"),
     "responses.delete_years": _l("Gallring av mätår"),
+    "login": _l("Inloggning"),
+    "login.failed": _l("Misslyckad inloggning"),
+    "login.locked": _l("Användarnamn spärrat efter misslyckade inloggningar"),
+    "user.change_password": _l("Eget lösenord bytt"),
+    "user.reset_password": _l("Lösenord återställt av administratör"),
+    "user.2fa_enable": _l("Tvåstegsverifiering aktiverad"),
+    "user.2fa_disable": _l("Tvåstegsverifiering avstängd"),
+    "user.2fa_reset": _l("Tvåstegsverifiering återställd av administratör"),
+    "user.2fa_recovery_codes": _l("Nya återställningskoder"),
+    "user.2fa_recovery_used": _l("Återställningskod använd"),
+    "free_text.view": _l("Fritextsvar visade"),
+    "codes.download": _l("Engångskoder hämtade"),
+    "report.create": _l("Rapport skapad"),
+    "report.download": _l("Rapportfil hämtad"),
+    "report.chart": _l("Diagram hämtat"),
+    "results.export": _l("Resultat exporterade"),
+    "backup.create": _l("Säkerhetskopia skapad"),
 }
 
 

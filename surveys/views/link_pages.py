@@ -12,13 +12,14 @@ from flask_babel import get_locale
 
 from indicators.catalogue import measurement_year
 
-from .. import links
+from .. import links, respondent_language
 from ..access import link_or_404, roles_required
 from ..clock import today
-from ..forms_admin import ButtonForm
+from ..forms_admin import AskedForm, ButtonForm
 from ..instruments import instrument
 from ..models import SurveyLink
 from ..qr import qr_png, qr_svg
+from .respond import heading
 
 bp = Blueprint("links", __name__, url_prefix="/lankar")
 
@@ -67,6 +68,7 @@ def show(link_id: int):
         "links/show.html", link=link, url=links.respondent_url(link), state=link_state(link), year=year,
         count=links.link_counts([link], year)[link.id], names=questionnaire_names(),
         code_counts=links.code_counts(link) if link.requires_code else None, button=ButtonForm(),
+        asked_form=AskedForm(asked=link.asked),
     )
 
 
@@ -93,5 +95,10 @@ def qr_svg_file(link_id: int):
 def sheet(link_id: int):
     link = link_or_404(link_id)
     url = links.respondent_url(link)
+    inst = instrument(link.instrument_version)
+    q = inst.questionnaires[link.questionnaire]
+    # Every language the questionnaire is offered in, each with a short line in that language.
+    sheet_languages = [(inst.languages[code], respondent_language.sheet_line(code)) for code in q.languages]
     return render_template("links/sheet.html", link=link, url=url, short_url=url.split("://", 1)[-1],
-                           names=questionnaire_names())
+                           names=questionnaire_names(), sheet_languages=sheet_languages,
+                           heading=heading(link, q, q.languages[0]))

@@ -9,19 +9,20 @@ import csv
 import datetime as dt
 import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from indicators.catalogue import measurement_year
 
-from .. import accounts, links
+from .. import accounts, audit, links
 from ..access import insats_or_404, link_or_404, roles_required, user_forbund, visible_insatser
 from ..clock import today
 from ..extensions import db
-from ..forms_admin import SERVICE_FIELDS, ButtonForm, CodesForm, InsatsForm, LinkForm, apply_service_error
+from ..forms_admin import SERVICE_FIELDS, AskedForm, ButtonForm, CodesForm, InsatsForm, LinkForm, apply_service_error
 from ..instruments import instrument
+from ..instruments import versions as instrument_versions
 from .link_pages import link_rows, questionnaire_names
 
 bp = Blueprint("officer", __name__, url_prefix="/forbund")
@@ -128,6 +129,11 @@ def _link_form(forbund) -> LinkForm:
     form.insats.choices = [SelectChoice("", _("Ingen insats (chefsgrupp och styrelse)"))] + [
         SelectChoice(str(i.id), i.name) for i in visible_insatser() if not i.closed
     ]
+    default = current_app.config["DEFAULT_INSTRUMENT_VERSION"]
+    form.instrument_version.choices = [
+        SelectChoice(v, f"{v} ({_('standard')})" if v == default else v) for v in instrument_versions()]
+    if not form.instrument_version.data:
+        form.instrument_version.data = default
     return form
 
 
@@ -147,6 +153,8 @@ def new_link():
             link = links.create_link(
                 forbund, form.questionnaire.data, form.opens_on.data, form.closes_on.data, insats=insats,
                 label=form.label.data or "", requires_code=form.requires_code.data, created_by=current_user,
+                asked=form.asked.data,
+                instrument_version=form.instrument_version.data or None,
             )
         except ValueError as exc:
             db.session.rollback()
@@ -161,6 +169,22 @@ def new_link():
 def _year_bounds(year: int) -> tuple[dt.date, dt.date]:
     """The measurement year runs 1 November - 31 October and is named by its end year."""
     return dt.date(year - 1, 11, 1), dt.date(year, 10, 31)
+
+
+@bp.post("/lankar/<int:link_id>/tillfragade")
+@roles_required("officer")
+def set_asked(link_id: int):
+    """Record how many were asked to answer through the link (for the response rate)."""
+    link = link_or_404(link_id)
+    form = AskedForm()
+    if not form.validate_on_submit():
+        for error in form.asked.errors:
+            flash(str(error), "error")
+        return redirect(url_for("links.show", link_id=link.id), code=303)
+    links.set_asked(link, form.asked.data)
+    db.session.commit()
+    flash(_("Antalet tillfrågade är sparat."), "success")
+    return redirect(url_for("links.show", link_id=link.id), code=303)
 
 
 @bp.post("/lankar/<int:link_id>/inaktivera")
@@ -204,12 +228,14 @@ def codes(link_id: int):
 @bp.post("/lankar/<int:link_id>/koder.csv")
 @roles_required("officer")
 def codes_csv(link_id: int):
-    """The batch just created as CSV: the page posts the codes back; only unused codes of this link are echoed."""
+    """The batch just created as CSV: the page posts the codes back; only codes of this link are echoed, used or not (D5)."""
     link = link_or_404(link_id)
     if not link.requires_code or not ButtonForm().validate_on_submit():
         abort(404 if not link.requires_code else 400)
-    valid = links.unused_codes_of_link(link, request.form.getlist("code")[: links.MAX_CODES_PER_BATCH])
+    valid = links.codes_of_link(link, request.form.getlist("code")[: links.MAX_CODES_PER_BATCH])
     url = url_for("respond.intro", token=link.token, _external=True)
+    audit.record("codes.download", f"länk {link.id}", f"{len(valid)} engångskoder", forbund_id=link.forbund_id)
+    db.session.commit()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["kod", "adress"])

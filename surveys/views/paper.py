@@ -7,32 +7,30 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import DateField
-from wtforms.validators import Optional
+from sqlalchemy.exc import IntegrityError
+from wtforms import DateField, StringField
+from wtforms.validators import Length, Optional
 
 from indicators.catalogue import measurement_year
 
 from .. import links, paper
 from ..access import insats_or_404, link_or_404, roles_required, user_forbund, visible_insatser
 from ..clock import today
+from ..errors import ServiceError
 from ..extensions import db
+from ..form_numbers import FormNumberError, normalise_form_number, stored_form_numbers
 from ..forms import new_submission_key, questionnaire_form_class
-from ..imports import ImportRejected, import_responses
 from ..instruments import instrument, questionnaires_about
 from ..models import SurveyLink
 from ..qr import qr_svg_inline
 from ..responses import SubmissionError
+from . import paper_double
 
 bp = Blueprint("paper", __name__, url_prefix="/papper")
 
 #: Paper entry is in Swedish: the staff member types what the paper says, whatever its language.
 ENTRY_LANG = "sv"
-
-
-class ImportForm(FlaskForm):
-    file = FileField(_l("CSV-fil med svar"), validators=[FileRequired(_l("Välj en fil att importera."))])
 
 
 class WithdrawForm(FlaskForm):
@@ -45,7 +43,23 @@ def paper_form_class(inst, q):
         inst, q, ENTRY_LANG, requires_code=False, max_text=current_app.config["FREE_TEXT_MAX_LENGTH"]
     )
     date_field = DateField(_l("Datum på formuläret"), validators=[Optional()], format="%Y-%m-%d")
-    return type(f"Paper{q.code}Form", (base,), {"submitted_on": date_field})
+    number_field = StringField(_l("Formulärnummer"), validators=[Optional(), Length(max=40)])
+    return type(f"Paper{q.code}Form", (base,), {"submitted_on": date_field, "form_number": number_field})
+
+
+def _form_number(form, forbund_id: int) -> tuple[bool, str | None]:
+    """(ok, number): the typed form number normalised, or a field error when it is invalid or is
+    already stored for the förbund (surveys.form_numbers)."""
+    try:
+        number = normalise_form_number(form.form_number.data)
+    except FormNumberError as exc:
+        form.form_number.errors = [*form.form_number.errors, str(exc.message)]
+        return False, None
+    if number and stored_form_numbers(forbund_id, [number], include_pending=True):
+        form.form_number.errors = [*form.form_number.errors, _(
+            "Formulärnummer %(number)s finns redan sparat i förbundet. Kontrollera numret på papperet.", number=number)]
+        return False, None
+    return True, number
 
 
 # --- overview ---------------------------------------------------------------------------------
@@ -173,11 +187,26 @@ def _entry_page(code: str, *, insats=None, link=None):
     q = inst.questionnaires[code]
     form = paper_form_class(inst, q)()
     status = 200
+    diff = None
+    action = request.form.get("action", "save")
     if request.method == "POST":
-        if form.validate():
+        if form.validate() and action == "first" and _form_number(form, current_user.forbund_id)[0]:
+            paper_double.keep_first(request.path, paper_double.values_of(form))
+            flash(_("Första inmatningen är sparad för kontroll, inte som svar. Nu skriver en kollega in samma formulär."), "success")
+            return redirect(f"{request.path}?andra=1", code=303)
+        if form.validate() and action == "second":
+            first = paper_double.first_for(request.path)
+            paper_double.forget()
+            if first is None:
+                form.form_errors.append(_("Det finns ingen första inmatning att jämföra med. Börja om med den första."))
+                action = "save"
+            else:
+                diff = paper_double.differences(first, paper_double.values_of(form), form.free_text_fields)
+        number_ok, number = _form_number(form, current_user.forbund_id) if form.validate() else (False, None)
+        if number_ok and action != "first" and not diff and not form.form_errors:
             try:
                 submitted_on = paper.parse_paper_date(form.submitted_on.data)
-                created = paper.enter_paper_response(
+                response, created = paper.enter_paper_response(
                     user=current_user,
                     inst=inst,
                     q=q,
@@ -186,31 +215,43 @@ def _entry_page(code: str, *, insats=None, link=None):
                     submitted_on=submitted_on,
                     insats=insats or (link.insats if link else None),
                     link=link,
-                )[1]
+                )
+                if created and number:
+                    response.form_number = number
+                    db.session.flush()  # the unique constraint catches a number stored meanwhile
                 db.session.commit()
                 if created:
                     flash(_("Pappersenkäten är sparad. Du kan skriva in nästa."), "success")
                 else:
                     flash(_("Den här pappersenkäten var redan sparad; den sparades inte en gång till."), "success")
                 return redirect(request.path, code=303)
+            except IntegrityError:
+                db.session.rollback()
+                form.form_number.errors = [*form.form_number.errors, _(
+                    "Formulärnummer %(number)s finns redan sparat i förbundet. Kontrollera numret på papperet.",
+                    number=number)]
             except ValueError as exc:
                 db.session.rollback()
                 if isinstance(exc, SubmissionError):
                     for field_id, message in exc.errors.items():
+                        message = str(message)  # a lazy gettext string: in the user's language
                         if field_id in form:
                             form[field_id].errors = list(form[field_id].errors) + [message]
                         else:
                             form.form_errors.append(message)
                 else:
-                    form.submitted_on.errors = list(form.submitted_on.errors) + [str(exc)]
-        status = 400
+                    text = exc.text if isinstance(exc, ServiceError) else str(exc)
+                    form.submitted_on.errors = list(form.submitted_on.errors) + [text]
+        status = 200 if diff else 400
     if not form.submission_key.data:
         form.submission_key.data = new_submission_key()
     if not form.submitted_on.data and not form.submitted_on.raw_data:
         form.submitted_on.data = today()
     return render_template(
         "paper/enter.html", form=form, q=q, lang=ENTRY_LANG, insats=insats or (link.insats if link else None),
-        link=link, forbund=user_forbund(),
+        link=link, forbund=user_forbund(), diff=diff,
+        second_entry=request.method == "GET" and bool(request.args.get("andra"))
+        and paper_double.first_for(request.path) is not None,
     ), status
 
 
@@ -228,40 +269,3 @@ def withdraw(response_id: str):
         db.session.commit()
         flash(_("Pappersenkäten är återkallad och räknas inte längre med i resultaten."), "success")
     return redirect(url_for("paper.index"), code=303)
-
-
-# --- batch import -----------------------------------------------------------------------------
-
-
-@bp.route("/import", methods=["GET", "POST"])
-@roles_required("officer")
-def import_file():
-    forbund = user_forbund()
-    form = ImportForm()
-    rejection = None
-    status = 200
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            result = import_responses(
-                forbund, upload.read(), instrument(), entered_by_id=current_user.id, source=upload.filename or ""
-            )
-        except ImportRejected as exc:
-            db.session.rollback()
-            rejection = exc
-            status = 400
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "%(rows)d formulär i filen: %(created)d nya sparade, %(existing)d fanns redan (importerade tidigare).",
-                    rows=result.rows, created=result.created, existing=result.existing,
-                ),
-                "success",
-            )
-            return redirect(url_for("paper.import_file"), code=303)
-    elif request.method == "POST":
-        status = 400
-    return render_template(
-        "paper/import.html", form=form, rejection=rejection, forbund=forbund, inst=instrument()
-    ), status

@@ -26,8 +26,8 @@ class DeleteSourceForm(FlaskForm):
     source = HiddenField(validators=[DataRequired()])
 
 
-def _render(form, errors=()):
-    return render_template("references/index.html", form=form, sources=list_sources(), errors=errors,
+def _render(form, errors=(), more=0):
+    return render_template("references/index.html", form=form, sources=list_sources(), errors=errors, more=more,
                            delete_form=DeleteSourceForm(), max_mb=MAX_BYTES // (1024 * 1024))
 
 
@@ -48,7 +48,7 @@ def upload():
         summary = import_references(data, filename=form.file.data.filename or "")
     except ReferenceImportError as exc:
         db.session.rollback()
-        return _render(form, exc.errors), 400
+        return _render(form, exc.errors, exc.more), 400
     db.session.commit()
     flash(_("%(n)d rader importerade.", n=sum(summary.values())), "success")
     return redirect(url_for("references.index"))

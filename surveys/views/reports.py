@@ -1,12 +1,13 @@
 """Report downloads: the appendix PDF, XLSX, CSV, chart ZIP, and every chart with its text alternative.
 
 Officers for their förbund (or one of its insatser); staff for their own insatser. Building the
-files is a job: the page says the report is being prepared and reloads itself until it is done.
+files is a job on the task queue (``surveys.jobs``): the job page says the report is being prepared
+and reloads itself until the job has ended; the report page lists the förbund's jobs.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,12 +19,14 @@ from indicators.catalogue import measurement_year
 from indicators.chart_style import FORMATS, render
 from indicators.report_data import chart_by_name, chart_names, group_name
 
+from .. import jobs
 from ..access import roles_required, user_forbund, visible_insatser
 from ..audit import record
 from ..clock import today
 from ..extensions import db
 from ..instruments import instrument
-from ..reports import JOB_FILES, ReportOptions, job_file, load_job, report_tr, result_set, start_job
+from ..models import Job
+from ..reports import ReportOptions, report_options, report_tr, result_set, start_report_job
 from ..results import available_years
 
 bp = Blueprint("reports", __name__, url_prefix="/rapport")
@@ -80,7 +83,8 @@ def _fill_choices(form, forbund) -> None:
     if not form.scope.data or form.scope.data == "None":
         form.scope.data = form.scope.choices[0].value
     if not form.year.data:
-        form.year.data = form.year.choices[0].value
+        # The latest year with answers (a new measurement year has none yet); else the current one.
+        form.year.data = max(available_years(forbund.id), default=form.year.choices[0].value)
 
 
 def _insats_id(scope: str) -> int | None:
@@ -108,6 +112,30 @@ def _options_from_args() -> ReportOptions:
                          lang=_lang())
 
 
+def _visible_jobs(forbund) -> list[Job]:
+    insats_ids = {i.id for i in visible_insatser()} if current_user.role == "staff" else None
+    return jobs.list_jobs(forbund.id, kind="report", insats_ids=insats_ids)
+
+
+def _limit_message() -> str:
+    return _("Förbundet har redan %(limit)d rapporter som väntar eller skapas. Vänta tills någon av dem är "
+             "klar och försök sedan igen; gränsen finns för att rapporterna ska bli klara snabbt för alla.",
+             limit=current_app.config["JOB_LIMIT_PER_FORBUND"])
+
+
+def _start(forbund, options: ReportOptions, detail: str):
+    """Queue a report job and go to its page; None (and nothing changed) at the förbund's limit."""
+    try:
+        job = start_report_job(forbund, options, current_user.id)
+    except jobs.JobLimitError:
+        db.session.rollback()
+        return None
+    record("report.create", target=f"{options.year}", detail=detail)
+    db.session.commit()
+    jobs.enqueue(job)
+    return redirect(url_for(".job", job_id=job.id), code=303)
+
+
 @bp.route("/", methods=["GET", "POST"])
 @roles_required("officer", "staff")
 def index():
@@ -118,22 +146,27 @@ def index():
         options = ReportOptions(year=form.year.data, reference=form.reference.data,
                                 include_free_text=form.free_text.data, chart_format=form.chart_format.data,
                                 insats_id=_insats_id(form.scope.data), lang=_lang())
-        job_id = start_job(forbund, options, current_user.id)
-        record("report.create", target=f"{options.year}",
-               detail=f"scope={form.scope.data} reference={options.reference} free_text={options.include_free_text} "
-                      f"format={options.chart_format}")
-        db.session.commit()
-        return redirect(url_for(".job", job_id=job_id))
-    return render_template("reports/index.html", form=form, forbund=forbund, demo=forbund.is_demo)
+        started = _start(forbund, options, f"scope={form.scope.data} reference={options.reference} "
+                                           f"free_text={options.include_free_text} format={options.chart_format}")
+        if started is not None:
+            return started
+        form.form_errors.append(_limit_message())
+    return render_template("reports/index.html", form=form, forbund=forbund, demo=forbund.is_demo,
+                           jobs=_visible_jobs(forbund), scope_names=_scope_names(), job_options=report_options,
+                           expiry_days=int(current_app.config["JOB_EXPIRY_DAYS"]),
+                           job_limit=int(current_app.config["JOB_LIMIT_PER_FORBUND"]))
 
 
-def _own_job(job_id: str) -> dict:
-    """A job of the current user's förbund (staff: their own insatser); 404 otherwise."""
-    job = load_job(job_id)
-    if job is None or job["forbund_id"] != current_user.forbund_id:
+def _scope_names() -> dict:
+    return {i.id: i.name for i in visible_insatser()}
+
+
+def _own_job(job_id: str) -> Job:
+    """A report job of the current user's förbund (staff: their own insatser); 404 otherwise."""
+    job = jobs.get_job(job_id)
+    if job is None or job.kind != "report" or job.forbund_id != current_user.forbund_id:
         abort(404)
-    insats_id = job["options"].get("insats_id")
-    if current_user.role == "staff" and (insats_id is None or insats_id not in {i.id for i in visible_insatser()}):
+    if current_user.role == "staff" and (job.insats_id is None or job.insats_id not in _scope_names()):
         abort(404)
     return job
 
@@ -142,26 +175,47 @@ def _own_job(job_id: str) -> dict:
 @roles_required("officer", "staff")
 def job(job_id: str):
     job = _own_job(job_id)
+    db.session.commit()  # a job found stale has just been marked failed
     forbund = user_forbund()
-    files = [(key, job["files"][key]) for key in JOB_FILES if key in job["files"]]
-    response = Response(render_template("reports/job.html", job=job, files=files, forbund=forbund,
-                                        demo=forbund.is_demo, format_names=FORMAT_NAMES))
-    if job["status"] == "running":
-        response.headers["Refresh"] = "2"  # also in a <meta>; either keeps the page waiting
+    response = Response(render_template("reports/job.html", job=job, options=report_options(job), forbund=forbund,
+                                        demo=forbund.is_demo, format_names=FORMAT_NAMES,
+                                        scope_names=_scope_names(), limit_error=None))
+    if job.status in ("queued", "running"):
+        response.headers["Refresh"] = "2"  # also in a <meta>; either keeps the page waiting until the job ends
     return response
+
+
+@bp.post("/jobb/<job_id>/igen")
+@roles_required("officer", "staff")
+def job_again(job_id: str):
+    """Start a failed job again with the same options (a form with CSRF on the job page)."""
+    job = _own_job(job_id)
+    db.session.commit()
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if job.status != "failed":
+        return redirect(url_for(".job", job_id=job.id), code=303)
+    options = report_options(job)
+    started = _start(user_forbund(), options, f"again={job.id[:8]} reference={options.reference}")
+    if started is not None:
+        return started
+    forbund = user_forbund()
+    return render_template("reports/job.html", job=job, options=options, forbund=forbund, demo=forbund.is_demo,
+                           format_names=FORMAT_NAMES, scope_names=_scope_names(), limit_error=_limit_message())
 
 
 @bp.route("/jobb/<job_id>/<name>")
 @roles_required("officer", "staff")
 def job_download(job_id: str, name: str):
-    _own_job(job_id)
-    path = job_file(job_id, name)
-    if path is None or not path.is_file():
+    job = _own_job(job_id)
+    stored = jobs.job_file(job, name)
+    if stored is None:
         abort(404)
-    key = next(k for k, (pattern, _m) in JOB_FILES.items() if name.endswith(pattern.rsplit(".", 1)[1]))
     record("report.download", target=name, detail=f"job={job_id[:8]}")
     db.session.commit()
-    return send_file(path, mimetype=JOB_FILES[key][1], as_attachment=True, download_name=name)
+    response = Response(stored.data, mimetype=stored.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{stored.name}"'
+    return response
 
 
 @bp.route("/diagram")

@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
+from .. import respondent_language
 from ..clock import today
 from ..extensions import csrf, db, limiter
 from ..forms import new_submission_key, questionnaire_form_class
 from ..instruments import instrument
 from ..models import SurveyLink
+from ..questionnaire_page import cached_page, hidden_inputs, page_key, questionnaire_body
 from ..responses import SubmissionError, submit_response
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
-
-#: Messages of surveys.responses.SubmissionError a respondent can meet, listed so that pybabel
-#: extracts them; they are shown in the respondent's language.
-SERVICE_MESSAGES = (
-    _l("Skriv in koden du har fått."),
-    _l("Koden är inte giltig eller har redan använts."),
-    _l("Formuläret saknar giltig inlämningsnyckel. Ladda om sidan och försök igen."),
-    _l("Du har inte svarat på någon fråga. Svara på minst en fråga innan du skickar."),
-)
 
 
 def _token_limit() -> str:
@@ -38,24 +35,55 @@ def _answer_limit() -> str:
 token_lookup_limit = limiter.shared_limit(_token_limit, scope="token-lookup", methods=["GET"])
 
 
+#: Built once: constructing the statement cost as much as running it. The förbund comes along,
+#: since every respondent page asks whether it is a demo.
+_LINK_BY_TOKEN = select(SurveyLink).options(joinedload(SurveyLink.forbund)).where(SurveyLink.token == bindparam("token"))
+
+
 def load_link(token: str) -> SurveyLink:
     """Return the link for a token or 404; the same page for every unknown token."""
     if not token or len(token) > 64:
         abort(404)
-    link = db.session.scalar(select(SurveyLink).where(SurveyLink.token == token))
+    link = db.session.scalar(_LINK_BY_TOKEN, {"token": token})
     if link is None:
         abort(404)
     return link
 
 
+@bp.before_request
+def provisional_language():
+    """Until the questionnaire is known (an unknown token gives a 404), any respondent language."""
+    respondent_language.apply(respondent_language.pick(respondent_language.respondent_languages()))
+
+
+@bp.after_request
+def vary_on_language(response):
+    response.vary.add("Accept-Language")
+    return response
+
+
 def choose_language(q) -> str:
-    lang = request.values.get("lang", "")
-    if lang not in q.languages:
-        lang = q.languages[0]
-    ui_langs = current_app.config["UI_LANGUAGES"]
-    # UI strings (buttons, messages) follow the questionnaire language where they exist.
-    g.respondent_lang = lang if lang in ui_langs else lang.split("-")[0] if lang.split("-")[0] in ui_langs else "sv"
-    return lang
+    """?lang=, else the browser's language among those the questionnaire is offered in."""
+    return respondent_language.apply(respondent_language.pick(q.languages))
+
+
+#: Plain headings for the respondent pages, by questionnaire; the group names ("Deltagare
+#: pågående") are the staff's words. A questionnaire without one here shows its name.
+HEADINGS = {
+    "DP": _l("Enkät för dig som deltar i %(name)s"),
+    "DA": _l("Enkät för dig som har deltagit i %(name)s"),
+    "PE": _l("Enkät för dig som arbetar i %(name)s"),
+    "CH": _l("Enkät för dig som är chef hos en av medlemmarna i %(name)s"),
+    "ST": _l("Enkät för dig som sitter i styrelsen för %(name)s"),
+}
+
+
+def heading(link: SurveyLink, q, lang: str) -> str:
+    text = HEADINGS.get(q.code)
+    if text is None:
+        return q.name[lang]
+    name = link.insats.name if link.insats and q.about == "insats" else link.forbund.name
+    return str(text) % {"name": name}
 
 
 def context(link: SurveyLink, lang: str) -> dict:
@@ -68,6 +96,7 @@ def context(link: SurveyLink, lang: str) -> dict:
         "lang": lang,
         "language": inst.languages[lang],
         "languages": [inst.languages[code] for code in q.languages],
+        "heading": heading(link, q, lang),
     }
 
 
@@ -100,55 +129,75 @@ def answer(token: str):
         return closed_page(link, lang)
     max_text = current_app.config["FREE_TEXT_MAX_LENGTH"]
     form_cls = questionnaire_form_class(inst, q, lang, requires_code=link.requires_code, max_text=max_text)
+    if request.method == "GET":
+        # The questions are the same for every respondent: reuse them, add only this request's fields.
+        hidden = hidden_inputs(generate_csrf(), new_submission_key(), lang)
+
+        def render(slot):
+            body = questionnaire_body(inst, q, lang, form_cls, requires_code=link.requires_code, max_text=max_text)
+            return render_questionnaire(link, lang, None, slot, body, 200)[0]
+
+        if current_user.is_authenticated or session.get("_flashes"):
+            return render(hidden), 200  # a page that shows more than the questionnaire
+        return cached_page(page_key(inst, q, lang, link, max_text), inst, hidden, render), 200
     form = form_cls()
     status = 200
-    if request.method == "GET":
-        form.submission_key.data = new_submission_key()
-        form.lang.data = lang
+    unknown = sorted(set(request.form) - form.expected_fields())
+    if unknown:
+        form.form_errors.append(_("Formuläret innehöll fält som inte hör till enkäten: %(fields)s.", fields=", ".join(unknown[:5])))
+        status = 400
+    elif form.validate():
+        try:
+            submit_response(
+                forbund_id=link.forbund_id,
+                insats_id=link.insats_id,
+                link=link,
+                questionnaire=q,
+                instrument_version=link.instrument_version,
+                submission=form.submission(),
+                submission_key=form.submission_key.data or "",
+                submitted_on=today(),
+                max_text=max_text,
+                access_code=form.code.data if link.requires_code else None,
+            )
+            db.session.commit()
+            return redirect(url_for("respond.thanks", token=token, lang=lang), code=303)
+        except SubmissionError as exc:
+            db.session.rollback()
+            for field_id, message in exc.errors.items():
+                field_id = "form" if field_id == "received" else field_id
+                message = str(message)  # a lazy gettext string: in the respondent's language
+                if field_id in form:
+                    form[field_id].errors = list(form[field_id].errors) + [message]
+                else:
+                    form.form_errors.append(message)
+            status = 400 if _is_tampered(exc, form) else 409 if "received" in exc.errors else 200
     else:
-        unknown = sorted(set(request.form) - form.expected_fields())
-        if unknown:
-            form.form_errors.append(_("Formuläret innehöll fält som inte hör till enkäten: %(fields)s.", fields=", ".join(unknown[:5])))
-            status = 400
-        elif form.validate():
-            try:
-                submit_response(
-                    forbund_id=link.forbund_id,
-                    insats_id=link.insats_id,
-                    link=link,
-                    questionnaire=q,
-                    instrument_version=link.instrument_version,
-                    submission=form.submission(),
-                    submission_key=form.submission_key.data or "",
-                    submitted_on=today(),
-                    max_text=max_text,
-                    access_code=form.code.data if link.requires_code else None,
-                )
-                db.session.commit()
-                return redirect(url_for("respond.thanks", token=token, lang=lang), code=303)
-            except SubmissionError as exc:
-                db.session.rollback()
-                for field_id, message in exc.errors.items():
-                    message = _(message)  # the Swedish service message in the respondent's language
-                    if field_id in form:
-                        form[field_id].errors = list(form[field_id].errors) + [message]
-                    else:
-                        form.form_errors.append(message)
-                status = 400 if _is_tampered(exc, form) else 200
-        else:
-            if "csrf_token" in form.errors:
-                # Expired session: keep every answer, issue a fresh token, ask to send again.
-                form.form_errors.append(_("Din session hade gått ut. Dina svar finns kvar – skicka formuläret igen."))
-                form.csrf_token.errors = []
-            if any(name != "csrf_token" for name in form.errors if name):
-                status = 400  # a value the form cannot produce: tampered or broken input
+        if "csrf_token" in form.errors:
+            # Expired session: keep every answer, issue a fresh token, ask to send again.
+            form.form_errors.append(_("Din session hade gått ut. Dina svar finns kvar – skicka formuläret igen."))
+            form.csrf_token.errors = []
+        if any(name != "csrf_token" for name in form.errors if name):
+            status = 400  # a value the form cannot produce: tampered or broken input
     if not form.submission_key.data:
         form.submission_key.data = new_submission_key()
-    return render_template("respond/questionnaire.html", form=form, **context(link, lang)), status
+    # Answers shown again (with their errors): the whole form is rendered for this request.
+    hidden = Markup("\n  ").join([form.csrf_token(), form.submission_key(), form.lang(value=lang)])
+    body = Markup(render_template("respond/_questionnaire_body.html", form=form))
+    return render_questionnaire(link, lang, form, hidden, body, status)
+
+
+def render_questionnaire(link: SurveyLink, lang: str, form, hidden: Markup, body: Markup, status: int):
+    has_errors = form is not None and bool(form.errors or form.form_errors)
+    page = render_template(
+        "respond/questionnaire.html", form=form, has_errors=has_errors, hidden_fields=hidden, body=body,
+        **context(link, lang),
+    )
+    return page, status
 
 
 def _is_tampered(exc: SubmissionError, form) -> bool:
-    return any(key not in ("form", "code") for key in exc.errors)
+    return any(key not in ("form", "code", "received") for key in exc.errors)
 
 
 @bp.get("/<token>/tack")

@@ -20,10 +20,12 @@ from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from indicators.catalogue import GROUP_CODES, measurement_year
-from indicators.results import SUPPORT_CATEGORIES, SUPPORT_PHASES, Economic
+from indicators.results import CENSUS_GROUPS, SUPPORT_CATEGORIES, SUPPORT_PHASES, Economic
 from indicators.summary import summary
 
+from .. import audit
 from ..access import roles_required, user_forbund, visible_insatser
+from ..breakdowns import breakdown_labels
 from ..clock import today
 from ..extensions import db
 from ..instruments import instrument
@@ -74,12 +76,16 @@ def _chosen_insats(scope: str, insatser):
     abort(404)
 
 
+def _localized(texts: dict) -> str:
+    return texts.get(str(get_locale() or "sv")) or texts["sv"]
+
+
 def _filter_form(forbund, insatser, years):
     inst = instrument()
     form = ResultsFilterForm(formdata=request.args)
     form.year.choices = [SelectChoice(y, str(y)) for y in years]
     form.group.choices = [SelectChoice("", _("Alla grupper"))] + [
-        SelectChoice(c, f"{c} – {inst.questionnaires[c].name['sv']}") for c in GROUP_CODES]
+        SelectChoice(c, f"{c} – {_localized(inst.questionnaires[c].name)}") for c in GROUP_CODES]
     form.scope.choices = _scope_choices(forbund, insatser)
     if not form.scope.data or form.scope.data == "None":
         form.scope.data = form.scope.choices[0].value
@@ -172,6 +178,8 @@ def index():
                            demo=forbund.is_demo, lang=lang, category_labels=CATEGORY_LABELS,
                            group_names={c: q.name for c, q in instrument().questionnaires.items()},
                            phase_labels=PHASE_LABELS, categories=SUPPORT_CATEGORIES, phases=SUPPORT_PHASES,
+                           census_groups=CENSUS_GROUPS,
+                           breakdown_labels=breakdown_labels(instrument(), str(get_locale() or "sv")),
                            free_text_args=_free_text_args(form))
 
 
@@ -211,6 +219,10 @@ def free_text():
         texts = free_texts(forbund, insats, form.year.data, code)
         questions = [(ft, [t for qid, t in texts if qid == ft.id] if texts is not None else None) for ft in q.free_text]
         sections.append((code, q, texts is not None, questions))
+    shown = sum(len(texts or ()) for _c, _q, ok, qs in sections for _ft, texts in qs if ok)
+    audit.record("free_text.view", f"fritext {form.year.data}",
+                 f"enhet={insats.name if insats else 'förbundet'} svar={shown}", forbund_id=forbund.id)
+    db.session.commit()
     return render_template("results/free_text.html", form=form, forbund=forbund, insats=insats,
                            sections=sections, demo=forbund.is_demo,
                            threshold=current_app.config["REPORTING_THRESHOLD"])

@@ -30,6 +30,9 @@ PHONE = {"width": 320, "height": 640}
 PHONE_L = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 VIEWPORTS = {"phone320": PHONE, "phone375": PHONE_L, "desktop": DESKTOP}
+#: The browser's language (Accept-Language): Swedish, so respondent pages open in Swedish unless a
+#: test chooses another language (the first visit follows Accept-Language).
+BROWSER_LOCALE = "sv-SE"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
@@ -137,7 +140,7 @@ def site(database_url):
 @pytest.fixture
 def context(browser):
     """A normal browser context: the app's CSP applies."""
-    ctx = browser.new_context(viewport=DESKTOP)
+    ctx = browser.new_context(locale=BROWSER_LOCALE, viewport=DESKTOP)
     yield ctx
     ctx.close()
 
@@ -150,7 +153,7 @@ def page(context):
 @pytest.fixture(scope="module")
 def axe_context(browser):
     """A context that bypasses the CSP so axe-core can be injected; shared by a module's axe runs."""
-    ctx = browser.new_context(viewport=DESKTOP, bypass_csp=True)
+    ctx = browser.new_context(locale=BROWSER_LOCALE, viewport=DESKTOP, bypass_csp=True)
     yield ctx
     ctx.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import VIEWPORTS, describe_violations, login, run_axe, submit
+from tests.browser.conftest import BROWSER_LOCALE, VIEWPORTS, describe_violations, login, run_axe, submit
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +38,9 @@ RESPONDENT_PAGES = {
     "closed": lambda page, site: page.goto(site.link("closed")),
     "not-open": lambda page, site: page.goto(site.link("not_open")),
     "404": _go("/s/finns-inte"),
+    "404-ar": _go("/s/finns-inte?lang=ar"),
+    "intro-lattlast": lambda page, site: page.goto(site.link("dp", lang="sv-LL")),
+    "thanks-lattlast": lambda page, site: page.goto(site.link("dp", "/tack", lang="sv-LL")),
     "accessibility-statement": _go("/tillganglighet"),
     "home": _go("/"),
     "login": _go("/login"),
@@ -58,6 +61,8 @@ STAFF_PAGES = {
                                lambda page, site: page.goto(f"{site.url}/papper/lank/{site.link_ids['dp']}/utskrift?lang=ar")),
     "staff-dashboard": ("staff", "staff.dashboard", _go("/personal/")),
     "admin-index": ("admin", "admin.index", _go("/admin/")),
+    "account-password": ("officer", "account.password", _go("/konto/losenord")),
+    "account-two-factor": ("officer", "account.two_factor", _go("/konto/tvastegs")),
 }
 
 CASES = [(name, vp) for name in RESPONDENT_PAGES for vp in VIEWPORTS] + [
@@ -72,7 +77,7 @@ def contexts(browser, site):
     def get(viewport: str, role: str | None):
         key = (viewport, role)
         if key not in made:
-            ctx = browser.new_context(viewport=VIEWPORTS[viewport], bypass_csp=True)
+            ctx = browser.new_context(locale=BROWSER_LOCALE, viewport=VIEWPORTS[viewport], bypass_csp=True)
             if role:
                 login(ctx.new_page(), site, role)
             made[key] = ctx

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from surveys.extensions import db
 from surveys.models import Answer, BackgroundAnswer, FreeText, Response
-from tests.browser.conftest import PHONE, PHONE_L, submit
+from tests.browser.conftest import BROWSER_LOCALE, PHONE, PHONE_L, submit
 
 pytestmark = pytest.mark.browser
 
@@ -186,7 +186,7 @@ def test_language_is_chosen_on_the_intro_and_kept_to_the_thank_you_page(page, si
 
 @pytest.mark.parametrize("lang", ["sv", "ar"])
 def test_reflow_at_320_px_and_200_percent_text(browser, site, lang):
-    ctx = browser.new_context(viewport={"width": 640, "height": 800})
+    ctx = browser.new_context(locale=BROWSER_LOCALE, viewport={"width": 640, "height": 800})
     page = ctx.new_page()
     try:
         for url in (site.link("dp", lang=lang), site.link("dp", "/svar", lang=lang), site.link("code", "/svar", lang=lang)):
@@ -205,7 +205,7 @@ def test_reflow_at_320_px_and_200_percent_text(browser, site, lang):
 
 
 def test_tap_targets_are_at_least_44_px(browser, site):
-    ctx = browser.new_context(viewport=PHONE_L)
+    ctx = browser.new_context(locale=BROWSER_LOCALE, viewport=PHONE_L)
     page = ctx.new_page()
     try:
         for lang in ("sv", "ar"):
@@ -218,7 +218,7 @@ def test_tap_targets_are_at_least_44_px(browser, site):
 
 
 def test_questionnaire_prints_without_controls(browser, site, tmp_path):
-    ctx = browser.new_context(viewport=PHONE_L)
+    ctx = browser.new_context(locale=BROWSER_LOCALE, viewport=PHONE_L)
     page = ctx.new_page()
     try:
         page.goto(site.link("dp", "/svar"))
@@ -246,7 +246,7 @@ def test_questionnaire_prints_without_controls(browser, site, tmp_path):
 def test_screenshots_for_review(browser, site):
     out = Path(os.environ["BROWSER_SCREENSHOTS"])
     out.mkdir(parents=True, exist_ok=True)
-    ctx = browser.new_context(viewport=PHONE_L)
+    ctx = browser.new_context(locale=BROWSER_LOCALE, viewport=PHONE_L)
     page = ctx.new_page()
     try:
         for lang in ("sv", "ar", "sv-LL"):
@@ -281,3 +281,39 @@ def test_skip_link_is_first_visible_on_focus_and_moves_to_the_content(page, site
     assert page.evaluate("document.activeElement.id") == "main"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.name") == "DP01"
+
+
+@pytest.mark.parametrize("locale,html_lang,direction", [("ar", "ar", "rtl"), ("en-GB", "en", "ltr"), ("fi-FI", "sv", "ltr")])
+def test_browser_language_is_followed_on_the_first_visit(browser, site, locale, html_lang, direction):
+    ctx = browser.new_context(viewport=PHONE, locale=locale)  # Chromium sends Accept-Language from it
+    try:
+        page = ctx.new_page()
+        page.goto(site.link("dp"))
+        assert page.get_attribute("html", "lang") == html_lang
+        assert page.get_attribute("html", "dir") == direction
+        # The language choice is the first thing in the content, within the first phone screen.
+        first = page.evaluate("document.querySelector('main').firstElementChild.className")
+        assert first == "language-choice"
+        box = page.locator(".language-choice").bounding_box()
+        assert box["y"] + box["height"] < PHONE["height"]
+        # The chosen language is kept through the questionnaire to the thank-you page.
+        page.locator("a.button").click()
+        page.wait_for_url("**/svar?lang=*")
+        page.check("#DP01-3")
+        submit(page)
+        page.wait_for_url("**/tack?lang=*")
+        assert page.get_attribute("html", "lang") == html_lang
+    finally:
+        ctx.close()
+        delete_responses(site)
+
+
+def test_unknown_link_page_follows_the_browser_language(browser, site):
+    ctx = browser.new_context(viewport=PHONE, locale="ar")
+    try:
+        page = ctx.new_page()
+        response = page.goto(f"{site.url}/s/no-such-link")
+        assert response.status == 404
+        assert page.get_attribute("html", "lang") == "ar" and page.get_attribute("html", "dir") == "rtl"
+    finally:
+        ctx.close()

@@ -1,0 +1,157 @@
+"""Disclosure control: every rule that decides what a figure may show (spec D1-D5, scoring rule 3).
+
+Pure: the standard library only. ``surveys.results`` loads the released answers as plain arrays
+and asks this module which cells, items and references may be shown; breakdowns
+(``indicators.breakdown``) ask :func:`hide_categories`. Nothing else decides suppression.
+
+The rules, with k the reporting threshold:
+
+- A cell (a response count, an item's valid n, an indicator's n) is shown only when n >= k
+  ("för få svar").
+- Hierarchy (D1): the categories a total is split into (a breakdown's categories, or a förbund's
+  insatser plus its answers without insats) may be hidden only so that the hidden ones
+  together hold 0 or at least k; otherwise more are hidden, smallest shown first ("dolt för att
+  skydda en mindre grupp").
+- Releases (D2): a leaf cell's pending answers become visible only together, and only when
+  every count they change changes by 0 or at least k ("visas när fler svar har kommit in").
+- Computed riket (D3): pooled from the förbund other than the viewer's own, shown only when at
+  least three of them each contribute at least k.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from numbers import Integral
+
+from indicators.suppression import check_threshold
+
+#: Reason codes for a hidden figure (renderers translate them, see ``HIDDEN_REASONS``).
+TOO_FEW = "too_few"  #: "för få svar": the cell itself has n < k
+PROTECT = "protect"  #: "dolt för att skydda en mindre grupp": secondary suppression
+PENDING = "pending"  #: "visas när fler svar har kommit in": nothing released yet
+
+#: Minimum number of other förbund, each with at least k answers, for a computed riket (D3).
+MIN_RIKET_FORBUND = 3
+
+
+def _check_counts(counts: Mapping) -> None:
+    for name, n in counts.items():
+        if isinstance(n, bool) or not isinstance(n, Integral) or n < 0:
+            raise ValueError(f"count of category {name!r} must be a non-negative integer, got {n!r}")
+
+
+def hide_categories(
+    counts: Mapping[Hashable, int],
+    k: int,
+    *,
+    total: int | None = None,
+    forced: Iterable[Hashable] = (),
+) -> frozenset:
+    """Return the categories of a split total that must be hidden.
+
+    Parameters
+    ----------
+    counts : mapping of category -> int
+        n of each category. Categories with n = 0 are hidden too (nothing to show).
+    k : int
+        Reporting threshold (at least 3).
+    total : int, optional
+        n of the total shown beside the categories; default: the sum of `counts`. Give it when
+        some part of the total is not a category (e.g. answers without insats); that part
+        counts as hidden.
+    forced : iterable of categories
+        Categories hidden whatever their n (e.g. not released, or not a view of their own).
+
+    Returns
+    -------
+    frozenset
+        Every category with n < k or in `forced`, and then, while the hidden part of the
+        total (total minus the shown categories) is between 1 and k - 1, the smallest shown
+        category (ties: first in `counts` order) as well.
+
+    Notes
+    -----
+    When the total itself is below k nobody sees it (it is hidden by the same rule one level
+    up), so the residual rule is only needed for shown totals; applying it anyway is harmless.
+    """
+    k = check_threshold(k)
+    _check_counts(counts)
+    total = sum(counts.values()) if total is None else int(total)
+    forced = set(forced)
+    hidden = {c for c, n in counts.items() if n < k or c in forced}
+    shown = sorted((n, i, c) for i, (c, n) in enumerate(counts.items()) if c not in hidden)
+    residual = total - sum(n for n, _i, _c in shown)
+    while 0 < residual < k and shown:
+        n, _i, c = shown.pop(0)
+        hidden.add(c)
+        residual += n
+    return frozenset(hidden)
+
+
+def riket_allowed(n_by_forbund: Mapping[Hashable, int], own: Hashable, k: int) -> bool:
+    """D3: may a computed riket be shown to a viewer of förbund `own`?
+
+    True when at least :data:`MIN_RIKET_FORBUND` förbund other than `own` each have n >= k in
+    the cell. The riket itself must then be pooled from those other förbund only.
+    """
+    k = check_threshold(k)
+    _check_counts(n_by_forbund)
+    return sum(1 for f, n in n_by_forbund.items() if f != own and n >= k) >= MIN_RIKET_FORBUND
+
+
+def releasable(
+    pending: Mapping[Hashable, Iterable[Hashable]],
+    k: int,
+    *,
+    visible: Mapping[Hashable, Iterable[Hashable]] | None = None,
+) -> frozenset:
+    """D2: which pending responses of one leaf cell to release together (maybe none).
+
+    Parameters
+    ----------
+    pending : mapping of response -> the items it has a valid answer to
+        The pending additions (or, with `visible`, the pending withdrawals) of ONE leaf cell
+        (insats or förbund without insats x questionnaire x year).
+    k : int
+    visible : mapping of response -> items, optional
+        For withdrawals: every response of the cell that counts now (the withdrawn ones
+        included). What stays after the release must then hold 0 or at least k responses and
+        0 or at least k valid answers per item, so that no earlier figure minus the release
+        isolates fewer than k.
+
+    Returns
+    -------
+    frozenset
+        The largest set found such that the response count and every item's valid n change
+        by 0 or at least k (then every indicator n, a union over items, does too): start from
+        all pending responses and, while some item would change by 1..k-1 (or, for
+        withdrawals, keep 1..k-1), hold back every pending response answering that item.
+        Empty when fewer than k responses remain, or when the responses kept would be 1..k-1.
+    """
+    k = check_threshold(k)
+    chosen = {r: frozenset(items) for r, items in pending.items()}
+    stay: dict[Hashable, frozenset] = {}
+    if visible is not None:
+        stay = {r: frozenset(items) for r, items in visible.items() if r not in chosen}
+
+    def per_item(responses) -> dict:
+        out: dict[Hashable, int] = {}
+        for items in responses:
+            for item in items:
+                out[item] = out.get(item, 0) + 1
+        return out
+
+    while True:
+        bad = {item for item, n in per_item(chosen.values()).items() if n < k}
+        if visible is not None:
+            bad |= {item for item, n in per_item(stay.values()).items() if n < k}
+        if not bad:
+            break
+        held = {r: items for r, items in chosen.items() if items & bad}
+        if not held:  # what stays is too small and holding back cannot help: wait
+            return frozenset()
+        chosen = {r: items for r, items in chosen.items() if r not in held}
+        stay.update(held)
+    if len(chosen) < k or (visible is not None and 0 < len(stay) < k):
+        return frozenset()
+    return frozenset(chosen)

@@ -1,0 +1,91 @@
+"""Standard error of an indicator mean (the unweighted mean of item means) from the answers.
+
+Pure: numpy only. Used by :func:`indicators.scoring.indicator_table`, so that the comparison of
+an indicator tests the same quantity it shows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarray, item_sd: np.ndarray,
+                 n_ind: int, *, by_unit: bool) -> np.ndarray:
+    """Standard error of the mean of item means per (unit, indicator), shape (units, indicators).
+
+    Parameters
+    ----------
+    answers : AnswerSet
+    lookup : int array (items,)
+        Indicator position of each item, -1 for none.
+    used : bool array (units, items)
+        The items that enter each unit's indicator mean.
+    item_n : int array (units, items)
+        Valid answers per unit and item.
+    item_sd : float array (units, items)
+        Item standard deviations (n - 1), NaN when n < 2.
+    n_ind : int
+    by_unit : bool
+        Whether the rows are the units of `answers` (else one pooled row).
+
+    Notes
+    -----
+    With m used items, :math:`\\hat\\theta = \\frac1m \\sum_a \\bar x_a` and
+    :math:`\\widehat{Var}(\\hat\\theta) = \\frac{1}{m^2} \\sum_a \\sum_b
+    \\frac{n_{ab}}{n_a n_b} s_{ab}`, where :math:`n_{ab}` is the number of respondents who
+    answered both items and :math:`s_{ab}` their sample covariance (n - 1; pairwise handling of
+    missing answers; :math:`s_{aa}` is the item variance). Respondents are independent, so
+    :math:`Cov(\\bar x_a, \\bar x_b) = n_{ab} \\sigma_{ab} / (n_a n_b)`. A pair answered by fewer
+    than two respondents contributes 0; an item with n < 2 makes the result NaN.
+    """
+    n_units = used.shape[0]
+    n_resp = answers.n_responses
+    item_n = np.asarray(item_n, dtype=np.float64)
+    var = np.zeros((n_units, n_ind))
+    # Diagonal terms: s_a^2 / n_a from the item variances (NaN when a used item has n < 2).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        diag = np.where(used, np.asarray(item_sd, dtype=np.float64) ** 2 / np.where(item_n > 0, item_n, 1), 0.0)
+    for j in range(n_ind):
+        var[:, j] = diag[:, lookup == j].sum(axis=1)
+    # Off-diagonal terms need the answers paired by respondent: only indicators with >= 2 items.
+    pairs = [(j, np.flatnonzero(lookup == j)) for j in range(n_ind)]
+    pairs = [(j, cols) for j, cols in pairs if cols.size > 1]
+    if not pairs:
+        return _se(var, used, lookup, n_ind)
+    valid = ~np.isnan(answers.value)
+    unit_r = answers.unit_of_response if by_unit else np.zeros(n_resp, dtype=np.int64)
+    full = np.full(n_resp, np.nan)  # one scratch column, reset after each use
+    for j, cols in pairs:
+        rows = {a: np.flatnonzero(valid & (answers.item == a)) for a in cols}
+        for ib, b in enumerate(cols[1:], start=1):
+            rb = rows[b]
+            full[answers.resp[rb]] = answers.value[rb]
+            for a in cols[:ib]:
+                ra = rows[a]
+                resp_a = answers.resp[ra]
+                xb = full[resp_a]
+                both = ~np.isnan(xb)
+                u = unit_r[resp_a[both]]
+                xa, xb = answers.value[ra][both], xb[both]
+                nab = np.bincount(u, minlength=n_units).astype(np.float64)
+                # Centre before multiplying: exact for equal answers (zero variance stays zero).
+                centre_a = np.divide(np.bincount(u, weights=xa, minlength=n_units), nab,
+                                     out=np.zeros(n_units), where=nab > 0)
+                centre_b = np.divide(np.bincount(u, weights=xb, minlength=n_units), nab,
+                                     out=np.zeros(n_units), where=nab > 0)
+                sab = np.bincount(u, weights=(xa - centre_a[u]) * (xb - centre_b[u]), minlength=n_units)
+                cov = np.divide(sab, nab - 1, out=np.zeros(n_units), where=nab >= 2)
+                na, nb = item_n[:, a], item_n[:, b]
+                weight = np.divide(nab, na * nb, out=np.zeros(n_units), where=(na > 0) & (nb > 0))
+                var[:, j] += np.where(used[:, a] & used[:, b], 2.0 * weight * cov, 0.0)
+            full[answers.resp[rb]] = np.nan
+    return _se(var, used, lookup, n_ind)
+
+
+def _se(var, used, lookup, n_ind):
+    n_units = used.shape[0]
+    m = np.zeros((n_units, n_ind))
+    for j in range(n_ind):
+        m[:, j] = used[:, lookup == j].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(m > 0, np.sqrt(np.clip(var, 0, None)) / np.where(m > 0, m, 1), np.nan)

@@ -1,0 +1,192 @@
+"""Writing an import's responses in bulk, invisible until its last step.
+
+Rows are written with the database driver's ``executemany`` (no per-row ORM work) and ids made
+here. :func:`write` can mark them *pending* (``withdrawn`` and ``import_batch`` set): every count
+and result ignores withdrawn responses, so an import written in several short transactions - which
+lets respondents' submissions in between on SQLite, where a write locks the whole database - is
+seen by nobody until :func:`publish` clears the marks in one transaction. A failed import is
+removed by :func:`discard`; one whose process died is removed by :func:`discard_stale` at the
+start of a later import. The batch id starts with the minute it began (so stale batches can be
+recognised); it is cleared when the import completes, and the import itself is in the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import time
+from contextlib import contextmanager
+
+from sqlalchemy import select, update
+
+from indicators.catalogue import measurement_year
+
+from .extensions import db
+from .models import Answer, BackgroundAnswer, Response
+
+#: Records per executemany call.
+CHUNK = 10_000
+#: A pending batch older than this (minutes) belongs to an import that died.
+STALE_MINUTES = 60
+RESPONSE_COLUMNS = ("id", "submission_key", "link_id", "forbund_id", "insats_id", "questionnaire",
+                    "instrument_version", "measurement_year", "submitted_on", "channel", "entered_by_id",
+                    "withdrawn", "form_number", "import_batch")
+
+
+def new_batch_id() -> str:
+    return f"{int(time.time() // 60):010d}-{os.urandom(8).hex()}"
+
+
+def random_ids(count: int) -> list[str]:
+    """``count`` random 32-hex-digit ids (as models.random_id makes them), sorted: the answers'
+    primary-key index then grows in order within a write instead of at random places."""
+    raw = os.urandom(16 * count).hex()
+    return sorted(raw[i : i + 32] for i in range(0, 32 * count, 32))
+
+
+def write(connection, records, *, forbund_id: int, version: str, entered_by_id: int | None,
+          batch: str | None) -> list[str]:
+    """Insert responses given as (submission key, row) with their answers; return their ids.
+
+    ``row`` has ``insats_id``, ``questionnaire``, ``submitted_on``, ``form_number``, ``answers``
+    and ``background``. Raises IntegrityError when a key or form number is already stored.
+    """
+    ids = random_ids(len(records))
+    years: dict[dt.date, int] = {}
+    responses, answers, background = [], [], []
+    pending = batch is not None
+    for response_id, (key, row) in zip(ids, records, strict=True):
+        day = row.submitted_on
+        year = years.get(day) or years.setdefault(day, measurement_year(day))
+        responses.append((response_id, key or f"frm-{response_id}", None, forbund_id, row.insats_id,
+                          row.questionnaire.code, version, year, day, "import", entered_by_id, pending,
+                          row.form_number, batch))
+        answers.extend((response_id, item_id, value) for item_id, value in row.answers.items())
+        background.extend((response_id, qid, value) for qid, value in row.background.items())
+    _executemany(connection, Response.__table__.name, RESPONSE_COLUMNS, responses)
+    _executemany(connection, Answer.__table__.name, ("response_id", "item_id", "value"), answers)
+    _executemany(connection, BackgroundAnswer.__table__.name, ("response_id", "question_id", "value"), background)
+    return ids
+
+
+#: Rows per multi-row INSERT on databases other than SQLite (bounded by the 65,535 parameters
+#: a PostgreSQL statement may have).
+VALUES_ROWS = 1_000
+
+
+def _executemany(connection, table: str, columns: tuple[str, ...], records: list[tuple]) -> None:
+    """Insert ``records`` without SQLAlchemy's per-row parameter processing.
+
+    SQLite: one INSERT run by sqlite3's executemany (in-process, no round trips). PostgreSQL
+    (psycopg 3): ``COPY ... FROM STDIN``, one stream per table. Other databases: multi-row
+    ``INSERT ... VALUES (...), (...)`` of VALUES_ROWS rows each. Values are plain
+    str/int/bool/date/None; a duplicate key raises SQLAlchemy's IntegrityError on every database.
+    """
+    if not records:
+        return
+    dialect = connection.dialect
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        if not connection.in_transaction():
+            connection.begin()  # COPY goes to the driver directly: commit() must know a transaction is open
+        _copy(connection, table, columns, records)
+        return
+    quote = dialect.identifier_preparer.quote
+    head = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES "
+    if dialect.name == "sqlite":
+        sql = head + "(" + ", ".join(["?"] * len(columns)) + ")"
+        for start in range(0, len(records), CHUNK):
+            connection.exec_driver_sql(sql, records[start : start + CHUNK])
+        return
+    placeholder = "?" if dialect.paramstyle == "qmark" else "%s"
+    group = "(" + ", ".join([placeholder] * len(columns)) + ")"
+    per_statement = min(VALUES_ROWS, 60_000 // len(columns))
+    for start in range(0, len(records), per_statement):
+        chunk = records[start : start + per_statement]
+        sql = head + ", ".join([group] * len(chunk))
+        connection.exec_driver_sql(sql, tuple(value for record in chunk for value in record))
+
+
+def _copy(connection, table: str, columns: tuple[str, ...], records: list[tuple]) -> None:
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.exc import IntegrityError
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+    )
+    raw = connection.connection.driver_connection
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for record in records:
+                copy.write_row(record)
+    except psycopg.IntegrityError as exc:
+        raise IntegrityError(str(statement.as_string(raw)), None, exc) from None
+
+
+def publish(connection, ids: list[str], batch: str) -> None:
+    """Make a pending batch visible (the caller commits this as the import's last step)."""
+    table = Response.__table__
+    for start in range(0, len(ids), 500):
+        connection.execute(
+            update(table)
+            .where(table.c.id.in_(ids[start : start + 500]), table.c.import_batch == batch)
+            .values(withdrawn=False, import_batch=None)
+        )
+
+
+def discard(connection, ids: list[str]) -> None:
+    """Delete pending responses and their answers, committing per chunk."""
+    table = Response.__table__
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for child in (Answer.__table__, BackgroundAnswer.__table__):
+            connection.execute(child.delete().where(child.c.response_id.in_(chunk)))
+        connection.execute(table.delete().where(table.c.id.in_(chunk), table.c.import_batch.is_not(None)))
+        connection.commit()
+
+
+def discard_stale(connection) -> int:
+    """Remove what imports that died (older than STALE_MINUTES) left pending; return the count."""
+    cutoff = f"{int(time.time() // 60) - STALE_MINUTES:010d}"
+    stale = list(connection.scalars(
+        select(Response.id).where(Response.import_batch.is_not(None), Response.import_batch < cutoff)
+    ))
+    connection.rollback()
+    if stale:
+        discard(connection, stale)
+    return len(stale)
+
+
+@contextmanager
+def import_connection():
+    """A connection of its own for an import's steps. On SQLite its pending steps skip what only
+    the final step needs: the fsync of each commit (``synchronous = NORMAL`` in WAL mode: a crash
+    can lose only pending rows, which are invisible anyway) and the foreign-key checks of rows
+    whose keys this import took from the database itself. :func:`durable` restores both before
+    the publishing commit; the settings are restored before the connection goes back to the pool."""
+    with db.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        sqlite = isinstance(raw, sqlite3.Connection)
+        if sqlite:
+            connection.rollback()
+            raw.execute("PRAGMA synchronous = NORMAL")
+            raw.execute("PRAGMA foreign_keys = OFF")
+        try:
+            yield connection
+        finally:
+            if sqlite:
+                try:
+                    connection.rollback()
+                    durable(connection)
+                except Exception:
+                    connection.invalidate()  # never hand a relaxed connection to anyone else
+                    raise
+
+
+def durable(connection) -> None:
+    """Back to the app's SQLite settings (full fsync, foreign keys); call outside a transaction."""
+    raw = connection.connection.driver_connection
+    if isinstance(raw, sqlite3.Connection):
+        raw.execute("PRAGMA synchronous = FULL")
+        raw.execute("PRAGMA foreign_keys = ON")

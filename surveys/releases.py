@@ -1,0 +1,103 @@
+"""Releases (spec D2): answers become visible in results in steps of at least k per leaf cell.
+
+A leaf cell is (förbund, insats or none, questionnaire, measurement year). New responses are
+stored as pending (``Response.released`` false) and withdrawals as pending
+(``withdrawal_released`` false: the response keeps counting). After every submission, paper
+entry, import and withdrawal the service refreshes the touched leaf cell in the same
+transaction: :func:`indicators.disclosure.releasable` picks the pending responses that may be
+released together (every count changes by 0 or at least k), additions and withdrawals never in
+the same release. Because every leaf changes by 0 or at least k, so does every total over leaves.
+
+A closed measurement year (its 31 October has passed) is final: nothing more is released for
+it. Late entries for it are stored but never change the figures shown.
+
+Services flush; the request or CLI command commits.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import and_, false, func, or_, select, true, update
+
+from indicators.catalogue import measurement_year
+from indicators.disclosure import releasable
+
+from .clock import today
+from .extensions import db
+from .models import Answer, Response
+
+
+def visible():
+    """SQL condition: the response counts in results (released, and its withdrawal not yet released)."""
+    return and_(Response.released.is_(true()),
+                or_(Response.withdrawn.is_(false()), Response.withdrawal_released.is_(false())))
+
+
+def pending_additions():
+    """SQL condition: a stored response not yet released (and not withdrawn before release)."""
+    return and_(Response.released.is_(false()), Response.withdrawn.is_(false()))
+
+
+def year_closed(year: int) -> bool:
+    """A measurement year is closed (final) once its 31 October has passed."""
+    return year < measurement_year(today())
+
+
+def _pending(cell_filter, condition) -> dict[str, set[str]]:
+    rows = db.session.execute(
+        select(Response.id, Answer.item_id)
+        .outerjoin(Answer, and_(Answer.response_id == Response.id, Answer.value.is_not(None)))
+        .where(*cell_filter, condition)
+    )
+    out: dict[str, set[str]] = {}
+    for rid, item in rows:
+        items = out.setdefault(rid, set())
+        if item is not None:
+            items.add(item)
+    return out
+
+
+def refresh_cell(forbund_id: int, insats_id: int | None, questionnaire: str, year: int, *,
+                 allow_closed: bool = False) -> int:
+    """Release what may be released in one leaf cell; return how many responses changed.
+
+    At most one release per call: pending additions first; pending withdrawals only when no
+    addition was released (a mixed step could change an item's n by less than k).
+    """
+    if year_closed(year) and not allow_closed:
+        return 0
+    db.session.flush()
+    k = current_app.config["REPORTING_THRESHOLD"]
+    cell = [Response.forbund_id == forbund_id, Response.questionnaire == questionnaire,
+            Response.measurement_year == year,
+            Response.insats_id.is_(None) if insats_id is None else Response.insats_id == insats_id]
+    chosen = releasable(_pending(cell, pending_additions()), k)
+    column = "released"
+    if not chosen:
+        withdrawals = and_(Response.released.is_(true()), Response.withdrawn.is_(true()),
+                           Response.withdrawal_released.is_(false()))
+        chosen = releasable(_pending(cell, withdrawals), k, visible=_pending(cell, visible()))
+        column = "withdrawal_released"
+    if chosen:
+        ids = sorted(chosen)
+        for start in range(0, len(ids), 500):
+            db.session.execute(update(Response).where(Response.id.in_(ids[start:start + 500]))
+                               .values({column: True}).execution_options(synchronize_session=False))
+        db.session.expire_all()
+    return len(chosen)
+
+
+def refresh_for(response: Response, *, allow_closed: bool = False) -> int:
+    """Refresh the leaf cell of one response (after its submission or withdrawal)."""
+    return refresh_cell(response.forbund_id, response.insats_id, response.questionnaire,
+                        response.measurement_year, allow_closed=allow_closed)
+
+
+def pending_count(forbund_id: int, insats_id: int | None, questionnaire: str, year: int) -> int:
+    """Pending (unreleased) responses of one unit's cell: for the reason "visas när fler svar har kommit in"."""
+    stmt = select(func.count()).select_from(Response).where(
+        Response.forbund_id == forbund_id, Response.questionnaire == questionnaire,
+        Response.measurement_year == year, pending_additions())
+    if insats_id is not None:
+        stmt = stmt.where(Response.insats_id == insats_id)
+    return db.session.scalar(stmt) or 0

@@ -1,0 +1,142 @@
+"""run_import: written in invisible steps, published at once, removed on failure; respondents
+submitting meanwhile (another connection) are not refused and never see half an import."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from surveys import import_store, import_writer
+from surveys.extensions import db
+from surveys.import_store import run_import
+from surveys.imports import ImportRejected
+from surveys.models import Answer, AuditEvent, Response
+from tests.helpers import form_fields
+
+HEADER = "formular;questionnaire;insats;date;DP01;DP02"
+
+
+@pytest.fixture
+def world(make_forbund, make_insats, make_link):
+    forbund = make_forbund(slug="a", name="Förbund A")
+    insats = make_insats(forbund, "Steg för steg")
+    link = make_link(forbund, "DP", insats=insats)
+    return {"forbund": forbund, "insats": insats, "token": link.token}
+
+
+def csv_rows(n: int, first: int = 1) -> bytes:
+    lines = [HEADER] + [f"{first + i};DP;Steg för steg;2026-01-15;{1 + i % 6};{'9' if i % 4 else ''}" for i in range(n)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def visible() -> int:
+    db.session.rollback()  # a fresh snapshot
+    return db.session.scalar(select(func.count()).select_from(Response).where(Response.withdrawn.is_(False)))
+
+
+def total(model=Response) -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def submit_as_respondent(app, token: str, outcome: dict) -> None:
+    client = app.test_client()
+    fields = form_fields(client.get(f"/s/{token}/svar").get_data(as_text=True))
+    outcome["status"] = client.post(f"/s/{token}/svar", data={**fields, "DP01": "5"}).status_code
+
+
+def sqlite() -> bool:
+    return db.engine.dialect.name == "sqlite"
+
+
+def test_respondent_submits_between_steps_and_half_an_import_is_invisible(app, world, monkeypatch):
+    """SQLite: after the first pending step; PostgreSQL: inside the import's open transaction."""
+    monkeypatch.setattr(import_store, "BATCH_ROWS", 40)
+    real_write = import_writer.write
+    seen: dict = {}
+
+    def write_then_let_a_respondent_in(connection, records, **kw):
+        ids = real_write(connection, records, **kw)
+        if "status" not in seen:
+            if sqlite():
+                connection.commit()  # the first step is stored, pending
+            thread = threading.Thread(target=submit_as_respondent, args=(app, world["token"], seen))
+            thread.start()
+            thread.join(20)
+            seen["visible_meanwhile"] = visible()
+            seen["stored_meanwhile"] = total()
+        return ids
+
+    monkeypatch.setattr(import_writer, "write", write_then_let_a_respondent_in)
+    result = run_import(world["forbund"].id, None, csv_rows(100), "svar.csv")
+    assert seen["status"] == 303  # the respondent was not refused while the import was under way
+    assert seen["visible_meanwhile"] == 1  # only the respondent's answer counts mid-import
+    assert seen["stored_meanwhile"] == (41 if sqlite() else 1)
+    assert (result.created, result.existing) == (100, 0)
+    assert visible() == 101 and total() == 101
+    assert total(Answer) == 1 + 100 + 75  # DP02 "9" (Vet ej) is an answer stored as NULL; empty is none
+    assert db.session.scalar(select(func.count()).where(Response.import_batch.is_not(None))) == 0
+
+
+def test_submission_during_a_running_import_is_stored(app, world, monkeypatch):
+    monkeypatch.setattr(import_store, "BATCH_ROWS", 200)
+    outcome: dict = {}
+    forbund_id = world["forbund"].id
+    importer = threading.Thread(target=_import_in_thread, args=(app, forbund_id, outcome))
+    importer.start()
+    submit_as_respondent(app, world["token"], outcome)
+    importer.join(120)
+    assert outcome["status"] == 303
+    assert outcome["result"].created == 3000
+    assert visible() == 3001
+
+
+def _import_in_thread(app, forbund_id: int, outcome: dict) -> None:
+    with app.app_context():
+        outcome["result"] = run_import(forbund_id, None, csv_rows(3000), "svar.csv")
+        db.session.remove()
+
+
+def test_failure_after_some_steps_leaves_nothing(app, world, monkeypatch):
+    monkeypatch.setattr(import_store, "BATCH_ROWS", 10)
+    real_write = import_writer.write
+    calls = []
+
+    def failing(connection, records, **kw):
+        calls.append(1)
+        ids = real_write(connection, records, **kw)
+        if len(calls) == (3 if sqlite() else 1):  # SQLite: the third step; PostgreSQL: its one write
+            raise RuntimeError("disk full")
+        return ids
+
+    monkeypatch.setattr(import_writer, "write", failing)
+    with pytest.raises(RuntimeError):
+        run_import(world["forbund"].id, None, csv_rows(50), "svar.csv")
+    assert total() == 0 and total(Answer) == 0
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+    monkeypatch.setattr(import_writer, "write", real_write)
+    assert run_import(world["forbund"].id, None, csv_rows(50), "svar.csv").created == 50  # nothing blocks a retry
+
+
+def test_pending_rows_of_another_import_conflict_and_stale_ones_are_removed(app, world):
+    forbund_id = world["forbund"].id
+    with import_writer.import_connection() as connection:
+        from surveys.imports import parse
+        from surveys.instruments import instrument
+
+        parsed = parse(csv_rows(2), db.session.get(type(world["forbund"]), forbund_id), instrument())
+        db.session.rollback()
+        running = import_writer.new_batch_id()
+        import_writer.write(connection, [(None, parsed.rows[0])], forbund_id=forbund_id, version="2026.1",
+                            entered_by_id=None, batch=running)
+        connection.commit()
+    with pytest.raises(ImportRejected, match="En annan import sparar samma formulär"):
+        run_import(forbund_id, None, csv_rows(2), "svar.csv")
+    assert total() == 1 and visible() == 0  # the other import's pending row is untouched
+    # The other import died an hour ago: its row is removed and the file imports.
+    db.session.execute(Response.__table__.update().values(import_batch="0000000001-dead"))
+    db.session.commit()
+    assert run_import(forbund_id, None, csv_rows(2), "svar.csv").created == 2
+    assert total() == 2 and visible() == 2
