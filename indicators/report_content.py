@@ -116,7 +116,7 @@ def _item_table(rs: ResultSet, year: int, group: str, tr: Tr) -> TableBlock:
                 diff = tr.signed(cmp.difference, 2)
                 if cmp.difference_ci_low is not None and cmp.difference_ci_high is not None:
                     diff += f" ({tr.number(cmp.difference_ci_low, 2)}–{tr.number(cmp.difference_ci_high, 2)})"
-                diff += " *" if significant(cmp) else ""
+                diff += " *" if significant(cmp) and group not in CENSUS_GROUPS else ""
             row += [ref_text, diff]
         rows.append(tuple(row))
     note = ""
