@@ -1,7 +1,8 @@
-"""How long the full appendix takes for a demo förbund: all five groups, three years.
+"""How long the full report package takes for a demo förbund: five groups, three years.
 
 Builds a demo database in a temporary folder (migrations + ``surveys.demo.build_demo``), then
-times loading the results, the PDF, the XLSX/CSV and the chart ZIP. Prints figures; not a test.
+times the result set, the whole package (PDF + DOCX + XLSX + CSV + chart ZIP, charts rendered in
+worker processes) and a single chart, and prints each figure next to its goal. Not a test.
 
     python bench/report.py
 """
@@ -15,20 +16,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+GOALS = {"package": 10.0, "chart": 0.150}
+
+
+def _line(label: str, seconds: float, goal: float | None = None) -> str:
+    mark = "" if goal is None else f"  goal < {goal:5.2f} s  {'ok' if seconds < goal else 'SLOWER'}"
+    return f"  {label:<44} {seconds:6.2f} s{mark}"
+
 
 def main() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import select
 
     from app import create_app
-    from indicators.export import charts_zip, tables_zip, workbook
-    from indicators.report import build_report
-    from indicators.report_data import all_charts, all_tables
+    from indicators.chart_style import render
+    from indicators.report_data import chart_by_name
+    from indicators.report_files import ReportRequest, build_report_files
     from surveys.demo import build_demo
     from surveys.extensions import db
     from surveys.instruments import instrument
     from surveys.models import Forbund
-    from surveys.reports import ReportOptions, result_set
+    from surveys.reports import ReportOptions, report_tr, result_set
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.sqlite", "SECRET_KEY": "bench",
@@ -38,31 +46,39 @@ def main() -> None:
             t = time.perf_counter()
             build_demo()
             db.session.commit()
-            print(f"demo database built          {time.perf_counter() - t:6.2f} s")
+            print(f"demo database built {time.perf_counter() - t:6.2f} s")
             forbund = db.session.scalar(select(Forbund).where(Forbund.slug == "demo-alvdal"))
+            tr = report_tr("sv")
             for reference in ("computed", "imported"):
                 options = ReportOptions(year=2024, reference=reference)
-                timings = {}
                 t = time.perf_counter()
                 rs = result_set(forbund, options)
-                timings["results (3 years, 5 groups)"] = time.perf_counter() - t
+                scoring = time.perf_counter() - t
                 inst = instrument(rs.instrument_version)
+                steps: dict[str, float] = {}
+                last = [time.perf_counter()]
+
+                def step(label: str, steps=steps, last=last) -> None:
+                    now = time.perf_counter()
+                    steps[label] = now - last[0]
+                    last[0] = now
+
                 t = time.perf_counter()
-                pdf = build_report(rs, inst, 2024)
-                timings[f"appendix PDF ({len(pdf) // 1024} kB)"] = time.perf_counter() - t
-                t = time.perf_counter()
-                tables = all_tables(rs, inst, 2024)
-                workbook(tables)
-                tables_zip(tables)
-                timings["XLSX + CSV"] = time.perf_counter() - t
-                t = time.perf_counter()
-                charts = all_charts(rs, inst, 2024)
-                data = charts_zip(charts, "png")
-                timings[f"{len(charts)} charts as PNG zip ({len(data) // 1024} kB)"] = time.perf_counter() - t
+                files = build_report_files(rs, inst, ReportRequest(year=2024), lang=tr, progress=step)
+                package = time.perf_counter() - t
+                singles = []
+                for _ in range(5):
+                    t = time.perf_counter()
+                    render(chart_by_name(rs, inst, 2024, "fraga-DP01-2024", lang=tr), "png300")
+                    singles.append(time.perf_counter() - t)
                 print(f"reference={reference}, years={rs.years}")
-                for label, seconds in timings.items():
-                    print(f"  {label:<40} {seconds:6.2f} s")
-                print(f"  {'total':<40} {sum(timings.values()):6.2f} s")
+                print(_line("results (3 years, 5 groups)", scoring))
+                for label, seconds in steps.items():
+                    print(_line(f"  step {label}", seconds))
+                sizes = ", ".join(f"{name} {len(data) // 1024} kB" for name, data in files.items())
+                print(_line("package: PDF + DOCX + XLSX + CSV + charts", package, GOALS["package"]))
+                print(f"    {sizes}")
+                print(_line("one chart (question, 300 dpi PNG), median of 5", sorted(singles)[2], GOALS["chart"]))
 
 
 if __name__ == "__main__":

@@ -1,21 +1,28 @@
-"""Look, words and output of the charts: palette, fonts, labels in two languages, rendering.
+"""Look and output of the charts: palette, font sizes, measured text wrapping, rendering.
 
-Pure: matplotlib's object API only (never pyplot), no global state changed at import. Every
-figure is built and saved inside :func:`style`, an ``rc_context`` that fixes the font (DejaVu
-Sans, shipped with matplotlib), the sizes and the hash salt, so the same data always gives
-byte-identical SVG and PDF.
+Pure: matplotlib's object API only (never pyplot) and no process-wide state: nothing reads or
+changes ``rcParams`` on purpose. Every size and colour is passed to the Figure, Axes and Text
+objects themselves, so two reports can be built at once in threads. User text (questions, insats
+names, free text) is drawn with ``parse_math=False``: a ``$`` is a dollar sign, never TeX.
+
+SVG text is drawn as paths (glyphs embedded, nothing for Word to substitute) and carries the
+words as an XML comment; SVG element ids are salted with a fixed string, so equal data gives
+byte-identical SVG. PDF and PNG carry no date.
 """
 
 from __future__ import annotations
 
-import contextlib
+import codecs
+import hashlib
 import io
-import textwrap
-from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
-import matplotlib
+from matplotlib.backends.backend_mixed import MixedModeRenderer
+from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 
 #: Okabe–Ito colours: safe for the common colour-vision deficiencies. The unit is dark, riket
 #: light and hatched, so the two also differ in greyscale and without colour at all.
@@ -32,96 +39,33 @@ STEP_COLOURS = ("#B35806", "#F1A340", "#FEE0B6", "#D8DAEB", "#998EC3", "#542788"
 #: Colours on which white text reads (contrast >= 4.5:1); the others take dark text.
 DARK_FILLS = frozenset({UNIT_COLOUR, "#B35806", "#542788"})
 
+FONT = "DejaVu Sans"  # shipped with matplotlib: the same metrics everywhere
+TITLE_SIZE = 9.0
+TEXT_SIZE = 8.0
+SOURCE_SIZE = 6.5
+
 CM = 1 / 2.54
 #: A report column and a full text width, in inches.
 COLUMN_WIDTH = 8.5 * CM
 FULL_WIDTH = 16.0 * CM
+#: Room the constrained layout keeps at each side of a figure, in inches.
+PAD = 0.06
 
-#: Output formats: name -> (file extension, dpi, MIME type).
+#: Output formats: name -> (file extension, dpi, MIME type). Reports default to "png300".
 FORMATS = {
-    "png": ("png", 100, "image/png"),
     "png300": ("png", 300, "image/png"),
+    "png": ("png", 100, "image/png"),
     "svg": ("svg", None, "image/svg+xml"),
     "pdf": ("pdf", None, "application/pdf"),
 }
-
-RC = {
-    "font.family": "DejaVu Sans",
-    "font.size": 8.5,
-    "axes.titlesize": 9,
-    "axes.labelsize": 8,
-    "xtick.labelsize": 8,
-    "ytick.labelsize": 8,
-    "legend.fontsize": 8,
-    "text.color": TEXT_COLOUR,
-    "axes.edgecolor": MUTED_COLOUR,
-    "axes.labelcolor": TEXT_COLOUR,
-    "xtick.color": TEXT_COLOUR,
-    "ytick.color": TEXT_COLOUR,
-    "hatch.linewidth": 0.6,
-    "svg.hashsalt": "indikatorer",
-    "svg.fonttype": "none",  # real <text> elements: searchable and read by screen readers
-    "pdf.fonttype": 42,  # TrueType text in PDF: extractable, searchable
-    "ps.fonttype": 42,
-    "path.simplify": True,
-}
+DEFAULT_FORMAT = "png300"
 
 PDF_METADATA = {"Creator": "Indikatorer för finansiell samordning", "Producer": "matplotlib", "CreationDate": None}
 SVG_METADATA = {"Date": None, "Creator": "Indikatorer för finansiell samordning"}
+SVG_SALT = "indikatorer"
 
-WORDS = {
-    "sv": {
-        "too_few": "för få svar",
-        "riket": "Riket",
-        "mean": "medelvärde",
-        "index": "Index 0–100",
-        "share": "Andel av svaren",
-        "no_reference": "ingen jämförelse med riket",
-        "reference_unknown": "riket saknas",
-        "n": "n",
-        "demo": "DEMODATA",
-        "answers": "svar",
-    },
-    "en": {
-        "too_few": "too few answers",
-        "riket": "Sweden",
-        "mean": "mean",
-        "index": "Index 0–100",
-        "share": "Share of answers",
-        "no_reference": "no comparison with Sweden",
-        "reference_unknown": "no national figure",
-        "n": "n",
-        "demo": "DEMO DATA",
-        "answers": "answers",
-    },
-}
-
-
-def words(lang: str) -> dict[str, str]:
-    """Return the chart vocabulary for ``lang`` ("sv" or "en"); ValueError for others."""
-    if lang not in WORDS:
-        raise ValueError(f"okänt språk för diagram: {lang!r}")
-    return WORDS[lang]
-
-
-def number(value: float, lang: str, digits: int = 1) -> str:
-    """Format a number with a decimal comma in Swedish."""
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",").replace("-", "−") if lang == "sv" else text
-
-
-def percent(share: float, lang: str) -> str:
-    """Format a share 0..1 as a whole percentage ("23 %" in Swedish, "23%" in English)."""
-    return f"{round(share * 100)} %" if lang == "sv" else f"{round(share * 100)}%"
-
-
-def wrap(text: str, width: int, max_lines: int | None = None) -> str:
-    """Wrap text at ``width`` characters; with ``max_lines`` end an overlong text with an ellipsis."""
-    lines = textwrap.wrap(text, width=width, break_long_words=False) or [""]
-    if max_lines and len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1].rstrip(" ,.;:") + "…"
-    return "\n".join(lines)
+#: Keyword arguments of every Text we draw: our colour and font, never the maths parser.
+TEXT = {"color": TEXT_COLOUR, "fontfamily": FONT, "parse_math": False}
 
 
 @dataclass(frozen=True)
@@ -138,39 +82,138 @@ class Chart:
     description: str
 
 
-@contextlib.contextmanager
-def style() -> Iterator[None]:
-    """Apply the fixed chart style for the duration of a build or a save."""
-    with matplotlib.rc_context(RC):
-        yield
+# --- text measurement ------------------------------------------------------------------------
+
+_MEASURE = TextToPath()
+
+
+@lru_cache(maxsize=20000)
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """The rendered width of one line of ``text`` in inches (DejaVu Sans at ``size`` points)."""
+    prop = FontProperties(family=FONT, size=size, weight="bold" if bold else "normal")
+    width, _, _ = _MEASURE.get_text_width_height_descent(text, prop, ismath=False)
+    return width / 72
+
+
+def wrap(text: str, width: float, size: float = TEXT_SIZE, *, bold: bool = False, max_lines: int | None = None) -> str:
+    """Wrap ``text`` so that no line is wider than ``width`` inches when drawn at ``size`` points.
+
+    Measures the rendered text (not a character count). A single word wider than the line stays
+    whole on its own line. With ``max_lines`` an overlong text ends with an ellipsis.
+    """
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        trial = f"{current} {word}" if current else word
+        if current and text_width(trial, size, bold) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    lines.append(current)
+    if max_lines and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        last = lines[-1]
+        while last and text_width(last + "…", size, bold) > width:
+            last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
+        lines[-1] = last.rstrip(" ,.;:") + "…"
+    return "\n".join(lines)
+
+
+def line_height(size: float, lines: int = 1) -> float:
+    """Height in inches of ``lines`` lines at ``size`` points (matplotlib's 1.2 line spacing)."""
+    return lines * size * 1.2 / 72
+
+
+# --- figures ---------------------------------------------------------------------------------
 
 
 def new_figure(width: float, height: float) -> Figure:
-    """Return a figure of ``width`` x ``height`` inches (call inside :func:`style`)."""
-    return Figure(figsize=(width, height), layout="constrained")
+    """A white figure of ``width`` x ``height`` inches with the constrained layout."""
+    fig = Figure(figsize=(width, height), facecolor="white")
+    fig.set_layout_engine("constrained", w_pad=PAD, h_pad=PAD)
+    return fig
 
 
-def render(chart: Chart, fmt: str = "png") -> bytes:
-    """Render a chart to bytes: "png" (screen, 100 dpi), "png300", "svg" or "pdf".
+def style_axes(ax) -> None:
+    """Our tick sizes and colours on one Axes (instead of rcParams)."""
+    ax.set_facecolor("white")
+    ax.tick_params(labelsize=TEXT_SIZE, colors=TEXT_COLOUR, labelcolor=TEXT_COLOUR, labelfontfamily=FONT)
+    for spine in ax.spines.values():
+        spine.set_color(MUTED_COLOUR)
 
-    SVG and PDF carry fixed metadata (no date), so equal data gives equal bytes.
-    """
-    if fmt not in FORMATS:
-        raise ValueError(f"okänt format: {fmt!r} (välj png, png300, svg eller pdf)")
-    ext, dpi, _ = FORMATS[fmt]
-    buf = io.BytesIO()
-    with style():
-        kwargs: dict = {"format": ext}
-        if dpi:
-            kwargs["dpi"] = dpi
-            kwargs["metadata"] = {"Software": None}
-        elif ext == "svg":
-            kwargs["metadata"] = SVG_METADATA
-        else:
-            kwargs["metadata"] = PDF_METADATA
-        chart.figure.savefig(buf, **kwargs)
-    return buf.getvalue()
+
+def no_maths(artist) -> None:
+    """Switch the maths parser off on every Text inside ``artist`` (tick labels, legend texts)."""
+    from matplotlib.text import Text
+
+    for text in artist.findobj(Text):
+        text.set_parse_math(False)
 
 
 def text_colour_on(fill: str) -> str:
     return "#FFFFFF" if fill in DARK_FILLS else TEXT_COLOUR
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+class _SaltedSVGRenderer(RendererSVG):
+    """SVG ids from a fixed salt (rcParams' svg.hashsalt is process-wide state)."""
+
+    def _make_id(self, type, content):
+        digest = hashlib.sha256(f"{SVG_SALT}{content}".encode()).hexdigest()[:10]
+        return f"{type}{digest}"
+
+
+def _svg_bytes(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fh = codecs.getwriter("utf-8")(buf)
+    canvas = FigureCanvasSVG(fig)
+    dpi = fig.dpi
+    fig.dpi = 72
+    try:
+        width, height = fig.get_size_inches()
+        renderer = MixedModeRenderer(fig, width, height, dpi,
+                                     _SaltedSVGRenderer(width * 72, height * 72, fh, image_dpi=dpi,
+                                                        metadata=SVG_METADATA))
+        fig.draw(renderer)
+        renderer.finalize()
+    finally:
+        fig.dpi = dpi
+        canvas.figure  # noqa: B018 - keep the canvas attached while drawing
+    return buf.getvalue()
+
+
+def _png_bytes(fig: Figure, dpi: int) -> bytes:
+    """An opaque RGB PNG (no alpha channel: smaller, and the PDF writer embeds it without
+    splitting out a mask), fast zlib level, the resolution recorded for Word and LibreOffice."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    old = fig.dpi
+    fig.dpi = dpi
+    try:
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
+    finally:
+        fig.dpi = old
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=1, dpi=(dpi, dpi))
+    return buf.getvalue()
+
+
+def render(chart: Chart, fmt: str = DEFAULT_FORMAT) -> bytes:
+    """Render a chart to bytes: "png300" (print, the default), "png" (screen), "svg" or "pdf"."""
+    if fmt not in FORMATS:
+        raise ValueError(f"okänt format: {fmt!r} (välj png300, png, svg eller pdf)")
+    ext, dpi, _ = FORMATS[fmt]
+    if ext == "svg":
+        return _svg_bytes(chart.figure)
+    buf = io.BytesIO()
+    if dpi:
+        return _png_bytes(chart.figure, dpi)
+    else:
+        chart.figure.savefig(buf, format=ext, metadata=PDF_METADATA, facecolor="white")
+    return buf.getvalue()

@@ -1,47 +1,86 @@
-"""The report's breakdown tables (Scoring rule 8): index per indicator by background question.
+"""Results by background question (Scoring rule 8) for the report: the export table "Efter
+bakgrund" and the appendix's breakdown tables (PDF and DOCX share them as table blocks).
 
-Pure: draws on the report's text pages; figures come from ``ResultSet.breakdowns`` (hidden
-categories read "för få svar" or "dolt").
+Pure. Figures come from ``ResultSet.breakdowns``; a hidden category carries no figures and says
+why ("för få svar", "dolt för att skydda en mindre grupp", "visas när fler svar har kommit in").
 """
 
 from __future__ import annotations
 
 from .catalogue import Instrument
-from .chart_style import number, words
+from .i18n import N_, Tr, as_tr, hidden_text
+from .report_tables import Table, _round
 from .results import ResultSet
 
+NOT_ANSWERED = N_("Uppgift saknas")
 
-def breakdown_tables(text, rs: ResultSet, inst: Instrument, year: int, group: str, lang: str) -> None:
-    """One small table per background question of `group` in `year` (indicators only)."""
+HEADER = (N_("År"), N_("Grupp"), N_("Bakgrundsfråga"), N_("Kategori"), N_("Fråga/indikator"), N_("n"),
+          N_("Medelvärde"), N_("Index 0–100"), N_("Andel positiva (%)"), N_("Anmärkning"))
+
+
+def _questions(inst: Instrument) -> dict:
+    return {b.id: b for q in inst.questionnaires.values() for b in q.background}
+
+
+def _category(question, category: str, tr: Tr) -> str:
+    if question is not None and category in question.options:
+        return question.option_label(category, tr.lang if tr.lang in question.labels else "sv")
+    if category == "uppgift_saknas" or question is not None:
+        return tr.gettext(NOT_ANSWERED)
+    return str(category)
+
+
+def _question_text(question, dimension: str, tr: Tr) -> str:
+    return (question.text.get(tr.lang) or question.text["sv"]) if question is not None else dimension
+
+
+def breakdown_table(rs: ResultSet, inst: Instrument, *, lang: str | Tr = "sv", years=None) -> Table:
+    """Background breakdowns, one row per (target, category); a hidden category has no figures."""
+    tr = as_tr(lang)
+    questions = _questions(inst)
+    rows = []
+    for b in rs.breakdowns:
+        if years is not None and b.year not in years:
+            continue
+        q = questions.get(b.dimension)
+        for cell in b.categories:
+            r = cell.result
+            head = [b.year, b.group, _question_text(q, b.dimension, tr), _category(q, cell.category, tr), b.target]
+            if r.suppressed:
+                rows.append(tuple(head + [None] * 4 + [hidden_text(cell.hidden_reason, tr)]))
+                continue
+            share = getattr(r, "share_positive", None)
+            rows.append(tuple(head + [r.n, _round(r.mean), _round(getattr(r, "index", None), 1),
+                                      _round(share * 100 if share is not None else None, 1), ""]))
+    return Table("bakgrund", tr.gettext(N_("Efter bakgrund")), tuple(tr.gettext(h) for h in HEADER), tuple(rows))
+
+
+def breakdown_blocks(rs: ResultSet, inst: Instrument, year: int, group: str, tr: Tr) -> list:
+    """The appendix's breakdown section of one group and year: a note and one table of indicator
+    indexes per background question (empty when the group has no breakdowns)."""
+    from .report_content import Para, TableBlock
+
     rows = [b for b in rs.breakdowns if b.group == group and b.year == year and b.kind == "indicator"]
     if not rows:
-        return
-    sv = lang == "sv"
+        return []
+    _ = tr.gettext
+    blocks: list = [Para(_(N_("Index efter bakgrund. ”Uppgift saknas” = svarade inte på frågan. Grupper med för få "
+                              "svar visas inte, och fler döljs när en liten grupp annars kunde räknas fram.")), "note")]
     questions = {b.id: b for b in inst.questionnaires[group].background}
-    text.space(0.15)
-    text.paragraph(("Index efter bakgrund. ”Uppgift saknas” = svarade inte på frågan. Grupper med för få svar "
-                    "visas inte, och fler döljs när en liten grupp annars kunde räknas fram.") if sv else
-                   ("Index by background. “Not answered” = did not answer the question. Groups with too few "
-                    "answers are not shown, and more are hidden when a small group could otherwise be worked out."),
-                   size=8)
-    hidden = {"protect": "dolt" if sv else "hidden"}
     for dimension in dict.fromkeys(b.dimension for b in rows):
         q = questions.get(dimension)
-        use = lang if q is not None and lang in q.labels else "sv"
         dim_rows = [b for b in rows if b.dimension == dimension]
-        cats = [c.category for c in dim_rows[0].categories]
-        labels = [q.option_label(c, use) if q is not None and c in q.options
-                  else ("Uppgift saknas" if sv else "Not answered") for c in cats]
-        width = min(0.85, 5.6 / len(cats))
-        columns = [("Indikator" if sv else "Indicator", 0.9, "left")] + [(label, width, "right") for label in labels]
+        labels = tuple(_category(q, c.category, tr) for c in dim_rows[0].categories)
         table = []
         for b in dim_rows:
             cells = [b.target]
             for c in b.categories:
                 r = c.result
-                cells.append(hidden.get(c.hidden_reason, words(lang)["too_few"]) if r.suppressed
-                             else f"{number(r.index, lang, 1)} (n {r.n})")
-            table.append(cells)
-        text.space(0.1)
-        text.paragraph((q.text.get(lang) or q.text["sv"]) if q is not None else dimension, fontweight="bold")
-        text.table(columns, table, [None] * len(columns))
+                cells.append(hidden_text(c.hidden_reason, tr) if r.suppressed
+                             else f"{tr.number(r.index, 1)} (n {r.n})")
+            table.append(tuple(cells))
+        caption = _(N_("%(group)s %(year)d, index efter bakgrund: %(question)s")) % {
+            "group": group, "year": year, "question": _question_text(q, dimension, tr)}
+        blocks.append(TableBlock(caption, (_(N_("Indikator")),) + labels, tuple(table),
+                                 (False,) + (True,) * len(labels)))
+    return blocks

@@ -34,16 +34,19 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 VPY="$VENV/bin/python"
 
+need=()
+# WeasyPrint (the appendix PDF) needs Pango at runtime.
+ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || need+=(libpango-1.0-0)
+ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so" || need+=(libpangoft2-1.0-0)
 if [ "${1:-}" = "--test" ]; then
   "$VPY" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-  need=()
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-  if [ ${#need[@]} -gt 0 ]; then
-    apt_install "${need[@]}"
-  fi
 else
   "$VPY" -m pip install -q --disable-pip-version-check -r requirements.txt
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  apt_install "${need[@]}"
 fi

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # pybabel from the project's virtual environment when there is one.
 if [ -x "${VENV:-.venv}/bin/pybabel" ]; then PATH="$(cd "${VENV:-.venv}/bin" && pwd):$PATH"; fi
 out=surveys/translations
-pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 --no-location --sort-output \
+pybabel extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k N_ --no-location --sort-output \
     --project="finsam-indikatorer" -o "$out/messages.pot" .
 for lang in en ar; do
     if [ -f "$out/$lang/LC_MESSAGES/messages.po" ]; then

@@ -1,4 +1,4 @@
-"""``flask report``: the appendix PDF, XLSX, CSVs and charts of a förbund and year, into a folder."""
+"""``flask report``: the appendix PDF and DOCX, XLSX, CSVs and charts of a förbund and year, into a folder."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .models import Forbund
 from .reports import CHART_FORMATS, REFERENCES, ReportOptions, write_report_files
 
 #: The steps write_report_files reports, for the progress bar.
-STEPS = ("results", "method", "overview", "DP", "DA", "PE", "CH", "ST", "local", "tables", "charts", "files")
+STEPS = ("results", "charts", "pdf", "docx", "tables", "zip", "files")
 
 
 def register(app: Flask) -> None:
@@ -25,18 +25,21 @@ def register(app: Flask) -> None:
                   help="Mapp att skriva filerna i.")
     @click.option("--reference", type=click.Choice(REFERENCES), default="computed", show_default=True,
                   help="Jämförelse med riket.")
-    @click.option("--format", "chart_format", type=click.Choice(CHART_FORMATS), default="png", show_default=True,
-                  help="Format för diagrammen.")
+    @click.option("--format", "chart_format", type=click.Choice(CHART_FORMATS), default="png300", show_default=True,
+                  help="Format för diagrammen (png300 för tryck, png för skärm, svg, pdf).")
+    @click.option("--decimal", type=click.Choice(("comma", "point")), default=None,
+                  help="Decimaltecken i CSV-filerna: comma (4,22; standard på svenska) eller point (4.22; "
+                       "standard på engelska). Fälten skiljs alltid med semikolon.")
     @click.option("--free-text", is_flag=True, help="Ta med fritextsvar (aldrig för grupper under gränsen).")
     @click.option("--lang", type=click.Choice(("sv", "en")), default="sv", show_default=True)
-    def report_command(slug, year, out_dir, reference, chart_format, free_text, lang):
-        """Write the appendix PDF, the XLSX, the CSVs and every chart of a förbund and year."""
+    def report_command(slug, year, out_dir, reference, chart_format, decimal, free_text, lang):
+        """Write the appendix PDF and DOCX, the XLSX, the CSVs and every chart of a förbund and year."""
         forbund = db.session.scalar(select(Forbund).where(Forbund.slug == slug))
         if forbund is None:
             raise click.BadParameter(f"inget förbund med kortnamnet {slug!r}", param_hint="--forbund")
         try:
             options = ReportOptions(year=year, reference=reference, include_free_text=free_text,
-                                    chart_format=chart_format, lang=lang)
+                                    chart_format=chart_format, lang=lang, decimal=decimal)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
         with click.progressbar(length=len(STEPS), label="Skapar rapporten", show_pos=True) as bar:

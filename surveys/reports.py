@@ -1,4 +1,4 @@
-"""Report files for a förbund (or one insats) and year: the appendix PDF, XLSX, CSV and chart ZIPs.
+"""Report files for a förbund (or one insats) and year: the appendix PDF and DOCX, XLSX, CSV and chart ZIPs.
 
 Built from ``surveys.results`` (the database) by the pure ``indicators`` report code. On the web
 the files are built by a job on the task queue (kind "report", ``surveys.jobs``): its state and
@@ -7,16 +7,21 @@ files live in the database, so every app server shows and serves them.
 
 from __future__ import annotations
 
+import functools
+import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from indicators.chart_style import FORMATS
-from indicators.export import charts_zip, table_csv, tables_zip, workbook
-from indicators.report import build_report
-from indicators.report_data import all_charts, all_tables
+from indicators.chart_style import DEFAULT_FORMAT, FORMATS
+from indicators.export import table_csv
+from indicators.i18n import Tr
+from indicators.report_data import all_tables
+from indicators.report_files import ReportRequest, build_report_files, file_names
 from indicators.results import ResultSet
 
 from . import jobs
@@ -33,6 +38,7 @@ TREND_YEARS = 3
 #: Files a finished job offers, by key: (file name pattern, MIME type).
 JOB_FILES = {
     "pdf": ("bilaga-{year}.pdf", "application/pdf"),
+    "docx": ("bilaga-{year}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     "xlsx": ("tabeller-{year}.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     "csv": ("tabeller-{year}-csv.zip", "application/zip"),
     "charts": ("diagram-{year}-{fmt}.zip", "application/zip"),
@@ -46,15 +52,18 @@ class ReportOptions:
     year: int
     reference: str = "computed"
     include_free_text: bool = False
-    chart_format: str = "png"
+    chart_format: str = DEFAULT_FORMAT
     insats_id: int | None = None
     lang: str = "sv"
+    decimal: str | None = None  #: CSV decimal separator: "comma", "point" or None (the language's)
 
     def __post_init__(self):
         if self.reference not in REFERENCES:
             raise ServiceError("reference", _l("Välj beräknat riket, importerade riksvärden eller ingen jämförelse."))
         if self.chart_format not in CHART_FORMATS:
-            raise ServiceError("chart_format", _l("Välj png, png300, svg eller pdf."), label=_l("Diagramformat"))
+            raise ServiceError("chart_format", _l("Välj png300, png, svg eller pdf."), label=_l("Diagramformat"))
+        if self.decimal not in (None, "comma", "point"):
+            raise ServiceError("decimal", _l("Välj comma eller point."), label=_l("Decimaltecken"))
         if self.lang not in ("sv", "en"):
             raise ServiceError("lang", _l("Välj svenska eller engelska."), label=_l("Språk"))
 
@@ -66,20 +75,46 @@ def report_years(forbund: Forbund, year: int, insats: Insats | None = None) -> t
     return (*earlier, year)
 
 
-def result_set(forbund: Forbund, options: ReportOptions) -> ResultSet:
-    """Load and score the results a report shows."""
+def result_set(forbund: Forbund, options: ReportOptions, *, cache: bool = False) -> ResultSet:
+    """Load and score the results a report shows; with ``cache`` reuse the scoring of the same
+    selection while the data has not changed (the chart page and its images)."""
+    from flask_babel import get_locale
+
+    from .result_cache import cached
+
     insats = db.session.get(Insats, options.insats_id) if options.insats_id else None
     if insats is not None and insats.forbund_id != forbund.id:
         raise ServiceError("insats", _l("Insatsen hör inte till förbundet."))
-    return build_result_set(ResultRequest(
-        forbund=forbund, years=report_years(forbund, options.year, insats), insats=insats,
-        reference=options.reference,
-    ))
+
+    def build() -> ResultSet:
+        return build_result_set(ResultRequest(
+            forbund=forbund, years=report_years(forbund, options.year, insats), insats=insats,
+            reference=options.reference,
+        ))
+
+    if not cache:
+        return build()
+    selection = ("report", forbund.id, forbund.name, options.year, options.reference, options.insats_id,
+                 insats.name if insats else None, str(get_locale() or "sv"))
+    return cached(selection, forbund.id, insats is not None, build)
+
+
+def report_tr(lang: str) -> Tr:
+    """The report language with the web UI's catalogue (one translation path for UI and reports)."""
+    return Tr(lang, _catalogue(lang))
+
+
+@functools.lru_cache(maxsize=4)
+def _catalogue(lang: str):
+    from babel.support import NullTranslations, Translations
+
+    if lang == "sv":
+        return NullTranslations()
+    return Translations.load(str(Path(__file__).resolve().parent / "translations"), [lang])
 
 
 def job_file_names(options: ReportOptions) -> dict[str, str]:
-    ext = FORMATS[options.chart_format][0] if options.chart_format != "png300" else "png300"
-    return {key: pattern.format(year=options.year, fmt=ext) for key, (pattern, _) in JOB_FILES.items()}
+    return file_names(options.year, options.chart_format)
 
 
 FileSet = dict[str, tuple[str, str, bytes]]
@@ -94,26 +129,20 @@ def _build(forbund: Forbund, options: ReportOptions, progress: Callable[[str], N
     texts = {}
     if options.include_free_text:
         texts = {g: free_texts(forbund, insats, options.year, g) for g in rs.groups}
+    tr = report_tr(options.lang)
+    request = ReportRequest(year=options.year, chart_format=options.chart_format,
+                            include_free_text=options.include_free_text, decimal=options.decimal)
+    built = build_report_files(rs, inst, request, lang=tr, free_texts=texts, progress=step,
+                               workers=current_app.config.get("REPORT_WORKERS"))
     names = job_file_names(options)
-    files: FileSet = {}
-
-    def add(key: str, data: bytes) -> None:
-        files[key] = (names[key], JOB_FILES[key][1], data)
-
-    add("pdf", build_report(rs, inst, options.year, lang=options.lang, free_texts=texts,
-                            include_free_text=options.include_free_text, progress=step))
-    tables = all_tables(rs, inst, options.year, lang=options.lang)
-    add("xlsx", workbook(tables))
-    add("csv", tables_zip(tables))
-    step("tables")
-    charts = all_charts(rs, inst, options.year, lang=options.lang)
-    add("charts", charts_zip(charts, options.chart_format))
-    step("charts")
-    return files, tables, charts
+    files: FileSet = {key: (names[key], mime, built[names[key]]) for key, (_pattern, mime) in JOB_FILES.items()
+                      if names[key] in built}
+    return files, rs, inst, tr
 
 
 def report_files(forbund: Forbund, options: ReportOptions, progress: Callable[[str], None] | None = None) -> FileSet:
-    """Every file of a report as ``{key: (file name, MIME type, bytes)}``, in the order shown.
+    """Every file of a report as ``{key: (file name, MIME type, bytes)}``, in the order shown:
+    the appendix PDF and DOCX, the XLSX, the CSV ZIP and the chart ZIP (``build_report_files``).
 
     ``progress`` is called with a label after each step.
     """
@@ -124,21 +153,19 @@ def write_report_files(forbund: Forbund, options: ReportOptions, out: Path, *, e
                        progress: Callable[[str], None] | None = None) -> list[Path]:
     """Write the report's files (``report_files``) into ``out``.
 
-    With ``expand`` (the command line) also every CSV and every chart as its own file.
+    With ``expand`` (the command line) also every CSV and every chart (with its text) as its own file.
     """
     step = progress or (lambda label: None)
     out.mkdir(parents=True, exist_ok=True)
-    files, tables, charts = _build(forbund, options, step)
+    files, rs, inst, tr = _build(forbund, options, step)
     written = [_write(out / name, data) for name, _mime, data in files.values()]
     if expand:
-        from indicators.chart_style import render
-
-        for table in tables:
-            written.append(_write(out / "csv" / f"{table.name}.csv", table_csv(table)))
-        ext = FORMATS[options.chart_format][0]
-        for chart in charts:
-            written.append(_write(out / "diagram" / f"{chart.name}.{ext}", render(chart, options.chart_format)))
-            written.append(_write(out / "diagram" / f"{chart.name}.txt", (chart.description + "\n").encode()))
+        decimal = options.decimal or ("comma" if options.lang == "sv" else "point")
+        for table in all_tables(rs, inst, options.year, lang=tr):
+            written.append(_write(out / "csv" / f"{table.name}.csv", table_csv(table, decimal=decimal)))
+        with zipfile.ZipFile(io.BytesIO(files["charts"][2])) as zf:
+            for name in zf.namelist():
+                written.append(_write(out / "diagram" / name, zf.read(name)))
         step("files")
     return written
 
@@ -152,7 +179,7 @@ def _write(path: Path, data: bytes) -> Path:
 # --- report jobs (on the task queue; see surveys.jobs) ---------------------------------------
 
 #: Progress labels the report builder sends, roughly in order; used for the percentage.
-REPORT_STEPS = 11
+REPORT_STEPS = 6
 
 
 def start_report_job(forbund: Forbund, options: ReportOptions, user_id: int | None) -> Job:

@@ -60,3 +60,13 @@ def synthetic_result_set(years=(2020, 2022, 2024), *, seed=1, reference="importe
         is_demo=demo, response_counts=counts, items=tuple(items), indicators=tuple(indicators),
         combined=tuple(combined), local=local, instrument_version=inst.version,
     )
+
+
+def translations(lang: str):
+    """The report language with the UI catalogue, as the web layer passes it (indicators.i18n.Tr)."""
+    from babel.support import NullTranslations, Translations
+
+    from indicators.i18n import Tr
+
+    root = __import__("pathlib").Path(__file__).resolve().parents[1] / "surveys" / "translations"
+    return Tr(lang, NullTranslations() if lang == "sv" else Translations.load(str(root), [lang]))

@@ -8,12 +8,14 @@ import pytest
 
 from indicators.chart_style import render
 from indicators.charts import Cell, DistributionRow, distribution_chart, indicator_chart, question_chart, trend_chart
+from tests.reportset import translations
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ("Aldrig", "Sällan", "Ibland", "Ofta", "För det mesta", "Alltid")
 
 
 def build(kind, lang="sv"):
+    lang = translations(lang)
     if kind == "question":
         return question_chart("DP01", "Utgår stödet du får från dina behov?", "Deltagare pågående", "Älvdalen",
                               Cell(4.63, 23), Cell(None, suppressed=True), ("Aldrig", "Alltid"), lang=lang)
@@ -55,7 +57,7 @@ def test_suppressed_cell_is_left_out_and_says_too_few(kind):
     svg = render(chart, "svg").decode()
     assert "för få svar" in svg
     assert "för få svar" in chart.description
-    assert "too few answers" in render(build(kind, "en"), "svg").decode()
+    assert "too few responses" in render(build(kind, "en"), "svg").decode()
 
 
 def test_question_chart_draws_only_the_shown_bar():
@@ -73,7 +75,7 @@ def test_text_alternative_contains_the_figures():
     assert trend.description.index("2020") < trend.description.index("2024")
     assert "5,2" in trend.description and "4,4 (n = 310)" in trend.description
     assert "72" in build("indicators").description
-    assert "Ofta 30 %" in build("distribution").description
+    assert "Ofta 30\u00a0%" in build("distribution").description
     assert "4.6" in build("question", "en").description
 
 

@@ -30,6 +30,24 @@ def test_csv_cells_are_inert_and_numbers_stay_numbers():
     for row, dangerous in zip(rows[1:], DANGEROUS, strict=False):
         assert row[0] == "'" + dangerous
     assert rows[-1] == ["vanlig text", "-3"]  # a number is not quoted
+    assert rows[1][1] == "0,5"  # Swedish: decimal comma by default
+
+
+def test_csv_decimal_comma_or_point():
+    table = Table("t", "T", ("Medel", "n", "Text"), ((4.22, 12, "4.22 kr"), (-0.5, 3, None), (3.0, 1, "")))
+    comma = list(csv.reader(io.StringIO(table_csv(table).decode("utf-8-sig")), delimiter=";"))
+    assert comma[1] == ["4,22", "12", "4.22 kr"] and comma[2] == ["-0,5", "3", ""] and comma[3][0] == "3"
+    point = list(csv.reader(io.StringIO(table_csv(table, decimal="point").decode("utf-8-sig")), delimiter=";"))
+    assert point[1] == ["4.22", "12", "4.22 kr"] and point[2][0] == "-0.5"
+    with pytest.raises(ValueError):
+        table_csv(table, decimal="komma")
+
+
+def test_xlsx_numbers_have_a_number_format():
+    table = Table("t", "T", ("Medel", "n"), ((4.22, 12), (None, 3)))
+    ws = load_workbook(io.BytesIO(workbook([table])))["T"]
+    assert ws.cell(2, 1).value == 4.22 and ws.cell(2, 1).data_type == "n" and ws.cell(2, 1).number_format == "0.00"
+    assert ws.cell(2, 2).value == 12 and ws.cell(2, 2).number_format == "0"
 
 
 def test_xlsx_cells_are_inert_and_numbers_stay_numbers():

@@ -21,7 +21,7 @@ from tests.helpers import form_fields
 from tests.test_reports_views import add_responses
 
 OPTIONS = {"year": 2026, "reference": "none", "include_free_text": False, "chart_format": "svg",
-           "insats_id": None, "lang": "sv"}
+           "insats_id": None, "lang": "sv", "decimal": None}
 
 
 @pytest.fixture

@@ -63,6 +63,11 @@ def test_officer_creates_a_report_and_downloads_every_file(client, auth, world):
     assert types["tabeller-2026.xlsx"][0].endswith("spreadsheetml.sheet")
     load_workbook(io.BytesIO(types["tabeller-2026.xlsx"][1]))
     assert types["tabeller-2026-csv.zip"][0] == "application/zip"
+    assert types["bilaga-2026.docx"][0].endswith("wordprocessingml.document")
+    import docx
+
+    document = docx.Document(io.BytesIO(types["bilaga-2026.docx"][1]))
+    assert any(p.style.name == "Heading 2" and p.text == "Sammanfattning" for p in document.paragraphs)
     svgs = zipfile.ZipFile(io.BytesIO(types["diagram-2026-svg.zip"][1])).namelist()
     assert any(n.endswith(".svg") for n in svgs)
     actions = set(db.session.scalars(select(AuditEvent.action)))
@@ -129,6 +134,19 @@ def test_staff_reports_only_on_own_insats(client, auth, world):
     assert client.get(f"/rapport/diagram?year=2026&scope={ia.id}").status_code == 200
 
 
+def test_results_page_starts_with_the_generated_summary(client, auth, world):
+    auth.login("off-a")
+    html = client.get("/resultat/?year=2026&scope=forbund&reference=none").get_data(as_text=True)
+    assert "Sammanfattning 2026" in html
+    assert "redovisas 6 enkätsvar: deltagare pågående 6." in html
+    assert "Resultaten jämförs inte med riket." in html
+    assert html.index("Sammanfattning 2026") < html.index("Antal svar")
+    # in-page navigation per group, and the group's overview chart inline as SVG with its text
+    assert 'href="#fragor-DP"' in html and 'id="fragor-DP"' in html
+    assert re.search(r'<svg [^>]*class="chart-svg"', html) and "Diagrammet i text" in html
+    assert "<?xml" not in html
+
+
 def test_anonymous_is_sent_to_login(client, world):
     assert client.get("/rapport/").status_code == 302
 
@@ -139,9 +157,43 @@ def test_cli_writes_the_files(runner, world, tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "bilaga-2026.pdf").read_bytes().startswith(b"%PDF")
     assert (tmp_path / "tabeller-2026.xlsx").is_file()
+    assert (tmp_path / "bilaga-2026.docx").is_file()
     assert (tmp_path / "csv" / "fragor.csv").is_file()
+    fragor = (tmp_path / "csv" / "fragor.csv").read_text(encoding="utf-8-sig")
+    assert re.search(r";\d,\d+;", fragor)  # Swedish: decimal comma
+    point = runner.invoke(args=["report", "--forbund", "a", "--year", "2026", "--out", str(tmp_path / "p"),
+                                "--reference", "none", "--format", "svg", "--decimal", "point"])
+    assert point.exit_code == 0, point.output
+    assert re.search(r";\d\.\d+;", (tmp_path / "p" / "csv" / "fragor.csv").read_text(encoding="utf-8-sig"))
     assert list((tmp_path / "diagram").glob("*.svg"))
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.create"))
     assert event.target == "2026" and event.user_id is None and "kommandorad" in event.detail
     bad = runner.invoke(args=["report", "--forbund", "nope", "--year", "2026", "--out", str(tmp_path)])
     assert bad.exit_code != 0
+
+
+def test_chart_page_and_its_charts_cost_one_scoring_until_the_data_changes(client, auth, world, monkeypatch):
+    import surveys.reports as reports
+    from surveys import result_cache
+
+    result_cache.clear()
+    calls = []
+    real = reports.build_result_set
+    monkeypatch.setattr(reports, "build_result_set", lambda request: calls.append(1) or real(request))
+    auth.login("off-a")
+    args = "year=2026&scope=forbund&reference=none"
+    html = client.get(f"/rapport/diagram?{args}&group=DP").get_data(as_text=True)
+    images = re.findall(r'src="(/rapport/diagram/[^"]+)"', html)
+    assert images
+    for src in images[:3]:
+        assert client.get(src.replace("&amp;", "&")).status_code == 200
+    assert client.get(f"/rapport/diagram/fraga-DP01-2026.svg?{args}&download=1").status_code == 200
+    assert len(calls) == 1
+    a, _b, ia, _ib = world
+    extra = Response(submission_key="extra", forbund_id=a.id, insats_id=ia.id, questionnaire="DP",
+                     instrument_version="2026.1", measurement_year=2026, submitted_on=dt.date(2026, 3, 2))
+    extra.answers = [Answer(item_id="DP01", value=6)]
+    db.session.add(extra)
+    db.session.commit()  # new data: the cache must not answer
+    assert client.get(f"/rapport/diagram/fraga-DP01-2026.svg?{args}").status_code == 200
+    assert len(calls) == 2

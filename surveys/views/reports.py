@@ -26,7 +26,7 @@ from ..clock import today
 from ..extensions import db
 from ..instruments import instrument
 from ..models import Job
-from ..reports import ReportOptions, report_options, result_set, start_report_job
+from ..reports import ReportOptions, report_options, report_tr, result_set, start_report_job
 from ..results import available_years
 
 bp = Blueprint("reports", __name__, url_prefix="/rapport")
@@ -37,8 +37,8 @@ REFERENCES = {
     "none": _l("Ingen jämförelse"),
 }
 FORMAT_NAMES = {
-    "png": _l("PNG för skärm"),
     "png300": _l("PNG 300 dpi för tryck"),
+    "png": _l("PNG för skärm"),
     "svg": _l("SVG"),
     "pdf": _l("PDF"),
 }
@@ -50,7 +50,7 @@ class ReportForm(FlaskForm):
     year = SelectField(_l("Mätår"), coerce=int)
     scope = SelectField(_l("Enhet"))
     reference = RadioField(_l("Jämför med"), choices=REFERENCE_CHOICES, default="computed")
-    chart_format = RadioField(_l("Format för diagrammen i zip-filen"), choices=FORMAT_CHOICES, default="png")
+    chart_format = RadioField(_l("Format för diagrammen i zip-filen"), choices=FORMAT_CHOICES, default="png300")
     free_text = BooleanField(_l("Ta med fritextsvar (aldrig för grupper under rapporteringsgränsen)"))
 
 
@@ -228,14 +228,14 @@ def charts():
         form.reference.data = "computed"
     options = ReportOptions(year=form.year.data, reference=form.reference.data,
                             insats_id=_insats_id(form.scope.data), lang=_lang())
-    rs = result_set(forbund, options)
+    rs = result_set(forbund, options, cache=True)
     inst = instrument(rs.instrument_version)
     wanted = request.args.get("group", "")
     figures = []
     for name, group in chart_names(rs, options.year):
         if wanted and group != wanted:
             continue
-        figures.append((name, group, chart_by_name(rs, inst, options.year, name, lang=options.lang)))
+        figures.append((name, group, chart_by_name(rs, inst, options.year, name, lang=report_tr(options.lang))))
     groups = [(g, group_name(inst, g, options.lang)) for g in rs.groups]
     args = {"year": options.year, "scope": form.scope.data, "reference": options.reference}
     return render_template("reports/charts.html", form=form, figures=figures, groups=groups, wanted=wanted,
@@ -250,8 +250,8 @@ def chart_file(name: str, fmt: str):
         abort(404)
     forbund = user_forbund()
     options = _options_from_args()
-    rs = result_set(forbund, options)
-    chart = chart_by_name(rs, instrument(rs.instrument_version), options.year, name, lang=options.lang)
+    rs = result_set(forbund, options, cache=True)
+    chart = chart_by_name(rs, instrument(rs.instrument_version), options.year, name, lang=report_tr(options.lang))
     if chart is None:
         abort(404)
     data = render(chart, fmt)

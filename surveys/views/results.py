@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from indicators.catalogue import GROUP_CODES, measurement_year
 from indicators.results import CENSUS_GROUPS, SUPPORT_CATEGORIES, SUPPORT_PHASES, Economic
+from indicators.summary import summary
 
 from .. import audit
 from ..access import roles_required, user_forbund, visible_insatser
@@ -29,6 +30,7 @@ from ..clock import today
 from ..extensions import db
 from ..instruments import instrument
 from ..local_indicators import CATEGORY_LABELS, PHASE_LABELS, load_local, save_local
+from ..reports import report_tr
 from ..results import ResultRequest, available_years, build_result_set, free_texts
 
 bp = Blueprint("results", __name__, url_prefix="/resultat")
@@ -101,6 +103,32 @@ def _years(forbund, insatser):
     return sorted(set(years) | {current}, reverse=True) if not years else sorted(years, reverse=True)
 
 
+def _overview_charts(result, year, lang: str) -> dict:
+    """The indicator overview of each shown group for ``year`` as inline SVG (glyphs as paths),
+    drawn from the page's own result set (no second scoring)."""
+    import re
+
+    from markupsafe import Markup
+
+    from indicators.chart_style import render
+    from indicators.report_data import overview_chart
+
+    if year is None:
+        return {}
+    tr = report_tr(lang if lang in ("sv", "en") else "sv")
+    inst = instrument(result.instrument_version)
+    out = {}
+    for group in result.groups:
+        if not result.indicators_for(group, year) or result.response_count(group, year) is None:
+            continue
+        chart = overview_chart(result, inst, year, group, lang=tr)
+        svg = render(chart, "svg").decode("utf-8")
+        svg = svg[svg.index("<svg"):]  # inline: no XML declaration or doctype
+        svg = re.sub(r'<svg ([^>]*?)width="[^"]*" height="[^"]*"', r'<svg \1class="chart-svg" aria-hidden="true" focusable="false"', svg, count=1)
+        out[group] = {"alt": chart.alt, "description": chart.description, "svg": Markup(svg)}
+    return out
+
+
 @bp.app_template_filter("dec")
 def decimal_filter(value, digits: int = 1):
     """Format a number with the locale's decimal sign and ``digits`` decimals."""
@@ -140,8 +168,14 @@ def index():
     groups = (form.group.data,) if form.group.data else GROUP_CODES
     result = build_result_set(ResultRequest(forbund=forbund, years=tuple(form.year.data), groups=groups,
                                             insats=insats, reference=form.reference.data))
+    lang = str(get_locale() or "sv")
+    summary_year = max(result.years) if result.years else None
+    summary_text = (summary(result, instrument(result.instrument_version), summary_year,
+                            lang=report_tr(lang if lang in ("sv", "en") else "sv")) if summary_year else [])
     return render_template("results/index.html", form=form, result=result, forbund=forbund,
-                           demo=forbund.is_demo, lang=str(get_locale() or "sv"), category_labels=CATEGORY_LABELS,
+                           summary_year=summary_year, summary_text=summary_text,
+                           overview_charts=_overview_charts(result, summary_year, lang),
+                           demo=forbund.is_demo, lang=lang, category_labels=CATEGORY_LABELS,
                            group_names={c: q.name for c, q in instrument().questionnaires.items()},
                            phase_labels=PHASE_LABELS, categories=SUPPORT_CATEGORIES, phases=SUPPORT_PHASES,
                            census_groups=CENSUS_GROUPS,
