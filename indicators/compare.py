@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
@@ -23,7 +23,15 @@ from indicators.scoring import (
     score_indicators,
 )
 from indicators.suppression import DEFAULT_THRESHOLD, check_threshold
-from indicators.ttests import ALPHA, TTest, one_sample_from_stats, t_interval_test, welch_from_stats  # noqa: F401
+from indicators.ttests import (  # noqa: F401 - re-exported for callers of compare
+    ALPHA,
+    TTest,
+    _count,
+    _real,
+    one_sample_from_stats,
+    t_interval_test,
+    welch_from_stats,
+)
 
 #: Comparison.reason values.
 UNIT_SUPPRESSED = "unit_suppressed"
@@ -33,18 +41,6 @@ NO_VARIANCE = "no_variance"
 #: Compared without a test: the group is a near-census (board, chefsgrupp), Scoring rule 7.
 CENSUS = "census"
 
-
-
-def _real(name, x, low=-math.inf, high=math.inf):
-    if isinstance(x, bool) or not isinstance(x, Real) or not math.isfinite(x) or not low <= x <= high:
-        raise ValueError(f"{name} must be a finite number in [{low}, {high}], got {x!r}")
-    return float(x)
-
-
-def _count(name, n, low=0):
-    if isinstance(n, bool) or not isinstance(n, Integral) or n < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {n!r}")
-    return int(n)
 
 
 @dataclass(frozen=True, slots=True)
