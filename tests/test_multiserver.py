@@ -135,7 +135,8 @@ def seed(database_url: str) -> None:
         accounts.create_user("lockme", "officer", PASSWORD, forbund=forbund)
         for k in range(6):
             r = Response(submission_key=f"k-{k}", forbund_id=forbund.id, insats_id=insats.id, questionnaire="DP",
-                         instrument_version="2026.1", measurement_year=2026, submitted_on=dt.date(2026, 3, 1))
+                         instrument_version="2026.1", measurement_year=2026, submitted_on=dt.date(2026, 3, 1),
+                         released=True)  # a closed year's answers, already released (spec D2)
             r.answers = [Answer(item_id=i, value=(k % 6) + 1) for i in ("DP01", "DP02", "DP03")]
             db.session.add(r)
         db.session.commit()
@@ -211,7 +212,7 @@ def test_report_started_on_a_is_polled_and_downloaded_on_b(cluster):
     assert "Refresh" not in headers and "http-equiv" not in html  # the page stops polling
     links = re.findall(r'href="(/rapport/jobb/[^"]+/[^"/]+)"', html)
     assert {link.rsplit("/", 1)[1] for link in links} == {
-        "bilaga-2026.pdf", "tabeller-2026.xlsx", "tabeller-2026-csv.zip", "diagram-2026-svg.zip"}
+        "bilaga-2026.pdf", "bilaga-2026.docx", "tabeller-2026.xlsx", "tabeller-2026-csv.zip", "diagram-2026-svg.zip"}
     for link in links:
         status, headers, body = browser.get(b, link)
         assert status == 200 and "attachment" in headers["Content-Disposition"]
