@@ -97,8 +97,7 @@ def build_report(rs: ResultSet, inst: Instrument, year: int | None = None, *, la
     """Only the appendix PDF (for callers that need just that)."""
     tr = as_tr(lang)
     year = _year(rs, year)
-    doc = build_document(rs, inst, year, tr, free_texts=free_texts, include_free_text=include_free_text)
-    charts = render_charts(rs, inst, year, tr, doc.chart_names, (EMBED_FORMAT,), workers=workers)
+    doc, charts = _appendix(rs, inst, year, tr, free_texts, include_free_text, workers)
     return render_pdf(doc, charts, tr, running=running_header(rs, year, tr))
 
 
@@ -107,7 +106,11 @@ def build_docx(rs: ResultSet, inst: Instrument, year: int | None = None, *, lang
                workers: int | None = None) -> bytes:
     """Only the appendix DOCX."""
     tr = as_tr(lang)
-    year = _year(rs, year)
-    doc = build_document(rs, inst, year, tr, free_texts=free_texts, include_free_text=include_free_text)
-    charts = render_charts(rs, inst, year, tr, doc.chart_names, (EMBED_FORMAT,), workers=workers)
+    doc, charts = _appendix(rs, inst, _year(rs, year), tr, free_texts, include_free_text, workers)
     return render_docx(doc, charts, tr)
+
+
+def _appendix(rs, inst, year, tr, free_texts, include_free_text, workers):
+    """The appendix's content and its charts rendered for embedding (shared by the PDF and DOCX)."""
+    doc = build_document(rs, inst, year, tr, free_texts=free_texts, include_free_text=include_free_text)
+    return doc, render_charts(rs, inst, year, tr, doc.chart_names, (EMBED_FORMAT,), workers=workers)
