@@ -200,6 +200,21 @@ def phase_ceiling(port: int, users: int, per_user: int, max_seconds: float) -> f
     return done / elapsed
 
 
+def post_answer(port: int, token: str, stats: Stats, body: str, cookies: dict, key: str) -> str:
+    """POST one questionnaire, time it, and record an acknowledged key; return the outcome."""
+    t0 = time.monotonic()
+    try:
+        status, headers, _ = request(port, "POST", f"/s/{token}/svar", body, cookies)
+    except OSError as exc:
+        return "refused:" + type(exc).__name__
+    stats.time("POST", time.monotonic() - t0)
+    if status == 303 and "/tack" in headers.get("Location", ""):
+        with stats.lock:
+            stats.acknowledged.add(key)
+        return "acknowledged"
+    return f"refused:{status}" if status >= 500 else f"unexpected:{status}"
+
+
 def phase_answering(port: int, token: str, users: int, rounds: int, max_seconds: float, retry_share: float,
                     resend_refused: bool, on_progress=None) -> Stats:
     stats = Stats()
@@ -207,17 +222,7 @@ def phase_answering(port: int, token: str, users: int, rounds: int, max_seconds:
     retriers = {n for n in range(users) if rng.random() < retry_share}
 
     def submit(body: str, cookies: dict, key: str) -> str:
-        t0 = time.monotonic()
-        try:
-            status, headers, _ = request(port, "POST", f"/s/{token}/svar", body, cookies)
-        except OSError as exc:
-            return "refused:" + type(exc).__name__
-        stats.time("POST", time.monotonic() - t0)
-        if status == 303 and "/tack" in headers.get("Location", ""):
-            with stats.lock:
-                stats.acknowledged.add(key)
-            return "acknowledged"
-        return f"refused:{status}" if status >= 500 else f"unexpected:{status}"
+        return post_answer(port, token, stats, body, cookies, key)
 
     def work(n, deadline):
         answer_rng = random.Random(n)
@@ -303,17 +308,7 @@ def phase_split(port: int, token: str, users: int, rounds: int, max_seconds: flo
                 forms[n].append((cookies, html))
 
     def post(body: str, cookies: dict, key: str) -> str:
-        t0 = time.monotonic()
-        try:
-            status, headers, _ = request(port, "POST", f"/s/{token}/svar", body, cookies)
-        except OSError as exc:
-            return "refused:" + type(exc).__name__
-        stats.time("POST", time.monotonic() - t0)
-        if status == 303 and "/tack" in headers.get("Location", ""):
-            with stats.lock:
-                stats.acknowledged.add(key)
-            return "acknowledged"
-        return f"refused:{status}" if status >= 500 else f"unexpected:{status}"
+        return post_answer(port, token, stats, body, cookies, key)
 
     def submit(n, deadline):
         answer_rng = random.Random(n)
