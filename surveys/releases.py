@@ -76,7 +76,11 @@ def refresh_cell(forbund_id: int, insats_id: int | None, questionnaire: str, yea
     if not chosen:
         withdrawals = and_(Response.released.is_(true()), Response.withdrawn.is_(true()),
                            Response.withdrawal_released.is_(false()))
-        chosen = releasable(_pending(cell, withdrawals), k, visible=_pending(cell, visible()))
+        pending_withdrawals = _pending(cell, withdrawals)
+        # Without a pending withdrawal there is nothing to release; the cell's visible answers
+        # (which grow with every response) are read only when there is.
+        if pending_withdrawals:
+            chosen = releasable(pending_withdrawals, k, visible=_pending(cell, visible()))
         column = "withdrawal_released"
     if chosen:
         ids = sorted(chosen)
