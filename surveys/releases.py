@@ -17,7 +17,7 @@ Services flush; the request or CLI command commits.
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import and_, false, func, or_, select, true, update
+from sqlalchemy import and_, bindparam, false, func, or_, select, true, update
 
 from indicators.catalogue import measurement_year
 from indicators.disclosure import releasable
@@ -43,12 +43,36 @@ def year_closed(year: int) -> bool:
     return year < measurement_year(today())
 
 
-def _pending(cell_filter, condition) -> dict[str, set[str]]:
-    rows = db.session.execute(
-        select(Response.id, Answer.item_id)
-        .outerjoin(Answer, and_(Answer.response_id == Response.id, Answer.value.is_not(None)))
-        .where(*cell_filter, condition)
-    )
+#: The selects of :func:`_pending`, built once per (condition, cell with or without insats): building
+#: them took longer than running them, and they run after every submission.
+_PENDING_SELECTS: dict[tuple[str, bool], object] = {}
+_CONDITIONS = {
+    "additions": pending_additions,
+    "withdrawals": lambda: and_(Response.released.is_(true()), Response.withdrawn.is_(true()),
+                                Response.withdrawal_released.is_(false())),
+    "visible": visible,
+}
+
+
+def _pending_select(condition: str, without_insats: bool):
+    key = (condition, without_insats)
+    stmt = _PENDING_SELECTS.get(key)
+    if stmt is None:
+        stmt = _PENDING_SELECTS[key] = (
+            select(Response.id, Answer.item_id)
+            .outerjoin(Answer, and_(Answer.response_id == Response.id, Answer.value.is_not(None)))
+            .where(Response.forbund_id == bindparam("forbund_id"), Response.questionnaire == bindparam("questionnaire"),
+                   Response.measurement_year == bindparam("year"),
+                   Response.insats_id.is_(None) if without_insats else Response.insats_id == bindparam("insats_id"),
+                   _CONDITIONS[condition]())
+        )
+    return stmt
+
+
+def _pending(cell: dict, condition: str) -> dict[str, set[str]]:
+    """Response id -> the items it has a valid answer to, for the responses of one leaf cell
+    (``cell``: forbund_id, insats_id, questionnaire, year) that meet ``condition``."""
+    rows = db.session.execute(_pending_select(condition, cell["insats_id"] is None), cell)
     out: dict[str, set[str]] = {}
     for rid, item in rows:
         items = out.setdefault(rid, set())
@@ -68,19 +92,15 @@ def refresh_cell(forbund_id: int, insats_id: int | None, questionnaire: str, yea
         return 0
     db.session.flush()
     k = current_app.config["REPORTING_THRESHOLD"]
-    cell = [Response.forbund_id == forbund_id, Response.questionnaire == questionnaire,
-            Response.measurement_year == year,
-            Response.insats_id.is_(None) if insats_id is None else Response.insats_id == insats_id]
-    chosen = releasable(_pending(cell, pending_additions()), k)
+    cell = {"forbund_id": forbund_id, "insats_id": insats_id, "questionnaire": questionnaire, "year": year}
+    chosen = releasable(_pending(cell, "additions"), k)
     column = "released"
     if not chosen:
-        withdrawals = and_(Response.released.is_(true()), Response.withdrawn.is_(true()),
-                           Response.withdrawal_released.is_(false()))
-        pending_withdrawals = _pending(cell, withdrawals)
+        pending_withdrawals = _pending(cell, "withdrawals")
         # Without a pending withdrawal there is nothing to release; the cell's visible answers
         # (which grow with every response) are read only when there is.
         if pending_withdrawals:
-            chosen = releasable(pending_withdrawals, k, visible=_pending(cell, visible()))
+            chosen = releasable(pending_withdrawals, k, visible=_pending(cell, "visible"))
         column = "withdrawal_released"
     if chosen:
         ids = sorted(chosen)

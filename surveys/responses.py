@@ -181,28 +181,36 @@ def _insert_answers(response: Response, questionnaire: Questionnaire, submission
         for k, v in submission.free_text.items()
         if v.strip()
     ]
+    connection = db.session.connection()
     for model, rows in ((Answer, answers), (BackgroundAnswer, background), (FreeText, free_texts)):
         if rows:
             columns = tuple(rows[0])
             params = {f"{column}_{n}": row[column] for n, row in enumerate(rows) for column in columns}
-            db.session.execute(_multi_row_insert(model.__table__, columns, len(rows)), params)
+            sql, order = _multi_row_insert(connection.dialect, model.__table__, columns, len(rows))
+            connection.exec_driver_sql(sql, tuple(params[name] for name in order) if order else params)
     # The collections were written around the ORM: load them from the database if anyone asks.
     db.session.expire(response, ["answers", "background", "free_texts"])
 
 
-#: INSERT ... VALUES statements with bound parameters, one per (table, columns, row count):
-#: built and compiled once, where literal values would be compiled again for every response.
-_INSERTS: dict[tuple[str, tuple[str, ...], int], object] = {}
+#: INSERT ... VALUES statements with bound parameters, compiled once per (dialect, table, columns,
+#: row count): SQLAlchemy does not cache the compiled form of a multi-row VALUES statement, and
+#: compiling it again for every response cost more than running it. Values are plain
+#: str/int/None and bound by the driver, as with any other statement.
+_INSERTS: dict[tuple[str, str, tuple[str, ...], int], tuple[str, tuple[str, ...] | None]] = {}
 
 
-def _multi_row_insert(table, columns: tuple[str, ...], count: int):
-    key = (table.name, columns, count)
-    stmt = _INSERTS.get(key)
-    if stmt is None:
-        stmt = _INSERTS[key] = insert(table).values(
+def _multi_row_insert(dialect, table, columns: tuple[str, ...], count: int) -> tuple[str, tuple[str, ...] | None]:
+    """The SQL of the statement and, for a positional paramstyle, the order of its parameters."""
+    key = (dialect.name, table.name, columns, count)
+    found = _INSERTS.get(key)
+    if found is None:
+        stmt = insert(table).values(
             [{column: bindparam(f"{column}_{n}") for column in columns} for n in range(count)]
         )
-    return stmt
+        compiled = stmt.compile(dialect=dialect)
+        order = tuple(compiled.positiontup) if compiled.positional else None
+        found = _INSERTS[key] = (compiled.string, order)
+    return found
 
 
 def _use_access_code(link: SurveyLink, code: str | None) -> None:
