@@ -142,9 +142,17 @@ def _assert_ok(resp, what):
     assert resp.status_code < 500, f"{what} -> {resp.status_code}\n{resp.get_data(as_text=True)[:2000]}"
 
 
+def queued(tmp_path) -> dict:
+    """Jobs (reports, large imports) wait on a queue nobody consumes, instead of running inside
+    the request as in other tests: what is fuzzed here is the web layer, and a report built
+    for every accepted request took more than half of this file's time. The jobs themselves
+    are tested in test_jobs.py, test_reports_views.py and test_import_jobs.py."""
+    return {"QUEUE_IMMEDIATE": False, "QUEUE_URL": f"sqlite:///{tmp_path / 'queue.sqlite'}"}
+
+
 @pytest.fixture
-def world(make_app):
-    return World(make_app())
+def world(make_app, tmp_path):
+    return World(make_app(**queued(tmp_path)))
 
 
 # --- every form: structured payloads ----------------------------------------------------------
@@ -247,8 +255,8 @@ def test_fuzz_raw_bodies(world):
     run()
 
 
-def test_bodies_above_the_size_limit_are_refused_everywhere(make_app):
-    world = World(make_app(MAX_CONTENT_LENGTH=32 * 1024))
+def test_bodies_above_the_size_limit_are_refused_everywhere(make_app, tmp_path):
+    world = World(make_app(MAX_CONTENT_LENGTH=32 * 1024, **queued(tmp_path)))
     before = world.counts()
     for target in world.targets:
         for role in target.roles:
