@@ -39,6 +39,8 @@ def database_url(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         url = "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+    elif os.environ.get("PYTEST_XDIST_WORKER"):
+        url = _worker_database(url, os.environ["PYTEST_XDIST_WORKER"])
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         if url.startswith("postgres"):
@@ -47,6 +49,22 @@ def database_url(tmp_path_factory):
         upgrade()
         db.engine.dispose()
     return url
+
+
+def _worker_database(url: str, worker: str) -> str:
+    """With pytest-xdist (``-n 2``) every worker gets a database of its own on the same server:
+    the tests wipe their tables after each test and would wipe each other's data."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database or 'postgres'}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 def clean_database() -> None:
