@@ -52,13 +52,14 @@ def page_key(inst: Instrument, q: Questionnaire, lang: str, link, max_text: int)
     """Everything a blank questionnaire page shows that is not per request.
 
     The page shows the link's token (the form's action), its questionnaire and instrument version,
-    whether it asks for a code, and whether its förbund is a demo; a change to any of them gives a
-    new key, so an edited link never serves an old page.
+    whether it asks for a code, its förbund's name and whether it is a demo, and its insats's name
+    (in the heading); a change to any of them gives a new key, so an edited link never serves an
+    old page.
     """
     return (
         id(inst), q.code, lang, getattr(g, "respondent_lang", None), max_text,
         link.id, link.token, link.questionnaire, link.instrument_version, link.requires_code,
-        bool(link.forbund.is_demo),
+        bool(link.forbund.is_demo), link.forbund.name, link.insats.name if link.insats else None,
     )
 
 

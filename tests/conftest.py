@@ -15,6 +15,7 @@ from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
 from app import create_app
+from surveys import link_cache
 from surveys.extensions import db
 from surveys.models import Forbund, Insats, SurveyLink, User
 from tests.helpers import form_fields
@@ -68,6 +69,7 @@ def _worker_database(url: str, worker: str) -> str:
 
 
 def clean_database() -> None:
+    link_cache.clear()  # links deleted below, around the ORM, must not be shown from the cache
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())

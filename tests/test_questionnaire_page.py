@@ -6,7 +6,7 @@ import re
 import pytest
 from flask import render_template
 from markupsafe import Markup
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select, update
 
 from surveys.extensions import db
 from surveys.forms import questionnaire_form_class
@@ -117,3 +117,56 @@ def test_the_oldest_page_goes_when_the_store_is_full(app, dp_link, monkeypatch):
         page = app.test_client().get(f"/s/{dp_link.token}/svar?lang={lang}")
         assert page.status_code == 200 and f'<html lang="{lang}"' in page.get_data(as_text=True)
         assert len(app.extensions["questionnaire_pages"]) == 1
+
+
+def _change_elsewhere(link_id: int, **values) -> None:
+    """Change a link as another app server would: its own connection, around this process's ORM."""
+    from surveys.models import SurveyLink
+
+    with db.engine.begin() as conn:
+        conn.execute(SurveyLink.__table__.update().where(SurveyLink.__table__.c.id == link_id).values(**values))
+    db.session.expire_all()  # the test's session stands for this server's next request: it reads afresh
+
+
+def test_a_renamed_forbund_or_insats_gives_a_new_page(app, dp_link):
+    client = app.test_client()
+    assert "Steg för steg" in client.get(f"/s/{dp_link.token}/svar").get_data(as_text=True)
+    dp_link.insats.name = "Nya steget"
+    dp_link.forbund.name = "Samordningsförbundet Nytt"
+    db.session.commit()
+    html = client.get(f"/s/{dp_link.token}/svar").get_data(as_text=True)
+    assert "Nya steget" in html and "Samordningsförbundet Nytt" in html and "Steg för steg" not in html
+
+
+def test_a_link_closed_elsewhere_is_shown_closed_within_a_second_and_never_takes_an_answer(app, dp_link, monkeypatch):
+    from surveys import link_cache
+
+    clock = [1000.0]
+    monkeypatch.setattr(link_cache.time, "monotonic", lambda: clock[0])
+    client = app.test_client()
+    fields = form_fields(client.get(f"/s/{dp_link.token}/svar").get_data(as_text=True))
+    _change_elsewhere(dp_link.id, active=False)
+    # Within the second the page may still be shown from this process's copy of the link ...
+    assert client.get(f"/s/{dp_link.token}/svar").status_code == 200
+    # ... but an answer is checked against the database and refused, and nothing is stored.
+    page = client.post(f"/s/{dp_link.token}/svar", data={**fields, "DP01": "4"})
+    assert page.status_code == 410
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+    clock[0] += link_cache.TTL_SECONDS + 0.01
+    assert client.get(f"/s/{dp_link.token}/svar").status_code == 410
+    assert client.get(f"/s/{dp_link.token}").status_code == 410
+
+
+def test_a_link_changed_in_this_process_is_shown_at_once_whatever_the_clock(app, dp_link, monkeypatch):
+    from surveys import link_cache
+    from surveys.models import SurveyLink
+
+    monkeypatch.setattr(link_cache.time, "monotonic", lambda: 1000.0)  # the copy never gets old
+    client = app.test_client()
+    assert client.get(f"/s/{dp_link.token}/svar").status_code == 200
+    dp_link.active = False  # through the ORM, as the staff pages do
+    db.session.commit()
+    assert client.get(f"/s/{dp_link.token}/svar").status_code == 410
+    db.session.execute(update(SurveyLink).where(SurveyLink.id == dp_link.id).values(active=True))  # a bulk UPDATE
+    db.session.commit()
+    assert client.get(f"/s/{dp_link.token}/svar").status_code == 200

@@ -16,6 +16,7 @@ from ..clock import today
 from ..extensions import csrf, db, limiter
 from ..forms import new_submission_key, questionnaire_form_class
 from ..instruments import instrument
+from ..link_cache import LinkView, shown_link
 from ..models import SurveyLink
 from ..questionnaire_page import cached_page, hidden_inputs, page_key, questionnaire_body
 from ..responses import SubmissionError, submit_response
@@ -78,7 +79,7 @@ HEADINGS = {
 }
 
 
-def heading(link: SurveyLink, q, lang: str) -> str:
+def heading(link: SurveyLink | LinkView, q, lang: str) -> str:
     text = HEADINGS.get(q.code)
     if text is None:
         return q.name[lang]
@@ -86,7 +87,7 @@ def heading(link: SurveyLink, q, lang: str) -> str:
     return str(text) % {"name": name}
 
 
-def context(link: SurveyLink, lang: str) -> dict:
+def context(link: SurveyLink | LinkView, lang: str) -> dict:
     inst = instrument(link.instrument_version)
     q = inst.questionnaires[link.questionnaire]
     return {
@@ -100,7 +101,7 @@ def context(link: SurveyLink, lang: str) -> dict:
     }
 
 
-def closed_page(link: SurveyLink, lang: str):
+def closed_page(link: SurveyLink | LinkView, lang: str):
     state = "not_open" if link.active and today() < link.opens_on else "closed"
     return render_template("respond/closed.html", state=state, **context(link, lang)), 410 if state == "closed" else 403
 
@@ -108,7 +109,7 @@ def closed_page(link: SurveyLink, lang: str):
 @bp.get("/<token>")
 @token_lookup_limit
 def intro(token: str):
-    link = load_link(token)
+    link = shown_link(token, load_link)
     q = instrument(link.instrument_version).questionnaires[link.questionnaire]
     lang = choose_language(q)
     if not link.is_open(today()):
@@ -121,7 +122,8 @@ def intro(token: str):
 @token_lookup_limit
 @limiter.limit(_answer_limit, methods=["POST"])
 def answer(token: str):
-    link = load_link(token)
+    # Showing the form may use the link as read a moment ago; storing an answer reads it afresh.
+    link = load_link(token) if request.method == "POST" else shown_link(token, load_link)
     inst = instrument(link.instrument_version)
     q = inst.questionnaires[link.questionnaire]
     lang = choose_language(q)
@@ -187,7 +189,7 @@ def answer(token: str):
     return render_questionnaire(link, lang, form, hidden, body, status)
 
 
-def render_questionnaire(link: SurveyLink, lang: str, form, hidden: Markup, body: Markup, status: int):
+def render_questionnaire(link: SurveyLink | LinkView, lang: str, form, hidden: Markup, body: Markup, status: int):
     has_errors = form is not None and bool(form.errors or form.form_errors)
     page = render_template(
         "respond/questionnaire.html", form=form, has_errors=has_errors, hidden_fields=hidden, body=body,
@@ -203,7 +205,7 @@ def _is_tampered(exc: SubmissionError, form) -> bool:
 @bp.get("/<token>/tack")
 @token_lookup_limit
 def thanks(token: str):
-    link = load_link(token)
+    link = shown_link(token, load_link)
     q = instrument(link.instrument_version).questionnaires[link.questionnaire]
     lang = choose_language(q)
     return render_template("respond/thanks.html", **context(link, lang))
