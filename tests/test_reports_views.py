@@ -78,9 +78,13 @@ def job_id_of(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[1]
 
 
-def test_running_job_page_waits_and_refreshes_until_the_job_ends(client, auth, world, app):
+def test_running_job_page_waits_and_refreshes_until_the_job_ends(client, auth, world, app, monkeypatch):
+    from surveys import jobs
+
+    monkeypatch.setattr(jobs, "enqueue", lambda job: True)  # queued, as if no worker had taken it yet
     auth.login("off-a")
     job_url = create_report(client).headers["Location"]
+    assert "Rapporten väntar på att starta…" in client.get(job_url).get_data(as_text=True)
     job = db.session.get(Job, job_id_of(job_url))
     job.status, job.progress, job.heartbeat_at = "running", 40, utcnow()
     db.session.commit()
