@@ -39,7 +39,6 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
     than two respondents contributes 0; an item with n < 2 makes the result NaN.
     """
     n_units = used.shape[0]
-    n_resp = answers.n_responses
     item_n = np.asarray(item_n, dtype=np.float64)
     var = np.zeros((n_units, n_ind))
     # Diagonal terms: s_a^2 / n_a from the item variances (NaN when a used item has n < 2).
@@ -52,21 +51,18 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
     pairs = [(j, cols) for j, cols in pairs if cols.size > 1]
     if not pairs:
         return _se(var, used, lookup, n_ind)
-    valid = ~np.isnan(answers.value)
-    unit_r = answers.unit_of_response if by_unit else np.zeros(n_resp, dtype=np.int64)
-    full = np.full(n_resp, np.nan)  # one scratch column, reset after each use
+    grid = answers.grid
     for j, cols in pairs:
-        rows = {a: np.flatnonzero(valid & (answers.item == a)) for a in cols}
+        answered = {a: grid[:, a] > 0 for a in cols}
         for ib, b in enumerate(cols[1:], start=1):
-            rb = rows[b]
-            full[answers.resp[rb]] = answers.value[rb]
             for a in cols[:ib]:
-                ra = rows[a]
-                resp_a = answers.resp[ra]
-                xb = full[resp_a]
-                both = ~np.isnan(xb)
-                u = unit_r[resp_a[both]]
-                xa, xb = answers.value[ra][both], xb[both]
+                # The respondents who answered both, in the order of their answers to a (a sum
+                # below adds in array order, so the order fixes the last bit of the result).
+                resp = np.flatnonzero(answered[a] & answered[b])
+                if not answers.ordered:
+                    resp = _in_input_order(answers, a, resp)
+                u = answers.unit_of_response[resp] if by_unit else np.zeros(resp.size, dtype=np.intp)
+                xa, xb = grid[resp, a].astype(np.float64), grid[resp, b].astype(np.float64)
                 nab = np.bincount(u, minlength=n_units).astype(np.float64)
                 # Centre before multiplying: exact for equal answers (zero variance stays zero).
                 centre_a = np.divide(np.bincount(u, weights=xa, minlength=n_units), nab,
@@ -78,8 +74,15 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
                 na, nb = item_n[:, a], item_n[:, b]
                 weight = np.divide(nab, na * nb, out=np.zeros(n_units), where=(na > 0) & (nb > 0))
                 var[:, j] += np.where(used[:, a] & used[:, b], 2.0 * weight * cov, 0.0)
-            full[answers.resp[rb]] = np.nan
     return _se(var, used, lookup, n_ind)
+
+
+def _in_input_order(answers, a: int, resp: np.ndarray) -> np.ndarray:
+    """`resp` (response codes) reordered as their answers to item `a` come in the input."""
+    rows = np.flatnonzero(answers.item == a)
+    position = np.zeros(answers.n_responses, dtype=np.int64)
+    position[answers.resp[rows]] = rows
+    return resp[np.argsort(position[resp], kind="stable")]
 
 
 def _se(var, used, lookup, n_ind):
