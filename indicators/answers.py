@@ -94,7 +94,7 @@ class AnswerSet:
             units = _labels("units", units)
             unit = _codes("unit", unit, size, len(units))
         fields = _index(response, item, code, unit, len(items))
-        fields.update(items=items, units=units, memo={}, _code=code, _item=item, _unit=unit)
+        fields.update(items=items, units=units, memo={}, _item=item)
         for name, arr in fields.items():
             if isinstance(arr, np.ndarray):
                 arr.flags.writeable = False
@@ -104,8 +104,9 @@ class AnswerSet:
     n_responses: int
     #: Unit code of each response code (internal), None without units.
     unit_of_response: np.ndarray | None
-    #: The answers as a table (internal): ``grid[resp, item]`` is the int8 answer code 1..6, 0 when
-    #: missing or not given. Every statistic of indicators.scoring is computed from it.
+    #: The answers as a table (internal): ``grid[item, resp]`` is the int8 answer code 1..6, 0 when
+    #: missing or not given (one contiguous row per item). Every statistic of indicators.tables
+    #: and indicators.variance is computed from it.
     grid: np.ndarray
     #: Whether the answers come ordered by response id (internal): sums that must run in input
     #: order (indicators.variance) can then run in response order.
@@ -124,7 +125,7 @@ class AnswerSet:
         return f"AnswerSet({len(self)} answers, {self.n_responses} responses, items={self.items!r}, units={self.units!r})"
 
     def __len__(self) -> int:
-        return self._code.shape[0]
+        return self._item.shape[0]
 
     @cached_property
     def response(self) -> np.ndarray:
@@ -148,12 +149,12 @@ class AnswerSet:
     @cached_property
     def value(self) -> np.ndarray:
         """Answer of each answer (float64): 1..6, NaN when missing."""
-        return _read_only(VALUES[self._code])
+        return _read_only(VALUES[self.grid[self._item, self.resp]])
 
     @cached_property
     def unit(self) -> np.ndarray | None:
         """Unit code of each answer (int64): an index into `units`; None without units."""
-        return None if self._unit is None else _read_only(self._unit.astype(np.int64))
+        return None if self.units is None else _read_only(self.unit_of_response[self.resp])
 
     @classmethod
     def from_labels(cls, response, item, value, unit=None) -> AnswerSet:
@@ -210,9 +211,10 @@ def _index(response, item, code, unit, n_items: int) -> dict:
         unit_of_response, mixed_units = _unit_of_response(unit, starts, fields["_resp"], n_resp)
     # Every given answer is written with bit 3 set (a missing one too), so the number of non-zero
     # cells is the number of distinct (response, item) pairs; the bit is cleared afterwards.
-    grid = np.zeros(n_resp * n_items, dtype=np.int8)
-    for lo, hi, cell in _cell_offsets(starts, fields["_resp"], size, n_items):
-        cell += item[lo:hi]
+    grid = np.zeros(n_items * n_resp, dtype=np.int8)
+    for lo, hi, resp in _chunks(starts, fields["_resp"], size):
+        cell = np.multiply(item[lo:hi], n_resp, dtype=np.int64)
+        cell += resp
         grid[cell] = code[lo:hi] | 8
     if np.count_nonzero(grid) != size:
         raise ValueError("a response answers the same item more than once")
@@ -220,7 +222,7 @@ def _index(response, item, code, unit, n_items: int) -> dict:
         raise ValueError("every answer of one response must have the same unit")
     grid &= 7
     fields.update(
-        grid=grid.reshape(n_resp, n_items),
+        grid=grid.reshape(n_items, n_resp),
         n_responses=n_resp,
         unit_of_response=unit_of_response,
         ordered=starts is not None,
@@ -228,22 +230,22 @@ def _index(response, item, code, unit, n_items: int) -> dict:
     return fields
 
 
-def _cell_offsets(starts, resp, size: int, n_items: int):
-    """Yield ``(lo, hi, resp[lo:hi] * n_items)`` (a new array): the answers a chunk at a time.
+def _chunks(starts, resp, size: int):
+    """Yield ``(lo, hi, codes)``: the answers a chunk at a time with their response codes.
 
     With `starts` (ordered answers) a chunk holds whole responses, about CHUNK answers, and the
-    values are repeated from the response numbers; otherwise they are computed from `resp`.
+    codes are repeated from the response numbers; otherwise they are a slice of `resp`.
     """
     if starts is None:
         for lo in range(0, size, CHUNK):
-            yield lo, min(lo + CHUNK, size), resp[lo : lo + CHUNK] * n_items
+            yield lo, min(lo + CHUNK, size), resp[lo : lo + CHUNK]
         return
     n_resp = starts.size
     lengths = np.diff(starts, append=size)
     cuts = np.unique(np.append(np.searchsorted(starts, np.arange(0, size, CHUNK)), n_resp))
     for r0, r1 in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
         hi = int(starts[r1]) if r1 < n_resp else size
-        yield int(starts[r0]), hi, np.repeat(np.arange(r0 * n_items, r1 * n_items, n_items), lengths[r0:r1])
+        yield int(starts[r0]), hi, np.repeat(np.arange(r0, r1), lengths[r0:r1])
 
 
 def _unit_of_response(unit, starts, resp, n_resp: int) -> tuple[np.ndarray, bool]:

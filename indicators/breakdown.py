@@ -171,7 +171,7 @@ def breakdown_cell(
     mean never enters a shown figure. Formulas as in :mod:`indicators.scoring`.
     """
     k = check_threshold(k)
-    if answers.unit is None:
+    if answers.units is None:
         raise ValueError("a breakdown needs the category of every answer (units = categories)")
     parts = [_split(answers, u) for u in range(len(answers.units))]
     per_cat_items = [score_items(p, threshold=k) for p in parts]

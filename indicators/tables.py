@@ -14,7 +14,7 @@ import numpy as np
 
 from indicators.answers import N_STEPS, POSITIVE_FROM, AnswerSet
 from indicators.intervals import mean_interval, wilson_interval
-from indicators.variance import indicator_se
+from indicators.variance import indicator_se, sequential_sum
 
 _STEPS = np.arange(1, N_STEPS + 1, dtype=np.float64)
 
@@ -80,12 +80,12 @@ def item_counts(answers: AnswerSet, *, by_unit: bool = False) -> np.ndarray:
 
     Counted once per AnswerSet and kept (read-only): every score of one set reuses the counts.
     """
-    if by_unit and answers.unit is None:
+    if by_unit and answers.units is None:
         raise ValueError("this AnswerSet has no unit column")
     memo_key = ("item_counts", by_unit)
     counts = answers.memo.get(memo_key)
     if counts is None:
-        if not by_unit and answers.unit is not None:
+        if not by_unit and answers.units is not None:
             # One count serves both: the pooled counts are the per-unit ones added up.
             counts = item_counts(answers, by_unit=True).sum(axis=0)
         else:
@@ -95,14 +95,14 @@ def item_counts(answers: AnswerSet, *, by_unit: bool = False) -> np.ndarray:
 
 
 def _count_items(answers: AnswerSet, by_unit: bool) -> np.ndarray:
-    """One bincount per item column of the grid, keyed on (unit, code); code 0 (missing) dropped."""
+    """One bincount per item row of the grid, keyed on (unit, code); code 0 (missing) dropped."""
     grid = answers.grid
-    n_items = grid.shape[1]
+    n_items = grid.shape[0]
     n_units = len(answers.units) if by_unit else 1
     base = answers.unit_of_response * (N_STEPS + 1) if by_unit else None
     counts = np.empty((n_units, n_items, N_STEPS), dtype=np.int64)
     for i in range(n_items):
-        key = grid[:, i] if base is None else base + grid[:, i]
+        key = grid[i] if base is None else base + grid[i]
         per_code = np.bincount(key, minlength=n_units * (N_STEPS + 1)).reshape(n_units, N_STEPS + 1)
         counts[:, i, :] = per_code[:, 1:]
     return counts if by_unit else counts[0]
@@ -169,23 +169,32 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
 def _score_moments(answers: AnswerSet, lookup: np.ndarray, n_ind: int, by_unit: bool):
     """n, mean and sd (n - 1) of the per-response scores per (unit, indicator).
 
-    Each sum runs over the responses in response order (np.bincount adds in array order), the
-    responses without a score adding an exact 0.0, so the figures do not depend on how the
-    answers were stored.
+    Each sum runs over the responses in response order, left to right (np.bincount adds in
+    array order), a response without a score adding an exact 0.0, so the last bit of a figure
+    does not depend on how the answers were stored. Exception: the pooled sum of the scores of
+    an indicator of at most two items is exact whatever the order (every score is a multiple
+    of 1/2), so it is added pairwise.
     """
     grid = answers.grid
     n_units = len(answers.units) if by_unit else 1
     shape = (n_units, n_ind)
     n, score_mean, score_sd = np.zeros(shape, dtype=np.int64), np.full(shape, np.nan), np.full(shape, np.nan)
-    cell = answers.unit_of_response if by_unit else np.zeros(grid.shape[0], dtype=np.intp)
+    cell = answers.unit_of_response
     for j in range(n_ind):
-        score, has = response_scores(grid, np.flatnonzero(lookup == j))
-        nj = np.bincount(cell, weights=has, minlength=n_units)
-        mj = _divide(np.bincount(cell, weights=score, minlength=n_units), nj, nj > 0)
-        dev = score - (mj[cell] if by_unit else mj[0])
+        cols = np.flatnonzero(lookup == j)
+        score, has = response_scores(grid, cols)
+        if by_unit:
+            nj = np.bincount(cell, weights=has, minlength=n_units)
+            mj = _divide(np.bincount(cell, weights=score, minlength=n_units), nj, nj > 0)
+            dev = score - mj[cell]
+        else:
+            nj = np.array([float(np.count_nonzero(has))])
+            total = score.sum() if cols.size <= 2 else sequential_sum(score)
+            mj = _divide(np.array([total]), nj, nj > 0)
+            dev = score - mj[0]
         dev *= dev
         dev *= has  # 0 for a response without a score (also where the mean is NaN: n = 0)
-        sq_dev = np.bincount(cell, weights=dev, minlength=n_units)
+        sq_dev = np.bincount(cell, weights=dev, minlength=n_units) if by_unit else np.array([sequential_sum(dev)])
         n[:, j], score_mean[:, j] = nj, mj
         score_sd[:, j] = np.sqrt(_divide(sq_dev, nj - 1.0, nj > 1))
     return n, score_mean, score_sd
@@ -197,13 +206,13 @@ def response_scores(grid: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.
     Returns ``(score, has)``, float64 arrays over all responses: the score (0.0 without a
     valid answer) and 1.0 where the response has one, else 0.0.
     """
-    total = np.zeros(grid.shape[0])
-    count = np.zeros(grid.shape[0])
+    if cols.size == 1:
+        answer = grid[cols[0]]
+        return answer.astype(np.float64), (answer > 0).astype(np.float64)
+    total = np.zeros(grid.shape[1], dtype=np.int32)
+    count = np.zeros(grid.shape[1], dtype=np.int32)
     for c in cols:
-        total += grid[:, c]
-        count += grid[:, c] > 0
-    if cols.size <= 1:
-        return total, count
-    score = total / np.maximum(count, 1.0)
-    np.minimum(count, 1.0, out=count)
-    return score, count
+        total += grid[c]
+        count += grid[c] > 0
+    score = total / np.maximum(count, 1)
+    return score, np.minimum(count, 1).astype(np.float64)

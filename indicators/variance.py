@@ -53,7 +53,7 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
         return _se(var, used, lookup, n_ind)
     grid = answers.grid
     for j, cols in pairs:
-        answered = {a: grid[:, a] > 0 for a in cols}
+        answered = {a: grid[a] > 0 for a in cols}
         for ib, b in enumerate(cols[1:], start=1):
             for a in cols[:ib]:
                 # The respondents who answered both, in the order of their answers to a (a sum
@@ -61,20 +61,33 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
                 resp = np.flatnonzero(answered[a] & answered[b])
                 if not answers.ordered:
                     resp = _in_input_order(answers, a, resp)
-                u = answers.unit_of_response[resp] if by_unit else np.zeros(resp.size, dtype=np.intp)
-                xa, xb = grid[resp, a].astype(np.float64), grid[resp, b].astype(np.float64)
-                nab = np.bincount(u, minlength=n_units).astype(np.float64)
+                xa, xb = grid[a, resp].astype(np.float64), grid[b, resp].astype(np.float64)
+                if by_unit:
+                    u = answers.unit_of_response[resp]
+                    nab = np.bincount(u, minlength=n_units).astype(np.float64)
+                    sum_a = np.bincount(u, weights=xa, minlength=n_units)
+                    sum_b = np.bincount(u, weights=xb, minlength=n_units)
+                else:  # the answers are integers: their sums are exact in any order
+                    u = 0
+                    nab, sum_a, sum_b = np.array([float(resp.size)]), np.array([xa.sum()]), np.array([xb.sum()])
                 # Centre before multiplying: exact for equal answers (zero variance stays zero).
-                centre_a = np.divide(np.bincount(u, weights=xa, minlength=n_units), nab,
-                                     out=np.zeros(n_units), where=nab > 0)
-                centre_b = np.divide(np.bincount(u, weights=xb, minlength=n_units), nab,
-                                     out=np.zeros(n_units), where=nab > 0)
-                sab = np.bincount(u, weights=(xa - centre_a[u]) * (xb - centre_b[u]), minlength=n_units)
+                centre_a = np.divide(sum_a, nab, out=np.zeros(n_units), where=nab > 0)
+                centre_b = np.divide(sum_b, nab, out=np.zeros(n_units), where=nab > 0)
+                product = (xa - centre_a[u]) * (xb - centre_b[u])
+                if by_unit:
+                    sab = np.bincount(u, weights=product, minlength=n_units)
+                else:
+                    sab = np.array([sequential_sum(product)])
                 cov = np.divide(sab, nab - 1, out=np.zeros(n_units), where=nab >= 2)
                 na, nb = item_n[:, a], item_n[:, b]
                 weight = np.divide(nab, na * nb, out=np.zeros(n_units), where=(na > 0) & (nb > 0))
                 var[:, j] += np.where(used[:, a] & used[:, b], 2.0 * weight * cov, 0.0)
     return _se(var, used, lookup, n_ind)
+
+
+def sequential_sum(x: np.ndarray) -> float:
+    """``x[0] + x[1] + ...`` added left to right, as np.bincount adds (x.sum() adds pairwise)."""
+    return float(np.cumsum(x)[-1]) if x.size else 0.0
 
 
 def _in_input_order(answers, a: int, resp: np.ndarray) -> np.ndarray:
