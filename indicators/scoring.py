@@ -16,7 +16,6 @@ from indicators.answers import N_STEPS, AnswerSet, check_values
 from indicators.intervals import PRIOR_WEIGHT, mean_interval, wilson_interval  # noqa: F401 (re-exported)
 from indicators.suppression import DEFAULT_THRESHOLD, check_threshold
 from indicators.tables import (  # noqa: F401 (re-exported)
-    _divide,
     indicator_keys,
     indicator_table,
     item_counts,

@@ -14,13 +14,11 @@ import numpy as np
 
 from indicators.answers import N_STEPS, POSITIVE_FROM, AnswerSet
 from indicators.intervals import mean_interval, wilson_interval
-from indicators.variance import indicator_se, sequential_sum
+from indicators.score_moments import score_moments
+from indicators.sums import divide as _divide
+from indicators.variance import indicator_se
 
 _STEPS = np.arange(1, N_STEPS + 1, dtype=np.float64)
-
-
-def _divide(num, den, where):
-    return np.divide(num, den, out=np.full(np.shape(num), np.nan), where=where)
 
 
 def _keep(answers: AnswerSet, key, value):
@@ -153,7 +151,8 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
         total = np.where(used[:, cols], item["mean"][:, cols], 0.0).sum(axis=1)
         mean[:, j] = _divide(total, k, k > 0)
 
-    n, score_mean, score_sd = _score_moments(answers, lookup, n_ind, by_unit)
+    cell = answers.unit_of_response if by_unit else None
+    n, score_mean, score_sd = score_moments(answers.grid, lookup, n_ind, cell, n_units)
     table = {
         "n": n,
         "mean": mean,
@@ -164,55 +163,3 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
         "lookup": lookup,
     }
     return keys, table
-
-
-def _score_moments(answers: AnswerSet, lookup: np.ndarray, n_ind: int, by_unit: bool):
-    """n, mean and sd (n - 1) of the per-response scores per (unit, indicator).
-
-    Each sum runs over the responses in response order, left to right (np.bincount adds in
-    array order), a response without a score adding an exact 0.0, so the last bit of a figure
-    does not depend on how the answers were stored. Exception: the pooled sum of the scores of
-    an indicator of at most two items is exact whatever the order (every score is a multiple
-    of 1/2), so it is added pairwise.
-    """
-    grid = answers.grid
-    n_units = len(answers.units) if by_unit else 1
-    shape = (n_units, n_ind)
-    n, score_mean, score_sd = np.zeros(shape, dtype=np.int64), np.full(shape, np.nan), np.full(shape, np.nan)
-    cell = answers.unit_of_response
-    for j in range(n_ind):
-        cols = np.flatnonzero(lookup == j)
-        score, has = response_scores(grid, cols)
-        if by_unit:
-            nj = np.bincount(cell, weights=has, minlength=n_units)
-            mj = _divide(np.bincount(cell, weights=score, minlength=n_units), nj, nj > 0)
-            dev = score - mj[cell]
-        else:
-            nj = np.array([float(np.count_nonzero(has))])
-            total = score.sum() if cols.size <= 2 else sequential_sum(score)
-            mj = _divide(np.array([total]), nj, nj > 0)
-            dev = score - mj[0]
-        dev *= dev
-        dev *= has  # 0 for a response without a score (also where the mean is NaN: n = 0)
-        sq_dev = np.bincount(cell, weights=dev, minlength=n_units) if by_unit else np.array([sequential_sum(dev)])
-        n[:, j], score_mean[:, j] = nj, mj
-        score_sd[:, j] = np.sqrt(_divide(sq_dev, nj - 1.0, nj > 1))
-    return n, score_mean, score_sd
-
-
-def response_scores(grid: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-response score: mean of that response's valid answers to the items `cols`.
-
-    Returns ``(score, has)``, float64 arrays over all responses: the score (0.0 without a
-    valid answer) and 1.0 where the response has one, else 0.0.
-    """
-    if cols.size == 1:
-        answer = grid[cols[0]]
-        return answer.astype(np.float64), (answer > 0).astype(np.float64)
-    total = np.zeros(grid.shape[1], dtype=np.int32)
-    count = np.zeros(grid.shape[1], dtype=np.int32)
-    for c in cols:
-        total += grid[c]
-        count += grid[c] > 0
-    score = total / np.maximum(count, 1)
-    return score, np.minimum(count, 1).astype(np.float64)

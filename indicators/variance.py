@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from indicators.answer_codes import N_STEPS
+from indicators.sums import sequential_sum
+
 
 def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarray, item_sd: np.ndarray,
                  n_ind: int, *, by_unit: bool) -> np.ndarray:
@@ -52,42 +55,40 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
     if not pairs:
         return _se(var, used, lookup, n_ind)
     grid = answers.grid
+    cell = answers.unit_of_response if by_unit else None
+    codes = np.arange(1, N_STEPS + 1, dtype=np.float64)
+    side = N_STEPS + 1  # answer codes 0..6, 0 = missing
     for j, cols in pairs:
-        answered = {a: grid[a] > 0 for a in cols}
         for ib, b in enumerate(cols[1:], start=1):
             for a in cols[:ib]:
-                # The respondents who answered both, in the order of their answers to a (a sum
-                # below adds in array order, so the order fixes the last bit of the result).
-                resp = np.flatnonzero(answered[a] & answered[b])
-                if not answers.ordered:
-                    resp = _in_input_order(answers, a, resp)
-                xa, xb = grid[a, resp].astype(np.float64), grid[b, resp].astype(np.float64)
-                if by_unit:
-                    u = answers.unit_of_response[resp]
-                    nab = np.bincount(u, minlength=n_units).astype(np.float64)
-                    sum_a = np.bincount(u, weights=xa, minlength=n_units)
-                    sum_b = np.bincount(u, weights=xb, minlength=n_units)
-                else:  # the answers are integers: their sums are exact in any order
-                    u = 0
-                    nab, sum_a, sum_b = np.array([float(resp.size)]), np.array([xa.sum()]), np.array([xb.sum()])
+                # Key of each response: (unit, answer to a, answer to b). The counts per key give
+                # n_ab and the (integer, so exact) sums of each answer per unit.
+                key = np.multiply(grid[a], side, dtype=np.intp)
+                key += grid[b]
+                if cell is not None:
+                    key += cell * (side * side)
+                hist = np.bincount(key, minlength=n_units * side * side).reshape(n_units, side, side)[:, 1:, 1:]
+                nab = hist.sum(axis=(1, 2)).astype(np.float64)
                 # Centre before multiplying: exact for equal answers (zero variance stays zero).
-                centre_a = np.divide(sum_a, nab, out=np.zeros(n_units), where=nab > 0)
-                centre_b = np.divide(sum_b, nab, out=np.zeros(n_units), where=nab > 0)
-                product = (xa - centre_a[u]) * (xb - centre_b[u])
-                if by_unit:
-                    sab = np.bincount(u, weights=product, minlength=n_units)
+                centre_a = np.divide(hist.sum(axis=2) @ codes, nab, out=np.zeros(n_units), where=nab > 0)
+                centre_b = np.divide(hist.sum(axis=1) @ codes, nab, out=np.zeros(n_units), where=nab > 0)
+                product = np.zeros((n_units, side, side))
+                product[:, 1:, 1:] = (codes - centre_a[:, None])[:, :, None] * (codes - centre_b[:, None])[:, None, :]
+                # s_ab adds the products response by response in the order of the answers to a
+                # (the order fixes the last bit); a response without both answers adds 0.0.
+                order = None
+                if not answers.ordered:
+                    order = _in_input_order(answers, a, np.flatnonzero((grid[a] > 0) & (grid[b] > 0)))
+                terms = product.ravel()[key if order is None else key[order]]
+                if cell is None:
+                    sab = np.array([sequential_sum(terms)])
                 else:
-                    sab = np.array([sequential_sum(product)])
+                    sab = np.bincount(cell if order is None else cell[order], weights=terms, minlength=n_units)
                 cov = np.divide(sab, nab - 1, out=np.zeros(n_units), where=nab >= 2)
                 na, nb = item_n[:, a], item_n[:, b]
                 weight = np.divide(nab, na * nb, out=np.zeros(n_units), where=(na > 0) & (nb > 0))
                 var[:, j] += np.where(used[:, a] & used[:, b], 2.0 * weight * cov, 0.0)
     return _se(var, used, lookup, n_ind)
-
-
-def sequential_sum(x: np.ndarray) -> float:
-    """``x[0] + x[1] + ...`` added left to right, as np.bincount adds (x.sum() adds pairwise)."""
-    return float(np.cumsum(x)[-1]) if x.size else 0.0
 
 
 def _in_input_order(answers, a: int, resp: np.ndarray) -> np.ndarray:

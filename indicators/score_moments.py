@@ -1,0 +1,81 @@
+"""n, mean and sd of the per-response indicator scores, per unit or pooled, from the grid.
+
+Pure: numpy only. Used by :func:`indicators.tables.indicator_table`.
+
+A response's score for an indicator is the mean of its valid answers to the indicator's items.
+With m items it is fixed by (total, count) of those answers, so every response gets a small
+integer key for that pair and the scores, their squared deviations and the counts are looked
+up in tables of a few dozen entries instead of being computed response by response.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from indicators.answer_codes import N_STEPS
+from indicators.sums import divide, sequential_sum
+
+
+def score_keys(grid: np.ndarray, cols: np.ndarray):
+    """Key of each response for the items `cols` of the grid, and the tables by key.
+
+    Returns ``(key, score, has, count)``: `key` an int array over the responses; `score`
+    (float64: total / count, 0.0 for count 0), `has` (float64: 1.0 when count > 0) and `count`
+    (int) indexed by key. With one item the key is the answer code itself.
+    """
+    m = cols.size
+    if m == 0:
+        return np.zeros(grid.shape[1], dtype=np.int8), np.zeros(1), np.zeros(1), np.zeros(1, dtype=np.int64)
+    if m == 1:
+        key = grid[cols[0]]
+        codes = np.arange(N_STEPS + 1)
+        return key, codes.astype(np.float64), (codes > 0).astype(np.float64), np.minimum(codes, 1)
+    total = np.zeros(grid.shape[1], dtype=np.int32)
+    count = np.zeros(grid.shape[1], dtype=np.int32)
+    for c in cols:
+        total += grid[c]
+        count += grid[c] > 0
+    key = total * (m + 1) + count
+    k = np.arange((N_STEPS * m + 1) * (m + 1))
+    total_k, count_k = k // (m + 1), k % (m + 1)
+    return key, total_k / np.maximum(count_k, 1), (count_k > 0).astype(np.float64), count_k
+
+
+def score_moments(grid: np.ndarray, lookup: np.ndarray, n_ind: int, unit_of_response, n_units: int):
+    """n, mean and sd (n - 1) of the per-response scores per (unit, indicator).
+
+    `unit_of_response` None pools all responses (one row). Returns three arrays of shape
+    (units, indicators): n (int), mean and sd (NaN when n = 0, resp. n < 2).
+
+    Notes
+    -----
+    The sums that fix the last bit of the mean and the sd add the responses left to right in
+    response order (np.bincount adds in array order), a response without a score adding an
+    exact 0.0. A sum that is exact in any order (the scores when every count is a power of two,
+    so every score is a multiple of 1/2^k) is taken from the counts per key instead.
+    """
+    shape = (n_units, n_ind)
+    n, mean, sd = np.zeros(shape, dtype=np.int64), np.full(shape, np.nan), np.full(shape, np.nan)
+    cell = unit_of_response
+    for j in range(n_ind):
+        key, score, has, count = score_keys(grid, np.flatnonzero(lookup == j))
+        n_keys = score.size
+        # Keys per (unit, key) and their counts.
+        ukey = key if cell is None else cell * n_keys + key
+        hist = np.bincount(ukey, minlength=n_units * n_keys).reshape(n_units, n_keys)
+        nj = hist @ has
+        if not (hist.sum(axis=0)[(count & (count - 1)) != 0]).any():
+            total = (hist * score).sum(axis=1)  # multiples of 1/2^k: exact in any order
+        elif cell is None:
+            total = np.array([sequential_sum(score[key])])
+        else:
+            total = np.bincount(cell, weights=score[key], minlength=n_units)
+        mj = divide(total, nj, nj > 0)
+        sq_table = score - mj[:, None]
+        sq_table *= sq_table
+        sq_table *= has  # 0 for a response without a score (NaN where n = 0: no figure then)
+        dev = sq_table.ravel()[ukey]
+        sq_dev = np.array([sequential_sum(dev)]) if cell is None else np.bincount(cell, weights=dev, minlength=n_units)
+        n[:, j], mean[:, j] = nj, mj
+        sd[:, j] = np.sqrt(divide(sq_dev, nj - 1.0, nj > 1))
+    return n, mean, sd
