@@ -66,7 +66,7 @@ def answer_codes(value) -> np.ndarray:
         part = v[start : start + CHUNK]
         bits = part.view(np.uint64)
         top = part.view(np.uint16)[3::4] if _LITTLE_ENDIAN else bits >> _TOP_SHIFT
-        found = _CODE_OF_TOP[top]
+        found = np.take(_CODE_OF_TOP, top, mode="wrap")  # top < 2**16: wrap only skips the bounds check
         if found.min() < 0 or (bits & _LOW_BITS).any():
             return _checked_codes(v)
         code[start : start + CHUNK] = found

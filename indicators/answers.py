@@ -269,8 +269,8 @@ def _starts_if_ordered(response: np.ndarray) -> np.ndarray | None:
     pieces = [np.zeros(min(response.size, 1), dtype=np.int64)]
     for lo in range(1, response.size, CHUNK):
         hi = min(lo + CHUNK, response.size)
-        before, after = response[lo - 1 : hi - 1], response[lo:hi]
-        if (after < before).any():
-            return None
-        pieces.append(np.flatnonzero(after != before) + lo)
-    return np.concatenate(pieces)
+        pieces.append(np.flatnonzero(response[lo:hi] != response[lo - 1 : hi - 1]) + lo)
+    starts = np.concatenate(pieces)
+    # The id is constant between two starts, so the ids never decrease if they rise at each start.
+    first_ids = response[starts]
+    return starts if (first_ids[1:] > first_ids[:-1]).all() else None

@@ -57,11 +57,17 @@ def score_moments(grid: np.ndarray, lookup: np.ndarray, n_ind: int, unit_of_resp
     shape = (n_units, n_ind)
     n, mean, sd = np.zeros(shape, dtype=np.int64), np.full(shape, np.nan), np.full(shape, np.nan)
     cell = unit_of_response
+    cell_start = {}  # n_keys -> cell * n_keys, shared by the indicators with as many items
     for j in range(n_ind):
         key, score, has, count = score_keys(grid, np.flatnonzero(lookup == j))
         n_keys = score.size
         # Keys per (unit, key) and their counts.
-        ukey = key if cell is None else cell * n_keys + key
+        if cell is None:
+            ukey = key
+        else:
+            if n_keys not in cell_start:
+                cell_start[n_keys] = cell * n_keys
+            ukey = cell_start[n_keys] + key
         hist = np.bincount(ukey, minlength=n_units * n_keys).reshape(n_units, n_keys)
         nj = hist @ has
         if not (hist.sum(axis=0)[(count & (count - 1)) != 0]).any():

@@ -71,35 +71,32 @@ class CombinedIndicator:
 # -- results from the tables --------------------------------------------------------------
 
 
+#: The figures of an item summary in the order of ItemResult's fields after `shares`.
+_ITEM_FIGURES = ("mean", "sd", "ci_low", "ci_high", "share_positive", "share_positive_ci_low", "share_positive_ci_high")
+
+
 def _item_results(names, counts, s, threshold) -> list[ItemResult]:
     """One ItemResult per row of `counts` (rows, 6) and of its summary `s` (any shape, same rows).
 
     Row r is item ``names[r % len(names)]`` (rows run over units, then items). The figures are
-    taken out of the arrays once (``tolist``), not element by element.
+    taken out of the arrays once (``tolist``), not element by element, and passed by position
+    (ItemResult's field order: item, suppressed, n, counts, shares, then _ITEM_FIGURES).
     """
     rows = counts.size // N_STEPS
-    fig = {k: v.reshape(rows, -1).tolist() if k == "shares" else v.reshape(rows).tolist() for k, v in s.items()}
-    counts = counts.reshape(rows, N_STEPS).tolist()
+    n = s["n"].reshape(rows).tolist()
+    shown = zip(
+        counts.reshape(rows, N_STEPS).tolist(),
+        s["shares"].reshape(rows, N_STEPS).tolist(),
+        *(s[k].reshape(rows).tolist() for k in _ITEM_FIGURES),
+        strict=True,
+    )
     out = []
-    for r, n in enumerate(fig["n"]):
+    for r, (c, shares, *figures) in enumerate(shown):
         name = names[r % len(names)]
-        if n < threshold:
+        if n[r] < threshold:
             out.append(ItemResult(name, True))
-            continue
-        out.append(ItemResult(
-            item=name,
-            suppressed=False,
-            n=n,
-            counts=tuple(counts[r]),
-            shares=tuple(fig["shares"][r]),
-            mean=fig["mean"][r],
-            sd=fig["sd"][r],
-            ci_low=fig["ci_low"][r],
-            ci_high=fig["ci_high"][r],
-            share_positive=fig["share_positive"][r],
-            share_positive_ci_low=fig["share_positive_ci_low"][r],
-            share_positive_ci_high=fig["share_positive_ci_high"][r],
-        ))  # fmt: skip
+        else:
+            out.append(ItemResult(name, False, n[r], tuple(c), tuple(shares), *figures))
     return out
 
 
@@ -148,30 +145,24 @@ def score_items_by_unit(
 
 
 def _indicator_results(keys, table, items, threshold) -> list[list[IndicatorResult]]:
-    """``out[u][j]``: the IndicatorResult of unit row u and indicator j of an indicator_table."""
+    """``out[u][j]``: the IndicatorResult of unit row u and indicator j of an indicator_table.
+
+    Figures are passed by position (IndicatorResult's field order).
+    """
     lookup = table["lookup"].tolist()
-    fig = {k: table[k].tolist() for k in ("n", "mean", "score_mean", "score_sd", "se", "used")}
+    cols = [[c for c, ind in enumerate(lookup) if ind == j] for j in range(len(keys))]
+    fig = zip(*(table[k].tolist() for k in ("n", "mean", "score_mean", "score_sd", "se", "used")), strict=True)
     out = []
-    for u, n_row in enumerate(fig["n"]):
-        used = fig["used"][u]
+    for n_row, mean_row, score_mean_row, score_sd_row, se_row, used in fig:
         row = []
         for j, key in enumerate(keys):
-            n = n_row[j]
+            n, mean = n_row[j], mean_row[j]
             if n < threshold:
                 row.append(IndicatorResult(key, True))
                 continue
-            mean = fig["mean"][u][j]
-            row.append(IndicatorResult(
-                indicator=key,
-                suppressed=False,
-                n=n,
-                mean=mean,
-                index=(mean - 1.0) / 5.0 * 100.0,
-                items=tuple(items[c] for c, ind in enumerate(lookup) if ind == j and used[c]),
-                score_mean=fig["score_mean"][u][j],
-                score_sd=fig["score_sd"][u][j],
-                se=fig["se"][u][j],
-            ))  # fmt: skip
+            shown_items = tuple(items[c] for c in cols[j] if used[c])
+            index = (mean - 1.0) / 5.0 * 100.0
+            row.append(IndicatorResult(key, False, n, mean, index, shown_items, score_mean_row[j], score_sd_row[j], se_row[j]))
         out.append(row)
     return out
 
