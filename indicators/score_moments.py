@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from indicators.answer_codes import N_STEPS
-from indicators.sums import divide, sequential_sum
+from indicators.sums import divide, look_up, sequential_sum
 
 
 def score_keys(grid: np.ndarray, cols: np.ndarray):
@@ -73,14 +73,14 @@ def score_moments(grid: np.ndarray, lookup: np.ndarray, n_ind: int, unit_of_resp
         if not (hist.sum(axis=0)[(count & (count - 1)) != 0]).any():
             total = (hist * score).sum(axis=1)  # multiples of 1/2^k: exact in any order
         elif cell is None:
-            total = np.array([sequential_sum(score[key])])
+            total = np.array([sequential_sum(look_up(score, key))])
         else:
-            total = np.bincount(cell, weights=score[key], minlength=n_units)
+            total = np.bincount(cell, weights=look_up(score, key), minlength=n_units)
         mj = divide(total, nj, nj > 0)
         sq_table = score - mj[:, None]
         sq_table *= sq_table
         sq_table *= has  # 0 for a response without a score (NaN where n = 0: no figure then)
-        dev = sq_table.ravel()[ukey]
+        dev = look_up(sq_table, ukey)
         sq_dev = np.array([sequential_sum(dev)]) if cell is None else np.bincount(cell, weights=dev, minlength=n_units)
         n[:, j], mean[:, j] = nj, mj
         sd[:, j] = np.sqrt(divide(sq_dev, nj - 1.0, nj > 1))

@@ -1,4 +1,4 @@
-"""Two numeric helpers of the scoring cores: division with NaN, and left-to-right summation.
+"""Numeric helpers of the scoring cores: division with NaN, table look-up, left-to-right summation.
 
 Pure: numpy only.
 """
@@ -20,3 +20,8 @@ def sequential_sum(x: np.ndarray) -> float:
     indicators.variance add in response order so that they do not change with the code.
     """
     return float(np.cumsum(x)[-1]) if x.size else 0.0
+
+
+def look_up(table: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """``table.ravel()[key]`` for keys known to lie in range (mode "wrap" skips the bounds check)."""
+    return np.take(table.ravel(), key, mode="wrap")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from indicators.answer_codes import N_STEPS
-from indicators.sums import sequential_sum
+from indicators.sums import look_up, sequential_sum
 
 
 def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarray, item_sd: np.ndarray,
@@ -79,7 +79,7 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
                 order = None
                 if not answers.ordered:
                     order = _in_input_order(answers, a, np.flatnonzero((grid[a] > 0) & (grid[b] > 0)))
-                terms = product.ravel()[key if order is None else key[order]]
+                terms = look_up(product, key if order is None else key[order])
                 if cell is None:
                     sab = np.array([sequential_sum(terms)])
                 else:
