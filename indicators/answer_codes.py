@@ -16,7 +16,7 @@ N_STEPS = 6
 POSITIVE_FROM = 4
 #: Answers handled at a time by the checking passes over a whole answer set: their scratch
 #: arrays stay small and are reused (fresh memory costs more than the arithmetic here).
-CHUNK = 1 << 15
+CHUNK = 1 << 16
 #: Value of each answer code: 0 missing (NaN), 1..6 the answer.
 VALUES = np.array([np.nan, *range(1, N_STEPS + 1)], dtype=np.float64)
 
