@@ -72,10 +72,11 @@ class AnswerSet:
 
     Notes
     -----
-    Everything is checked when the set is built, and the answers are kept as compact private
-    copies plus ``grid``, the table every statistic reads. The per-answer arrays `response`,
-    `item`, `value`, `unit` (int64, float64) and `resp` are made from those on first use and
-    kept, read-only; scoring never needs them, so it does not pay for them.
+    Everything is checked when the set is built. The set keeps ``grid``, the table every
+    statistic reads (one byte per response and item), the item codes as a compact private copy
+    and a few arrays per response. The per-answer arrays `response`, `item`, `value`, `unit`
+    (int64, float64) and `resp` are made from those on first use and kept, read-only; scoring
+    never needs them, so it does not pay for them (fresh memory costs more than the arithmetic).
     """
 
     def __init__(self, response, item, value, items, unit=None, units=None):
@@ -190,6 +191,8 @@ def _index(response, item, code, unit, n_items: int) -> dict:
     is factorised by sorting. Both then fill the grid a chunk of answers at a time.
     """
     size = response.shape[0]
+    if response.dtype == np.uint64:
+        response = response.astype(np.int64)  # ids are int64 (as the `response` column)
     starts = _starts_if_ordered(response)
     if starts is not None:
         fields = {"_starts": starts, "_ids": response[starts].astype(np.int64), "_response": None, "_resp": None}
