@@ -41,11 +41,13 @@ def score_keys(grid: np.ndarray, cols: np.ndarray):
     return key, total_k / np.maximum(count_k, 1), (count_k > 0).astype(np.float64), count_k
 
 
-def score_moments(grid: np.ndarray, lookup: np.ndarray, n_ind: int, unit_of_response, n_units: int):
+def score_moments(grid: np.ndarray, lookup: np.ndarray, n_ind: int, unit_of_response, counts: np.ndarray):
     """n, mean and sd (n - 1) of the per-response scores per (unit, indicator).
 
-    `unit_of_response` None pools all responses (one row). Returns three arrays of shape
-    (units, indicators): n (int), mean and sd (NaN when n = 0, resp. n < 2).
+    `unit_of_response` None pools all responses (one row). `counts` are the item counts per
+    unit, shape (units, items, 6) (one unit when pooled): an indicator of one item takes its
+    counts per key from them. Returns three arrays of shape (units, indicators): n (int), mean
+    and sd (NaN when n = 0, resp. n < 2).
 
     Notes
     -----
@@ -54,21 +56,27 @@ def score_moments(grid: np.ndarray, lookup: np.ndarray, n_ind: int, unit_of_resp
     exact 0.0. A sum that is exact in any order (the scores when every count is a power of two,
     so every score is a multiple of 1/2^k) is taken from the counts per key instead.
     """
+    n_units = counts.shape[0]
     shape = (n_units, n_ind)
     n, mean, sd = np.zeros(shape, dtype=np.int64), np.full(shape, np.nan), np.full(shape, np.nan)
     cell = unit_of_response
     cell_start = {}  # n_keys -> cell * n_keys, shared by the indicators with as many items
     for j in range(n_ind):
-        key, score, has, count = score_keys(grid, np.flatnonzero(lookup == j))
+        cols = np.flatnonzero(lookup == j)
+        key, score, has, count = score_keys(grid, cols)
         n_keys = score.size
-        # Keys per (unit, key) and their counts.
+        # Keys per (unit, key) and their counts (key 0, no answer, counts nothing below).
         if cell is None:
             ukey = key
         else:
             if n_keys not in cell_start:
                 cell_start[n_keys] = cell * n_keys
             ukey = cell_start[n_keys] + key
-        hist = np.bincount(ukey, minlength=n_units * n_keys).reshape(n_units, n_keys)
+        if cols.size == 1:
+            hist = np.zeros((n_units, n_keys), dtype=np.int64)
+            hist[:, 1:] = counts[:, cols[0]]
+        else:
+            hist = np.bincount(ukey, minlength=n_units * n_keys).reshape(n_units, n_keys)
         nj = hist @ has
         if not (hist.sum(axis=0)[(count & (count - 1)) != 0]).any():
             total = (hist * score).sum(axis=1)  # multiples of 1/2^k: exact in any order

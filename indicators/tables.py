@@ -152,7 +152,8 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
         mean[:, j] = _divide(total, k, k > 0)
 
     cell = answers.unit_of_response if by_unit else None
-    n, score_mean, score_sd = score_moments(answers.grid, lookup, n_ind, cell, n_units)
+    counts = item_counts(answers, by_unit=by_unit)
+    n, score_mean, score_sd = score_moments(answers.grid, lookup, n_ind, cell, counts if by_unit else counts[None])
     table = {
         "n": n,
         "mean": mean,

@@ -58,6 +58,7 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
     cell = answers.unit_of_response if by_unit else None
     codes = np.arange(1, N_STEPS + 1, dtype=np.float64)
     side = N_STEPS + 1  # answer codes 0..6, 0 = missing
+    cell_start = None if cell is None else cell * (side * side)
     for j, cols in pairs:
         for ib, b in enumerate(cols[1:], start=1):
             for a in cols[:ib]:
@@ -66,7 +67,7 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
                 key = np.multiply(grid[a], side, dtype=np.intp)
                 key += grid[b]
                 if cell is not None:
-                    key += cell * (side * side)
+                    key += cell_start
                 hist = np.bincount(key, minlength=n_units * side * side).reshape(n_units, side, side)[:, 1:, 1:]
                 nab = hist.sum(axis=(1, 2)).astype(np.float64)
                 # Centre before multiplying: exact for equal answers (zero variance stays zero).
