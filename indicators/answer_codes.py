@@ -60,16 +60,17 @@ def answer_codes(value) -> np.ndarray:
         raise ValueError(f"answer values must be a 1-D array, got shape {v.shape}")
     v = np.ascontiguousarray(v)
     code = np.empty(v.size, dtype=np.int8)
+    low = np.empty(min(v.size, CHUNK), dtype=np.uint64)  # scratch, reused
     # One table lookup per value: every float64 that is a code (or +-0, or the usual NaN) has
     # its low 48 bits zero, and its top 16 bits then name the code. Anything else: slow path.
     for start in range(0, v.size, CHUNK):
         part = v[start : start + CHUNK]
         bits = part.view(np.uint64)
         top = part.view(np.uint16)[3::4] if _LITTLE_ENDIAN else bits >> _TOP_SHIFT
-        found = np.take(_CODE_OF_TOP, top, mode="wrap")  # top < 2**16: wrap only skips the bounds check
-        if found.min() < 0 or (bits & _LOW_BITS).any():
+        found = code[start : start + CHUNK]
+        np.take(_CODE_OF_TOP, top, mode="wrap", out=found)  # top < 2**16: "wrap" only skips the bounds check
+        if found.min() < 0 or np.count_nonzero(np.bitwise_and(bits, _LOW_BITS, out=low[: part.size])):
             return _checked_codes(v)
-        code[start : start + CHUNK] = found
     return code
 
 
