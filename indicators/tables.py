@@ -1,9 +1,10 @@
 """Counts, item summaries and raw indicator tables of an AnswerSet: the vectorised cores of scoring.
 
 Pure: numpy, scipy.stats (through indicators.intervals) and the standard library. Everything is
-computed from ``AnswerSet.grid`` (the answer code of each response and item) and kept in the
-set's memo, read-only, so that scoring items, units and indicators of one set counts the answers
-once. Re-exported by :mod:`indicators.scoring`.
+computed from ``AnswerSet.grid`` (the answer code of each item and response). Item counts and
+summaries are kept in the set's memo, read-only, so that scoring items, units and indicators of
+one set counts the answers once; nothing of the size of the answers is kept. Re-exported by
+:mod:`indicators.scoring`.
 """
 
 from __future__ import annotations
@@ -22,19 +23,9 @@ _STEPS = np.arange(1, N_STEPS + 1, dtype=np.float64)
 
 
 def _keep(answers: AnswerSet, key, value):
-    """Store `value` (an array, or a dict / tuple / list of them, nested) read-only in the memo."""
-
-    def freeze(x):
-        if isinstance(x, np.ndarray):
-            x.flags.writeable = False
-        elif isinstance(x, dict):
-            for v in x.values():
-                freeze(v)
-        elif isinstance(x, (tuple, list)):
-            for v in x:
-                freeze(v)
-
-    freeze(value)
+    """Store `value` (an array, or a dict of arrays) read-only in the memo and return it."""
+    for arr in value.values() if isinstance(value, dict) else (value,):
+        arr.flags.writeable = False
     answers.memo[key] = value
     return value
 
