@@ -27,9 +27,13 @@ def _codes(name: str, codes, size: int, labels: int) -> np.ndarray:
         raise ValueError(f"{name} must be a 1-D array of length {size} (one per answer), got shape {arr.shape}")
     if size and not np.issubdtype(arr.dtype, np.integer):
         raise ValueError(f"{name} must hold integer codes, got dtype {arr.dtype}; use AnswerSet.from_labels")
-    if size and (arr.min() < 0 or arr.max() >= labels):
-        raise ValueError(f"{name} codes must lie in 0..{labels - 1}")
-    return arr.astype(np.min_scalar_type(-max(labels, 1)))
+    out = np.empty(size, dtype=np.min_scalar_type(-max(labels, 1)))
+    for lo in range(0, size, CHUNK):  # one read of the input: check and copy each chunk in cache
+        part = arr[lo : lo + CHUNK]
+        if part.min() < 0 or part.max() >= labels:
+            raise ValueError(f"{name} codes must lie in 0..{labels - 1}")
+        out[lo : lo + CHUNK] = part
+    return out
 
 
 def _labels(name: str, labels) -> tuple:
