@@ -15,7 +15,7 @@ import numpy as np
 
 from indicators.answers import N_STEPS, POSITIVE_FROM, AnswerSet
 from indicators.intervals import mean_interval, wilson_interval
-from indicators.score_moments import score_moments
+from indicators.score_moments import AnswerPairs, score_moments
 from indicators.sums import divide as _divide
 from indicators.variance import indicator_se
 
@@ -144,13 +144,14 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
 
     cell = answers.unit_of_response if by_unit else None
     counts = item_counts(answers, by_unit=by_unit)
-    n, score_mean, score_sd = score_moments(answers.grid, lookup, n_ind, cell, counts if by_unit else counts[None])
+    pairs = AnswerPairs(answers.grid, cell, n_units)
+    n, score_mean, score_sd = score_moments(answers.grid, lookup, n_ind, cell, counts if by_unit else counts[None], pairs)
     table = {
         "n": n,
         "mean": mean,
         "score_mean": score_mean,
         "score_sd": score_sd,
-        "se": indicator_se(answers, lookup, used, item["n"], item["sd"], n_ind, by_unit=by_unit),
+        "se": indicator_se(answers, lookup, used, item["n"], item["sd"], n_ind, by_unit=by_unit, pairs=pairs),
         "used": used,
         "lookup": lookup,
     }

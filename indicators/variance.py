@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from indicators.answer_codes import N_STEPS
+from indicators.score_moments import AnswerPairs
 from indicators.sums import look_up, sequential_sum
 
 
 def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarray, item_sd: np.ndarray,
-                 n_ind: int, *, by_unit: bool) -> np.ndarray:
+                 n_ind: int, *, by_unit: bool, pairs: AnswerPairs | None = None) -> np.ndarray:
     """Standard error of the mean of item means per (unit, indicator), shape (units, indicators).
 
     Parameters
@@ -30,6 +31,8 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
     n_ind : int
     by_unit : bool
         Whether the rows are the units of `answers` (else one pooled row).
+    pairs : AnswerPairs, optional
+        Keys and counts of item pairs already made for these rows (by the indicator moments).
 
     Notes
     -----
@@ -50,25 +53,23 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
     for j in range(n_ind):
         var[:, j] = diag[:, lookup == j].sum(axis=1)
     # Off-diagonal terms need the answers paired by respondent: only indicators with >= 2 items.
-    pairs = [(j, np.flatnonzero(lookup == j)) for j in range(n_ind)]
-    pairs = [(j, cols) for j, cols in pairs if cols.size > 1]
-    if not pairs:
+    indicator_items = [(j, np.flatnonzero(lookup == j)) for j in range(n_ind)]
+    indicator_items = [(j, cols) for j, cols in indicator_items if cols.size > 1]
+    if not indicator_items:
         return _se(var, used, lookup, n_ind)
     grid = answers.grid
     cell = answers.unit_of_response if by_unit else None
+    if pairs is None:
+        pairs = AnswerPairs(grid, cell, n_units)
     codes = np.arange(1, N_STEPS + 1, dtype=np.float64)
     side = N_STEPS + 1  # answer codes 0..6, 0 = missing
-    cell_start = None if cell is None else cell * (side * side)
-    for j, cols in pairs:
+    for j, cols in indicator_items:
         for ib, b in enumerate(cols[1:], start=1):
             for a in cols[:ib]:
                 # Key of each response: (unit, answer to a, answer to b). The counts per key give
                 # n_ab and the (integer, so exact) sums of each answer per unit.
-                key = np.multiply(grid[a], side, dtype=np.intp)
-                key += grid[b]
-                if cell is not None:
-                    key += cell_start
-                hist = np.bincount(key, minlength=n_units * side * side).reshape(n_units, side, side)[:, 1:, 1:]
+                key, hist = pairs.get(a, b)
+                hist = hist[:, 1:, 1:]
                 nab = hist.sum(axis=(1, 2)).astype(np.float64)
                 # Centre before multiplying: exact for equal answers (zero variance stays zero).
                 centre_a = np.divide(hist.sum(axis=2) @ codes, nab, out=np.zeros(n_units), where=nab > 0)
