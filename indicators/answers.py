@@ -5,56 +5,35 @@ Pure: numpy and the standard library only. No database, no Flask.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from dataclasses import dataclass, field
+import dataclasses
+from functools import cached_property
 
 import numpy as np
 
-#: Number of steps on every closed scale (codes 1..6).
-N_STEPS = 6
-#: Codes 4..6 are the positive answers.
-POSITIVE_FROM = 4
-
-
-def check_values(value) -> np.ndarray:
-    """Return answer codes as float64 with every missing answer as NaN.
-
-    Valid codes are the integers 1..6. NaN, None and 0 mean missing ("Vet ej" or unanswered).
-
-    Raises
-    ------
-    ValueError
-        If the array is not 1-D or holds anything else (7, -1, 2.5, inf, text).
-    """
-    try:
-        v = np.array(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"answer values must be numeric codes 1-6 or missing: {exc}") from None
-    if v.ndim != 1:
-        raise ValueError(f"answer values must be a 1-D array, got shape {v.shape}")
-    missing = np.isnan(v) | (v == 0)
-    valid = (v >= 1) & (v <= N_STEPS) & (v == np.floor(v))
-    bad = ~(missing | valid)
-    if bad.any():
-        where = np.flatnonzero(bad)
-        raise ValueError(
-            f"{where.size} answer value(s) outside the codes 1-6 (missing = NaN or 0), "
-            f"first at position {int(where[0])}: {v[where[0]]!r}"
-        )
-    v[missing] = np.nan
-    return v
+from indicators.answer_codes import (  # noqa: F401 (re-exported)
+    CHUNK,
+    N_STEPS,
+    POSITIVE_FROM,
+    VALUES,
+    answer_codes,
+    check_values,
+)
 
 
 def _codes(name: str, codes, size: int, labels: int) -> np.ndarray:
+    """Check label codes; return them as a private copy in the smallest integer type that holds them."""
     arr = np.asarray(codes)
     if arr.ndim != 1 or arr.shape[0] != size:
         raise ValueError(f"{name} must be a 1-D array of length {size} (one per answer), got shape {arr.shape}")
     if size and not np.issubdtype(arr.dtype, np.integer):
         raise ValueError(f"{name} must hold integer codes, got dtype {arr.dtype}; use AnswerSet.from_labels")
-    arr = arr.astype(np.int64)  # always a private copy: it is made read-only below
-    if size and (arr.min() < 0 or arr.max() >= labels):
-        raise ValueError(f"{name} codes must lie in 0..{labels - 1}")
-    return arr
+    out = np.empty(size, dtype=np.min_scalar_type(-max(labels, 1)))
+    for lo in range(0, size, CHUNK):  # one read of the input: check and copy each chunk in cache
+        part = arr[lo : lo + CHUNK]
+        if part.min() < 0 or part.max() >= labels:
+            raise ValueError(f"{name} codes must lie in 0..{labels - 1}")
+        out[lo : lo + CHUNK] = part
+    return out
 
 
 def _labels(name: str, labels) -> tuple:
@@ -64,7 +43,11 @@ def _labels(name: str, labels) -> tuple:
     return out
 
 
-@dataclass(frozen=True, eq=False)
+def _read_only(arr: np.ndarray) -> np.ndarray:
+    arr.flags.writeable = False
+    return arr
+
+
 class AnswerSet:
     """One row per (response, item) answer, validated and read-only.
 
@@ -76,7 +59,7 @@ class AnswerSet:
         Code of each answer's item: an index into `items`.
     value : array_like of float, shape (N,)
         Answer code: 1..6 valid; NaN, None or 0 missing ("Vet ej", unanswered).
-        Stored as float64 with NaN for every missing answer.
+        Available as float64 with NaN for every missing answer.
     items : sequence of str
         Item ids, e.g. ``("DP01", "DP02")``.
     unit : array_like of int, shape (N,), optional
@@ -90,81 +73,93 @@ class AnswerSet:
     ValueError
         On mismatched lengths, codes out of range, answer values other than 1..6 or missing,
         a response answering one item twice, or a response spread over two units.
+
+    Notes
+    -----
+    Everything is checked when the set is built. The set keeps ``grid``, the table every
+    statistic reads (one byte per response and item), the item codes as a compact private copy
+    and a few arrays per response. The per-answer arrays `response`, `item`, `value`, `unit`
+    (int64, float64) and `resp` are made from those on first use and kept, read-only; scoring
+    never needs them, so it does not pay for them (fresh memory costs more than the arithmetic).
     """
 
-    response: np.ndarray
-    item: np.ndarray
-    value: np.ndarray
-    items: tuple[str, ...]
-    unit: np.ndarray | None = None
-    units: tuple[Hashable, ...] | None = None
-    #: Dense response codes 0..n_responses-1 in the order of the response ids (internal).
-    resp: np.ndarray = field(init=False, repr=False)
-    #: Number of distinct responses.
-    n_responses: int = field(init=False)
-    #: Unit code of each response code (internal).
-    unit_of_response: np.ndarray | None = field(init=False, repr=False)
-    #: Figures derived from the (read-only) arrays, kept by the functions that compute them
-    #: (indicators.scoring) so that scoring items, units and indicators counts the answers once.
-    memo: dict = field(init=False, repr=False, default_factory=dict)
-
-    def __post_init__(self):
-        value = check_values(self.value)
-        size = value.shape[0]
-        items = _labels("items", self.items)
-        item = _codes("item", self.item, size, len(items))
-        response = np.asarray(self.response)
+    def __init__(self, response, item, value, items, unit=None, units=None):
+        code = answer_codes(value)
+        size = code.shape[0]
+        items = _labels("items", items)
+        item = _codes("item", item, size, len(items))
+        response = np.asarray(response)
         if response.ndim != 1 or response.shape[0] != size:
             raise ValueError(f"response must be a 1-D array of length {size}, got shape {response.shape}")
         if size and not np.issubdtype(response.dtype, np.integer):
             raise ValueError(f"response must hold integer ids, got dtype {response.dtype}")
-        response = response.astype(np.int64)  # private copy
-        if (self.unit is None) != (self.units is None):
+        if (unit is None) != (units is None):
             raise ValueError("give unit and units together, or neither")
-        units = unit = None
-        if self.units is not None:
-            units = _labels("units", self.units)
-            unit = _codes("unit", self.unit, size, len(units))
-
-        # Responses are numbered 0..n-1 in the order of their ids, so that every statistic can
-        # key a bincount on (response, something) without sorting. Small non-negative ids are
-        # numbered through a table of the ids present; anything else is factorised by sorting.
-        if size == 0:
-            resp, n_resp = response, 0
-        elif response.min() >= 0 and response.max() < 4 * size + 1024:
-            present = np.zeros(int(response.max()) + 1, dtype=bool)
-            present[response] = True
-            number = np.cumsum(present) - 1
-            resp, n_resp = number[response], int(number[-1]) + 1
-        else:
-            uniq, resp = np.unique(response, return_inverse=True)
-            n_resp = uniq.size
-        _check_duplicates(resp, item, n_resp, len(items))
-
-        unit_of_response = None
-        if unit is not None:
-            unit_of_response = np.full(n_resp, -1, dtype=np.int64)
-            unit_of_response[resp] = unit
-            if not np.array_equal(unit_of_response[resp], unit):
-                raise ValueError("every answer of one response must have the same unit")
-
-        for name, arr in (
-            ("response", response),
-            ("item", item),
-            ("value", value),
-            ("unit", unit),
-            ("resp", resp),
-            ("unit_of_response", unit_of_response),
-        ):
-            if arr is not None:
+        if units is not None:
+            units = _labels("units", units)
+            unit = _codes("unit", unit, size, len(units))
+        fields = _index(response, item, code, unit, len(items))
+        fields.update(items=items, units=units, memo={}, _item=item)
+        for name, arr in fields.items():
+            if isinstance(arr, np.ndarray):
                 arr.flags.writeable = False
             object.__setattr__(self, name, arr)
-        object.__setattr__(self, "items", items)
-        object.__setattr__(self, "units", units)
-        object.__setattr__(self, "n_responses", n_resp)
+
+    #: Number of distinct responses.
+    n_responses: int
+    #: Unit code of each response code (internal), None without units.
+    unit_of_response: np.ndarray | None
+    #: The answers as a table (internal): ``grid[item, resp]`` is the int8 answer code 1..6, 0 when
+    #: missing or not given (one contiguous row per item). Every statistic of indicators.tables
+    #: and indicators.variance is computed from it.
+    grid: np.ndarray
+    #: Whether the answers come ordered by response id (internal): sums that must run in input
+    #: order (indicators.variance) can then run in response order.
+    ordered: bool
+    #: Figures derived from the (read-only) arrays, kept by the functions that compute them
+    #: (indicators.tables) so that scoring items, units and indicators counts the answers once.
+    memo: dict
+
+    def __setattr__(self, name, value):
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name):
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __repr__(self) -> str:
+        return f"AnswerSet({len(self)} answers, {self.n_responses} responses, items={self.items!r}, units={self.units!r})"
 
     def __len__(self) -> int:
-        return self.value.shape[0]
+        return self._item.shape[0]
+
+    @cached_property
+    def response(self) -> np.ndarray:
+        """Response id of each answer (int64)."""
+        if self._starts is None:
+            return self._response
+        return _read_only(np.repeat(self._ids, np.diff(self._starts, append=len(self))))
+
+    @cached_property
+    def resp(self) -> np.ndarray:
+        """Dense response code of each answer, 0..n_responses-1 in the order of the ids (internal)."""
+        if self._starts is None:
+            return self._resp
+        return _read_only(np.repeat(np.arange(self.n_responses), np.diff(self._starts, append=len(self))))
+
+    @cached_property
+    def item(self) -> np.ndarray:
+        """Item code of each answer (int64): an index into `items`."""
+        return _read_only(self._item.astype(np.int64))
+
+    @cached_property
+    def value(self) -> np.ndarray:
+        """Answer of each answer (float64): 1..6, NaN when missing."""
+        return _read_only(VALUES[self.grid[self._item, self.resp]])
+
+    @cached_property
+    def unit(self) -> np.ndarray | None:
+        """Unit code of each answer (int64): an index into `units`; None without units."""
+        return None if self.units is None else _read_only(self.unit_of_response[self.resp])
 
     @classmethod
     def from_labels(cls, response, item, value, unit=None) -> AnswerSet:
@@ -190,14 +185,99 @@ class AnswerSet:
         return cls(response, item_codes, value, tuple(str(i) for i in items), unit_codes, units)
 
 
-def _check_duplicates(resp: np.ndarray, item: np.ndarray, n_resp: int, n_items: int) -> None:
-    if resp.size == 0:
-        return
-    key = resp * n_items + item
-    if n_resp * n_items <= 8 * resp.size + (1 << 20):
-        repeated = np.bincount(key, minlength=n_resp * n_items).max() > 1
+def _index(response, item, code, unit, n_items: int) -> dict:
+    """Number the responses, build the grid and check duplicates and units: the set's fields.
+
+    Responses are numbered 0..n-1 in the order of their ids, so that every statistic can key a
+    table on (response, something) without sorting. When the ids never decrease along the
+    answers (grouped by response, in id order) they are numbered from where the id changes;
+    otherwise small non-negative ids go through a table of the ids present, and anything else
+    is factorised by sorting. Both then fill the grid a chunk of answers at a time.
+    """
+    size = response.shape[0]
+    if response.dtype == np.uint64:
+        response = response.astype(np.int64)  # ids are int64 (as the `response` column)
+    starts = _starts_if_ordered(response)
+    if starts is not None:
+        fields = {"_starts": starts, "_ids": response[starts].astype(np.int64), "_response": None, "_resp": None}
+        n_resp = starts.size
     else:
-        key = np.sort(key)
-        repeated = bool((key[1:] == key[:-1]).any())
-    if repeated:
+        response = response.astype(np.int64)  # private copy
+        if response.min() >= 0 and response.max() < 4 * size + 1024:
+            present = np.zeros(int(response.max()) + 1, dtype=bool)
+            present[response] = True
+            number = np.cumsum(present) - 1
+            resp, n_resp = number[response], int(number[-1]) + 1
+        else:
+            uniq, resp = np.unique(response, return_inverse=True)
+            resp, n_resp = resp.reshape(-1), uniq.size
+        fields = {"_starts": None, "_ids": None, "_response": response, "_resp": resp}
+
+    unit_of_response = mixed_units = None
+    if unit is not None:
+        unit_of_response, mixed_units = _unit_of_response(unit, starts, fields["_resp"], n_resp)
+    # Every given answer is written with bit 3 set (a missing one too), so the number of non-zero
+    # cells is the number of distinct (response, item) pairs; the bit is cleared afterwards.
+    grid = np.zeros(n_items * n_resp, dtype=np.int8)
+    for lo, hi, resp in _chunks(starts, fields["_resp"], size):
+        cell = np.multiply(item[lo:hi], n_resp, dtype=np.int64)
+        cell += resp
+        grid[cell] = code[lo:hi] | 8
+    if np.count_nonzero(grid) != size:
         raise ValueError("a response answers the same item more than once")
+    if mixed_units:
+        raise ValueError("every answer of one response must have the same unit")
+    grid &= 7
+    fields.update(
+        grid=grid.reshape(n_items, n_resp),
+        n_responses=n_resp,
+        unit_of_response=unit_of_response,
+        ordered=starts is not None,
+    )
+    return fields
+
+
+def _chunks(starts, resp, size: int):
+    """Yield ``(lo, hi, codes)``: the answers a chunk at a time with their response codes.
+
+    With `starts` (ordered answers) a chunk holds whole responses, about CHUNK answers, and the
+    codes are repeated from the response numbers; otherwise they are a slice of `resp`.
+    """
+    if starts is None:
+        for lo in range(0, size, CHUNK):
+            yield lo, min(lo + CHUNK, size), resp[lo : lo + CHUNK]
+        return
+    n_resp = starts.size
+    lengths = np.diff(starts, append=size)
+    cuts = np.unique(np.append(np.searchsorted(starts, np.arange(0, size, CHUNK)), n_resp))
+    for r0, r1 in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
+        hi = int(starts[r1]) if r1 < n_resp else size
+        yield int(starts[r0]), hi, np.repeat(np.arange(r0, r1), lengths[r0:r1])
+
+
+def _unit_of_response(unit, starts, resp, n_resp: int) -> tuple[np.ndarray, bool]:
+    """The unit code of each response, and whether some response has answers in two units."""
+    unit_of_response = np.full(n_resp, -1, dtype=np.int64)
+    if starts is not None:
+        # Ordered answers: the unit may change only where a response starts.
+        unit_of_response[:] = unit[starts]
+        changes = unit[1:] != unit[:-1]
+        return unit_of_response, int(np.count_nonzero(changes)) != int(np.count_nonzero(changes[starts[1:] - 1]))
+    unit_of_response[resp] = unit
+    mixed = any(
+        not np.array_equal(unit_of_response[resp[lo : lo + CHUNK]], unit[lo : lo + CHUNK])
+        for lo in range(0, unit.size, CHUNK)
+    )
+    return unit_of_response, mixed
+
+
+def _starts_if_ordered(response: np.ndarray) -> np.ndarray | None:
+    """Positions where a new response id starts, when the ids never decrease; else None."""
+    pieces = [np.zeros(min(response.size, 1), dtype=np.int64)]
+    for lo in range(1, response.size, CHUNK):
+        hi = min(lo + CHUNK, response.size)
+        pieces.append(np.flatnonzero(response[lo:hi] != response[lo - 1 : hi - 1]) + lo)
+    starts = np.concatenate(pieces)
+    # The id is constant between two starts, so the ids never decrease if they rise at each start.
+    first_ids = response[starts]
+    return starts if (first_ids[1:] > first_ids[:-1]).all() else None

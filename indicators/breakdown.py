@@ -11,18 +11,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indicators.answers import N_STEPS, AnswerSet
+from indicators.answers import AnswerSet
 from indicators.disclosure import PROTECT, TOO_FEW, hide_categories
 from indicators.scoring import (
     IndicatorResult,
     ItemResult,
-    _indicator_result,
-    _item_result,
+    _indicator_results,
+    _item_results,
     indicator_table,
     item_counts,
-    item_summary,
     score_indicators,
     score_items,
+    summary,
 )
 from indicators.suppression import DEFAULT_THRESHOLD, check_threshold
 
@@ -83,18 +83,15 @@ def item_breakdown(
     threshold = check_threshold(threshold)
     n_items = len(answers.items)
     by_cat = item_counts(answers, by_unit=True)
-    total = by_cat.sum(axis=0)
-    flat = by_cat.reshape(-1, N_STEPS)
-    s_cat, s_total = item_summary(flat), item_summary(total)
+    s_cat = summary(answers, by_unit=True)
+    per_cell = _item_results(answers.items, by_cat, s_cat, threshold)
+    totals = _item_results(answers.items, item_counts(answers), summary(answers), threshold)
+    n_cat = s_cat["n"].tolist()
     out = {}
     for i, name in enumerate(answers.items):
-        per_category = {
-            unit: _item_result(name, flat, s_cat, u * n_items + i, threshold) for u, unit in enumerate(answers.units)
-        }
-        n_by_category = {unit: int(s_cat["n"][u * n_items + i]) for u, unit in enumerate(answers.units)}
-        out[name] = _breakdown(
-            _item_result(name, total, s_total, i, threshold), per_category, n_by_category, threshold, total_shown
-        )
+        per_category = {unit: per_cell[u * n_items + i] for u, unit in enumerate(answers.units)}
+        n_by_category = {unit: n_cat[u][i] for u, unit in enumerate(answers.units)}
+        out[name] = _breakdown(totals[i], per_category, n_by_category, threshold, total_shown)
     return out
 
 
@@ -114,14 +111,14 @@ def indicator_breakdown(
     threshold = check_threshold(threshold)
     keys, cat = indicator_table(answers, item_indicator, by_unit=True)
     _, tot = indicator_table(answers, item_indicator)
+    per_cell = _indicator_results(keys, cat, answers.items, threshold)
+    totals = _indicator_results(keys, tot, answers.items, threshold)[0]
+    n_cat = cat["n"].tolist()
     out = {}
     for j, key in enumerate(keys):
-        per_category = {
-            unit: _indicator_result(key, cat, u, j, answers.items, threshold) for u, unit in enumerate(answers.units)
-        }
-        n_by_category = {unit: int(cat["n"][u, j]) for u, unit in enumerate(answers.units)}
-        total = _indicator_result(key, tot, 0, j, answers.items, threshold)
-        out[key] = _breakdown(total, per_category, n_by_category, threshold, total_shown)
+        per_category = {unit: per_cell[u][j] for u, unit in enumerate(answers.units)}
+        n_by_category = {unit: n_cat[u][j] for u, unit in enumerate(answers.units)}
+        out[key] = _breakdown(totals[j], per_category, n_by_category, threshold, total_shown)
     return out
 
 
@@ -174,7 +171,7 @@ def breakdown_cell(
     mean never enters a shown figure. Formulas as in :mod:`indicators.scoring`.
     """
     k = check_threshold(k)
-    if answers.unit is None:
+    if answers.units is None:
         raise ValueError("a breakdown needs the category of every answer (units = categories)")
     parts = [_split(answers, u) for u in range(len(answers.units))]
     per_cat_items = [score_items(p, threshold=k) for p in parts]

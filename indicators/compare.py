@@ -243,7 +243,7 @@ def without_test(comparison: Comparison) -> Comparison:
 
 
 def _need_units(answers: AnswerSet):
-    if answers.unit is None:
+    if answers.units is None:
         raise ValueError("a computed reference needs the unit of every answer (units = the pooled units)")
 
 

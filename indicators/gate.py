@@ -88,7 +88,7 @@ def plan_cell(
     -------
     dict view -> ViewPlan
     """
-    leaves = tuple(answers.units) if answers.unit is not None else ()
+    leaves = tuple(answers.units) if answers.units is not None else ()
     all_views = (None, *dict.fromkeys(v for v in (*views, *leaves, *responses_per_leaf) if v != DIRECT))
     resp_leaf = {leaf: int(n) for leaf, n in responses_per_leaf.items()}
     resp_reason = _shown({v: resp_leaf.get(v, 0) for v in (*all_views[1:], DIRECT)}, sum(resp_leaf.values()), k)

@@ -75,7 +75,7 @@ def score_cell(
     own : the viewer's förbund id (checked against ``others``' units)
     """
     plan = plan_cell(forbund_answers, responses_per_leaf, item_indicator, k, views)[view]
-    if forbund_answers.unit is not None and view is not None:
+    if forbund_answers.units is not None and view is not None:
         pos = [u for u, leaf in enumerate(forbund_answers.units) if leaf == view]
         mask = forbund_answers.unit == (pos[0] if pos else -2)
         unit_answers = AnswerSet(forbund_answers.response[mask], forbund_answers.item[mask],

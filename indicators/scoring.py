@@ -12,12 +12,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indicators.answers import N_STEPS, POSITIVE_FROM, AnswerSet, check_values
+from indicators.answers import N_STEPS, AnswerSet, check_values
 from indicators.intervals import PRIOR_WEIGHT, mean_interval, wilson_interval  # noqa: F401 (re-exported)
 from indicators.suppression import DEFAULT_THRESHOLD, check_threshold
-from indicators.variance import indicator_se
-
-_STEPS = np.arange(1, N_STEPS + 1, dtype=np.float64)
+from indicators.tables import (  # noqa: F401 (re-exported)
+    indicator_keys,
+    indicator_table,
+    item_counts,
+    item_summary,
+    summary,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,112 +68,41 @@ class CombinedIndicator:
     groups: tuple[Hashable, ...] = ()  # the groups used, in input order
 
 
-# -- vectorised cores ---------------------------------------------------------------------
+# -- results from the tables --------------------------------------------------------------
 
 
-def _divide(num, den, where):
-    return np.divide(num, den, out=np.full(np.shape(num), np.nan), where=where)
+#: The figures of an item summary in the order of ItemResult's fields after `shares`.
+_ITEM_FIGURES = ("mean", "sd", "ci_low", "ci_high", "share_positive", "share_positive_ci_low", "share_positive_ci_high")
 
 
-def item_summary(counts: np.ndarray) -> dict[str, np.ndarray]:
-    """Compute n, mean, sd, intervals and shares from answer counts of shape (..., 6).
+def _item_results(names, counts, s, threshold) -> list[ItemResult]:
+    """One ItemResult per row of `counts` (rows, 6) and of its summary `s` (any shape, same rows).
 
-    Notes
-    -----
-    With :math:`c_k` answers coded :math:`k`:
-    :math:`n = \\sum c_k`, :math:`\\bar x = \\sum k c_k / n`,
-    :math:`s = \\sqrt{\\sum c_k (k - \\bar x)^2 / (n - 1)}`,
-    CI of the mean by :func:`mean_interval` (inside 1..6),
-    share positive :math:`= (c_4 + c_5 + c_6) / n` with its :func:`wilson_interval`.
-    mean, shares and share positive are NaN when n = 0; sd and CI are NaN when n < 2.
+    Row r is item ``names[r % len(names)]`` (rows run over units, then items). The figures are
+    taken out of the arrays once (``tolist``), not element by element, and passed by position
+    (ItemResult's field order: item, suppressed, n, counts, shares, then _ITEM_FIGURES).
     """
-    counts = np.asarray(counts, dtype=np.int64)
-    n = counts.sum(axis=-1)
-    nf = n.astype(np.float64)
-    mean = _divide(counts @ _STEPS, nf, n > 0)
-    sq_dev = (counts * (_STEPS - np.where(n > 0, mean, 0.0)[..., None]) ** 2).sum(axis=-1)
-    sd = np.sqrt(_divide(sq_dev, nf - 1, n > 1))
-    ci_low, ci_high = mean_interval(counts)
-    positive = counts[..., POSITIVE_FROM - 1 :].sum(axis=-1)
-    sp_low, sp_high = wilson_interval(positive, n)
-    return {
-        "n": n,
-        "mean": mean,
-        "sd": sd,
-        "ci_low": ci_low,
-        "ci_high": ci_high,
-        "shares": _divide(counts, nf[..., None], (n > 0)[..., None]),
-        "share_positive": _divide(positive, nf, n > 0),
-        "share_positive_ci_low": sp_low,
-        "share_positive_ci_high": sp_high,
-    }
-
-
-def item_counts(answers: AnswerSet, *, by_unit: bool = False) -> np.ndarray:
-    """Count valid answers per item and code: shape (items, 6), or (units, items, 6).
-
-    Counted once per AnswerSet and kept (read-only): every score of one set reuses the counts.
-    """
-    if by_unit and answers.unit is None:
-        raise ValueError("this AnswerSet has no unit column")
-    memo_key = ("item_counts", by_unit)
-    counts = answers.memo.get(memo_key)
-    if counts is None:
-        if not by_unit and answers.unit is not None:
-            # One count serves both: the pooled counts are the per-unit ones added up.
-            counts = item_counts(answers, by_unit=True).sum(axis=0)
+    rows = counts.size // N_STEPS
+    n = s["n"].reshape(rows).tolist()
+    shown = zip(
+        counts.reshape(rows, N_STEPS).tolist(),
+        s["shares"].reshape(rows, N_STEPS).tolist(),
+        *(s[k].reshape(rows).tolist() for k in _ITEM_FIGURES),
+        strict=True,
+    )
+    out = []
+    for r, (c, shares, *figures) in enumerate(shown):
+        name = names[r % len(names)]
+        if n[r] < threshold:
+            out.append(ItemResult(name, True))
         else:
-            counts = _count_items(answers, by_unit)
-        counts.flags.writeable = False
-        answers.memo[memo_key] = counts
-    return counts
-
-
-def _count_items(answers: AnswerSet, by_unit: bool) -> np.ndarray:
-    item, _, value, unit = _valid_answers(answers)
-    n_items = len(answers.items)
-    key = item * N_STEPS + (value.astype(np.int64) - 1)
-    n_units = 1
-    if by_unit:
-        n_units = len(answers.units)
-        key += unit * (n_items * N_STEPS)
-    flat = np.bincount(key, minlength=n_units * n_items * N_STEPS)
-    return flat.reshape((n_units, n_items, N_STEPS) if by_unit else (n_items, N_STEPS))
-
-
-def _valid_answers(answers: AnswerSet):
-    """``(item, resp, value, unit)`` of the valid answers only (unit None without units); kept."""
-    cached = answers.memo.get("valid")
-    if cached is None:
-        valid = ~np.isnan(answers.value)
-        cached = tuple(
-            None if arr is None else arr[valid] for arr in (answers.item, answers.resp, answers.value, answers.unit)
-        )
-        for arr in cached:
-            if arr is not None:
-                arr.flags.writeable = False
-        answers.memo["valid"] = cached
-    return cached
+            out.append(ItemResult(name, False, n[r], tuple(c), tuple(shares), *figures))
+    return out
 
 
 def _item_result(name, counts, s, i, threshold) -> ItemResult:
-    n = int(s["n"][i])
-    if n < threshold:
-        return ItemResult(name, True)
-    return ItemResult(
-        item=name,
-        suppressed=False,
-        n=n,
-        counts=tuple(int(c) for c in counts[i]),
-        shares=tuple(float(x) for x in s["shares"][i]),
-        mean=float(s["mean"][i]),
-        sd=float(s["sd"][i]),
-        ci_low=float(s["ci_low"][i]),
-        ci_high=float(s["ci_high"][i]),
-        share_positive=float(s["share_positive"][i]),
-        share_positive_ci_low=float(s["share_positive_ci_low"][i]),
-        share_positive_ci_high=float(s["share_positive_ci_high"][i]),
-    )
+    """The ItemResult of row `i` of `counts` (rows, 6) and its summary `s`."""
+    return _item_results((name,), counts[i : i + 1], {k: v[i : i + 1] for k, v in s.items()}, threshold)[0]
 
 
 def item_stats(values, *, item: str = "", threshold: int = DEFAULT_THRESHOLD) -> ItemResult:
@@ -190,9 +123,8 @@ def score_items(answers: AnswerSet, *, threshold: int = DEFAULT_THRESHOLD) -> di
     Missing answers never enter a statistic; see :func:`item_summary` for the formulas.
     """
     threshold = check_threshold(threshold)
-    counts = item_counts(answers)
-    s = item_summary(counts)
-    return {name: _item_result(name, counts, s, i, threshold) for i, name in enumerate(answers.items)}
+    results = _item_results(answers.items, item_counts(answers), summary(answers), threshold)
+    return dict(zip(answers.items, results, strict=True))
 
 
 def score_items_by_unit(
@@ -204,123 +136,35 @@ def score_items_by_unit(
     """
     threshold = check_threshold(threshold)
     n_items = len(answers.items)
-    counts = item_counts(answers, by_unit=True).reshape(-1, N_STEPS)
-    s = item_summary(counts)
+    counts = item_counts(answers, by_unit=True)
+    results = _item_results(answers.items, counts, summary(answers, by_unit=True), threshold)
     return {
-        unit: {name: _item_result(name, counts, s, u * n_items + i, threshold) for i, name in enumerate(answers.items)}
+        unit: dict(zip(answers.items, results[u * n_items : (u + 1) * n_items], strict=True))
         for u, unit in enumerate(answers.units)
     }
 
 
-def _indicator_keys(answers: AnswerSet, item_indicator: Mapping[str, Hashable]):
-    if not isinstance(item_indicator, Mapping):
-        raise ValueError("item_indicator must be a mapping of item id -> indicator")
-    keys = list(dict.fromkeys(item_indicator.values()))
-    position = {k: j for j, k in enumerate(keys)}
-    lookup = [position[item_indicator[name]] if name in item_indicator else -1 for name in answers.items]
-    return keys, np.array(lookup, dtype=np.int64)
+def _indicator_results(keys, table, items, threshold) -> list[list[IndicatorResult]]:
+    """``out[u][j]``: the IndicatorResult of unit row u and indicator j of an indicator_table.
 
-
-def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], *, by_unit: bool = False):
-    """Compute raw indicator figures per (unit, indicator), unsuppressed. Internal building block.
-
-    Returns ``(keys, table)`` where `keys` lists the indicators in mapping order and `table`
-    holds arrays of shape (units, indicators) (units = 1 unless `by_unit`): ``n``, ``mean``,
-    ``score_mean``, ``score_sd``, ``se`` (standard error of ``mean``,
-    :func:`indicators.variance.indicator_se`); plus ``used``, a boolean (units, items) array of the items
-    with n > 0 that feed ``mean``, and ``lookup``, the indicator position of each item (-1 when
-    the item is in no indicator).
+    Figures are passed by position (IndicatorResult's field order).
     """
-    keys, lookup = _indicator_keys(answers, item_indicator)
-    n_ind = len(keys)
-    counts = item_counts(answers, by_unit=by_unit)
-    if not by_unit:
-        counts = counts[None]
-    n_units = counts.shape[0]
-    item = item_summary(counts)
-    used = item["n"] > 0
-
-    # Unweighted mean of the item means, over items with n > 0.
-    mean = np.full((n_units, n_ind), np.nan)
-    for j in range(n_ind):
-        cols = lookup == j
-        k = used[:, cols].sum(axis=1)
-        total = np.where(used[:, cols], item["mean"][:, cols], 0.0).sum(axis=1)
-        mean[:, j] = _divide(total, k, k > 0)
-
-    g_ind, g_resp, score = _response_scores(answers, lookup, n_ind)
-    cell = g_ind
-    if by_unit:
-        cell = answers.unit_of_response[g_resp] * n_ind + g_ind
-    size = n_units * n_ind
-    n = np.bincount(cell, minlength=size)
-    score_mean = _divide(np.bincount(cell, weights=score, minlength=size), n, n > 0)
-    sq_dev = np.bincount(cell, weights=(score - score_mean[cell]) ** 2, minlength=size)
-    score_sd = np.sqrt(_divide(sq_dev, n - 1.0, n > 1))
-    shape = (n_units, n_ind)
-    table = {
-        "n": n.reshape(shape),
-        "mean": mean,
-        "score_mean": score_mean.reshape(shape),
-        "score_sd": score_sd.reshape(shape),
-        "se": indicator_se(answers, lookup, used, item["n"], item["sd"], n_ind, by_unit=by_unit),
-        "used": used,
-        "lookup": lookup,
-    }
-    return keys, table
-
-
-def _response_scores(answers: AnswerSet, lookup: np.ndarray, n_ind: int):
-    """Per-response score: mean of that response's valid answers to each indicator's items.
-
-    Returns ``(indicator, response, score)`` arrays, one entry per (indicator, response) with at
-    least one valid answer, ordered by indicator, then response. Kept per item -> indicator
-    lookup on the AnswerSet: pooled and per-unit figures use the same scores.
-    """
-    memo_key = ("response_scores", lookup.tobytes(), n_ind)
-    cached = answers.memo.get(memo_key)
-    if cached is not None:
-        return cached
-    item, resp, value, _ = _valid_answers(answers)
-    ind = lookup[item]
-    keep = ind >= 0
-    if not keep.all():
-        ind, resp, value = ind[keep], resp[keep], value[keep]
-    n_resp = max(answers.n_responses, 1)
-    key = ind * n_resp + resp
-    if n_ind * n_resp <= 4 * key.size + (1 << 20):
-        cnt = np.bincount(key, minlength=n_ind * n_resp)
-        tot = np.bincount(key, weights=value, minlength=n_ind * n_resp)
-        groups = np.flatnonzero(cnt)
-        cnt, tot = cnt[groups], tot[groups]
-    else:
-        groups, inverse = np.unique(key, return_inverse=True)
-        cnt = np.bincount(inverse)
-        tot = np.bincount(inverse, weights=value)
-    result = (groups // n_resp, groups % n_resp, tot / cnt)
-    for arr in result:
-        arr.flags.writeable = False
-    answers.memo[memo_key] = result
-    return result
-
-
-def _indicator_result(key, table, u, j, items, threshold) -> IndicatorResult:
-    n = int(table["n"][u, j])
-    if n < threshold:
-        return IndicatorResult(key, True)
-    mean = float(table["mean"][u, j])
-    cols = np.flatnonzero((table["lookup"] == j) & table["used"][u])
-    return IndicatorResult(
-        indicator=key,
-        suppressed=False,
-        n=n,
-        mean=mean,
-        index=(mean - 1.0) / 5.0 * 100.0,
-        items=tuple(items[c] for c in cols),
-        score_mean=float(table["score_mean"][u, j]),
-        score_sd=float(table["score_sd"][u, j]),
-        se=float(table["se"][u, j]),
-    )
+    lookup = table["lookup"].tolist()
+    cols = [[c for c, ind in enumerate(lookup) if ind == j] for j in range(len(keys))]
+    fig = zip(*(table[k].tolist() for k in ("n", "mean", "score_mean", "score_sd", "se", "used")), strict=True)
+    out = []
+    for n_row, mean_row, score_mean_row, score_sd_row, se_row, used in fig:
+        row = []
+        for j, key in enumerate(keys):
+            n, mean = n_row[j], mean_row[j]
+            if n < threshold:
+                row.append(IndicatorResult(key, True))
+                continue
+            shown_items = tuple(items[c] for c in cols[j] if used[c])
+            index = (mean - 1.0) / 5.0 * 100.0
+            row.append(IndicatorResult(key, False, n, mean, index, shown_items, score_mean_row[j], score_sd_row[j], se_row[j]))
+        out.append(row)
+    return out
 
 
 def score_indicators(
@@ -348,7 +192,7 @@ def score_indicators(
     """
     threshold = check_threshold(threshold)
     keys, table = indicator_table(answers, item_indicator)
-    return {key: _indicator_result(key, table, 0, j, answers.items, threshold) for j, key in enumerate(keys)}
+    return dict(zip(keys, _indicator_results(keys, table, answers.items, threshold)[0], strict=True))
 
 
 def score_indicators_by_unit(
@@ -360,10 +204,8 @@ def score_indicators_by_unit(
     """Score the indicators per unit: ``result[unit][indicator]``. See :func:`score_indicators`."""
     threshold = check_threshold(threshold)
     keys, table = indicator_table(answers, item_indicator, by_unit=True)
-    return {
-        unit: {key: _indicator_result(key, table, u, j, answers.items, threshold) for j, key in enumerate(keys)}
-        for u, unit in enumerate(answers.units)
-    }
+    rows = _indicator_results(keys, table, answers.items, threshold)
+    return {unit: dict(zip(keys, rows[u], strict=True)) for u, unit in enumerate(answers.units)}
 
 
 def combine_groups(by_group: Mapping[Hashable, IndicatorResult]) -> CombinedIndicator:

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from indicators.answer_codes import N_STEPS
+from indicators.score_moments import AnswerPairs
+from indicators.sums import look_up, sequential_sum
+
 
 def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarray, item_sd: np.ndarray,
-                 n_ind: int, *, by_unit: bool) -> np.ndarray:
+                 n_ind: int, *, by_unit: bool, pairs: AnswerPairs | None = None) -> np.ndarray:
     """Standard error of the mean of item means per (unit, indicator), shape (units, indicators).
 
     Parameters
@@ -27,6 +31,8 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
     n_ind : int
     by_unit : bool
         Whether the rows are the units of `answers` (else one pooled row).
+    pairs : AnswerPairs, optional
+        Keys and counts of item pairs already made for these rows (by the indicator moments).
 
     Notes
     -----
@@ -39,7 +45,6 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
     than two respondents contributes 0; an item with n < 2 makes the result NaN.
     """
     n_units = used.shape[0]
-    n_resp = answers.n_responses
     item_n = np.asarray(item_n, dtype=np.float64)
     var = np.zeros((n_units, n_ind))
     # Diagonal terms: s_a^2 / n_a from the item variances (NaN when a used item has n < 2).
@@ -48,38 +53,52 @@ def indicator_se(answers, lookup: np.ndarray, used: np.ndarray, item_n: np.ndarr
     for j in range(n_ind):
         var[:, j] = diag[:, lookup == j].sum(axis=1)
     # Off-diagonal terms need the answers paired by respondent: only indicators with >= 2 items.
-    pairs = [(j, np.flatnonzero(lookup == j)) for j in range(n_ind)]
-    pairs = [(j, cols) for j, cols in pairs if cols.size > 1]
-    if not pairs:
+    indicator_items = [(j, np.flatnonzero(lookup == j)) for j in range(n_ind)]
+    indicator_items = [(j, cols) for j, cols in indicator_items if cols.size > 1]
+    if not indicator_items:
         return _se(var, used, lookup, n_ind)
-    valid = ~np.isnan(answers.value)
-    unit_r = answers.unit_of_response if by_unit else np.zeros(n_resp, dtype=np.int64)
-    full = np.full(n_resp, np.nan)  # one scratch column, reset after each use
-    for j, cols in pairs:
-        rows = {a: np.flatnonzero(valid & (answers.item == a)) for a in cols}
+    grid = answers.grid
+    cell = answers.unit_of_response if by_unit else None
+    if pairs is None:
+        pairs = AnswerPairs(grid, cell, n_units)
+    codes = np.arange(1, N_STEPS + 1, dtype=np.float64)
+    side = N_STEPS + 1  # answer codes 0..6, 0 = missing
+    for j, cols in indicator_items:
         for ib, b in enumerate(cols[1:], start=1):
-            rb = rows[b]
-            full[answers.resp[rb]] = answers.value[rb]
             for a in cols[:ib]:
-                ra = rows[a]
-                resp_a = answers.resp[ra]
-                xb = full[resp_a]
-                both = ~np.isnan(xb)
-                u = unit_r[resp_a[both]]
-                xa, xb = answers.value[ra][both], xb[both]
-                nab = np.bincount(u, minlength=n_units).astype(np.float64)
+                # Key of each response: (unit, answer to a, answer to b). The counts per key give
+                # n_ab and the (integer, so exact) sums of each answer per unit.
+                key, hist = pairs.get(a, b)
+                hist = hist[:, 1:, 1:]
+                nab = hist.sum(axis=(1, 2)).astype(np.float64)
                 # Centre before multiplying: exact for equal answers (zero variance stays zero).
-                centre_a = np.divide(np.bincount(u, weights=xa, minlength=n_units), nab,
-                                     out=np.zeros(n_units), where=nab > 0)
-                centre_b = np.divide(np.bincount(u, weights=xb, minlength=n_units), nab,
-                                     out=np.zeros(n_units), where=nab > 0)
-                sab = np.bincount(u, weights=(xa - centre_a[u]) * (xb - centre_b[u]), minlength=n_units)
+                centre_a = np.divide(hist.sum(axis=2) @ codes, nab, out=np.zeros(n_units), where=nab > 0)
+                centre_b = np.divide(hist.sum(axis=1) @ codes, nab, out=np.zeros(n_units), where=nab > 0)
+                product = np.zeros((n_units, side, side))
+                product[:, 1:, 1:] = (codes - centre_a[:, None])[:, :, None] * (codes - centre_b[:, None])[:, None, :]
+                # s_ab adds the products response by response in the order of the answers to a
+                # (the order fixes the last bit); a response without both answers adds 0.0.
+                order = None
+                if not answers.ordered:
+                    order = _in_input_order(answers, a, np.flatnonzero((grid[a] > 0) & (grid[b] > 0)))
+                terms = look_up(product, key if order is None else key[order])
+                if cell is None:
+                    sab = np.array([sequential_sum(terms)])
+                else:
+                    sab = np.bincount(cell if order is None else cell[order], weights=terms, minlength=n_units)
                 cov = np.divide(sab, nab - 1, out=np.zeros(n_units), where=nab >= 2)
                 na, nb = item_n[:, a], item_n[:, b]
                 weight = np.divide(nab, na * nb, out=np.zeros(n_units), where=(na > 0) & (nb > 0))
                 var[:, j] += np.where(used[:, a] & used[:, b], 2.0 * weight * cov, 0.0)
-            full[answers.resp[rb]] = np.nan
     return _se(var, used, lookup, n_ind)
+
+
+def _in_input_order(answers, a: int, resp: np.ndarray) -> np.ndarray:
+    """`resp` (response codes) reordered as their answers to item `a` come in the input."""
+    rows = np.flatnonzero(answers.item == a)
+    position = np.zeros(answers.n_responses, dtype=np.int64)
+    position[answers.resp[rows]] = rows
+    return resp[np.argsort(position[resp], kind="stable")]
 
 
 def _se(var, used, lookup, n_ind):
