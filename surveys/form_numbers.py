@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 MAX_LENGTH = 20
 _VALID = re.compile(r"^[A-Z0-9](?:[A-Z0-9/.-]*[A-Z0-9])?$")
+_SPACE = re.compile(r"\s+")
 
 
 class FormNumberError(ValueError):
@@ -35,13 +36,15 @@ def normalise_form_number(raw: object) -> str | None:
     """
     if raw is None:
         return None
+    if type(raw) is str and raw.isascii() and raw.isdigit() and len(raw) <= MAX_LENGTH:
+        return raw.lstrip("0") or "0"  # the common case (digits only), as the rules below give it
     if isinstance(raw, bool):
         raise FormNumberError(_l("Formulärnumret ska bestå av siffror och bokstäver."))
     if isinstance(raw, float):
         if not raw.is_integer() or raw < 0:
             raise FormNumberError(_l("Formulärnumret ska bestå av siffror och bokstäver."))
         raw = int(raw)
-    text = re.sub(r"\s+", "", str(raw)).upper()
+    text = _SPACE.sub("", str(raw)).upper()
     if not text:
         return None
     if len(text) > MAX_LENGTH:

@@ -232,7 +232,7 @@ class _RowParser:
         if len(cells) > len(self.columns) and any(cells[len(self.columns):]):
             add(row, "", _l("Raden har %(values)d värden men rubrikraden bara %(columns)d kolumner.",
                             values=len(cells), columns=len(self.columns)))
-        for index, value in enumerate(cells[: len(self.columns)]):
+        for index, value in enumerate(cells[: len(self.columns)] if "=" in "".join(cells) else ()):
             if value.startswith("="):
                 add(row, self.columns[index][0] or str(index + 1),
                     _l("Cellen ”%(value)s” är en formel. Formler räknas inte ut; skriv in värdet.", value=value[:20]))
