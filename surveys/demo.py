@@ -17,7 +17,7 @@ import random
 import click
 import pyotp
 from flask import Flask, current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import update as sa_update
 from werkzeug.security import generate_password_hash
@@ -41,6 +41,7 @@ from .models import (
     SupportCount,
     SurveyLink,
     User,
+    random_id,
     user_insats,
 )
 from .references import create_demo_references
@@ -167,25 +168,32 @@ def _add_answers(rng: random.Random, inst, q, forbund: Forbund, insats: Insats |
     span = (end - start).days
     level = 4.0 + 0.35 * f_index + 0.15 * DEMO_YEARS.index(year) + (0.3 if insats and insats.name.startswith(("Steg", "Vägen")) else 0)
     item_shift = {item.id: rng.uniform(-0.8, 0.6) for item in q.items}
+    responses, answers, background = [], [], []
     for _ in range(DEMO_COUNTS[q.code]):
         day = start + dt.timedelta(days=rng.randrange(span + 1))
-        response = Response(
-            submission_key=f"demo-{rng.getrandbits(96):024x}", forbund_id=forbund.id,
-            insats_id=insats.id if insats else None, questionnaire=q.code, instrument_version=inst.version,
-            measurement_year=year, submitted_on=day, channel=rng.choice(("web", "web", "web", "paper")),
-        )
+        key = f"demo-{rng.getrandbits(96):024x}"
+        response_id = random_id()
+        responses.append({
+            "id": response_id, "submission_key": key, "forbund_id": forbund.id,
+            "insats_id": insats.id if insats else None, "questionnaire": q.code, "instrument_version": inst.version,
+            "measurement_year": year, "submitted_on": day, "channel": rng.choice(("web", "web", "web", "paper")),
+        })
         person = rng.gauss(0, 0.6)
         for item in q.items:
             roll = rng.random()
             if roll < 0.03:
                 continue  # unanswered
             value = None if roll < 0.08 else min(6, max(1, round(rng.gauss(level + item_shift[item.id] + person, 1.0))))
-            response.answers.append(Answer(item_id=item.id, value=value))
+            answers.append({"response_id": response_id, "item_id": item.id, "value": value})
         for bg in q.background:
             if rng.random() < 0.9:
-                response.background.append(BackgroundAnswer(question_id=bg.id, value=rng.choice(bg.options)))
-        db.session.add(response)
-    db.session.flush()
+                background.append({"response_id": response_id, "question_id": bg.id, "value": rng.choice(bg.options)})
+    # Core inserts (one executemany per table): the ORM's unit of work took seconds for the
+    # demo's thousand-odd responses. Column defaults (released, withdrawn ...) apply as usual.
+    for table, rows in ((Response.__table__, responses), (Answer.__table__, answers),
+                        (BackgroundAnswer.__table__, background)):
+        if rows:
+            db.session.execute(insert(table), rows)
     refresh_cell(forbund.id, insats.id if insats else None, q.code, year, allow_closed=True)
 
 
