@@ -99,11 +99,29 @@ def test_running_job_page_waits_and_refreshes_until_the_job_ends(client, auth, w
         assert "Refresh" not in resp.headers and "http-equiv" not in resp.get_data(as_text=True)
 
 
-def test_other_forbund_gets_404_for_jobs_files_and_insatser(client, auth, world):
+def finished_without_building(monkeypatch):
+    """Report jobs end at once with one small PDF, as if a worker had built them: for tests of
+    who may see a job and its files, which need no real report."""
+    from surveys import jobs
+    from surveys.models import JobFile
+
+    def finish(job):
+        job.status, job.progress = "done", 100
+        db.session.add(JobFile(job_id=job.id, key="pdf", position=0, name="bilaga-2026.pdf",
+                               mimetype="application/pdf", size=9, data=b"%PDF-1.7\n"))
+        db.session.commit()
+        return True
+
+    monkeypatch.setattr(jobs, "enqueue", finish)
+
+
+def test_other_forbund_gets_404_for_jobs_files_and_insatser(client, auth, world, monkeypatch):
     a, b, ia, ib = world
+    finished_without_building(monkeypatch)
     auth.login("off-a")
     job_url = create_report(client).headers["Location"]
     html = client.get(job_url).get_data(as_text=True)
+    assert client.get(re.findall(r'href="(/rapport/jobb/[^"]+\.pdf)"', html)[0]).status_code == 200
     pdf_link = re.findall(r'href="(/rapport/jobb/[^"]+\.pdf)"', html)[0]
     auth.logout()
     auth.login("off-b")
@@ -130,8 +148,9 @@ def test_chart_page_shows_text_alternatives_and_downloads(client, auth, world):
     assert client.get("/rapport/diagram/fraga-DP01-2026.gif?year=2026&scope=forbund").status_code == 404
 
 
-def test_staff_reports_only_on_own_insats(client, auth, world):
+def test_staff_reports_only_on_own_insats(client, auth, world, monkeypatch):
     a, b, ia, ib = world
+    finished_without_building(monkeypatch)
     auth.login("staff-a")
     assert create_report(client, scope="forbund").status_code == 200  # not a choice for staff: no job
     assert create_report(client, scope=str(ia.id)).status_code == 303
