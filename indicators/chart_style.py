@@ -57,8 +57,13 @@ FORMATS = {
     "png": ("png", 100, "image/png"),
     "svg": ("svg", None, "image/svg+xml"),
     "pdf": ("pdf", None, "application/pdf"),
+    "png200": ("png", 200, "image/png"),  #: inside the appendix: the 300 dpi raster averaged down
 }
+#: The formats a user chooses for the chart ZIP.
+CHART_FORMATS = ("png300", "png", "svg", "pdf")
 DEFAULT_FORMAT = "png300"
+#: PNG formats made from the one 300 dpi raster of a figure.
+_FROM_300 = {"png300": 300, "png200": 200}
 
 PDF_METADATA = {"Creator": "Indikatorer för finansiell samordning", "Producer": "matplotlib", "CreationDate": None}
 SVG_METADATA = {"Date": None, "Creator": "Indikatorer för finansiell samordning"}
@@ -185,22 +190,46 @@ def _svg_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _png_bytes(fig: Figure, dpi: int) -> bytes:
-    """An opaque RGB PNG (no alpha channel: smaller, and the PDF writer embeds it without
-    splitting out a mask), fast zlib level, the resolution recorded for Word and LibreOffice."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
+def _png_direct(fig: Figure, dpi: int) -> bytes:
+    """PNG drawn at ``dpi`` (screen resolution: hinted for those pixels)."""
+    from .chart_raster import png_bytes, raster
 
-    old = fig.dpi
-    fig.dpi = dpi
-    try:
-        canvas = FigureCanvasAgg(fig)
-        canvas.draw()
-        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
-    finally:
-        fig.dpi = old
+    return png_bytes(raster(fig, dpi), dpi)
+
+
+def render_formats(chart: Chart, formats) -> dict[str, bytes]:
+    """Render a chart in several formats, drawing the figure once per kind of output: the print
+    PNGs ("png300" and the appendix's "png200") come from one 300 dpi raster."""
+    from .chart_raster import downsample, png_bytes, raster
+
+    formats = list(dict.fromkeys(formats))
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ValueError(f"okänt format: {fmt!r} (välj png300, png, svg eller pdf)")
+    out: dict[str, bytes] = {}
+    if any(fmt in _FROM_300 for fmt in formats):
+        full = raster(chart.figure, 300)
+        width, height = chart.figure.get_size_inches()
+        for fmt in formats:
+            dpi = _FROM_300.get(fmt)
+            if dpi == 300:
+                out[fmt] = png_bytes(full, 300)
+            elif dpi:
+                out[fmt] = png_bytes(downsample(full, int(width * dpi), int(height * dpi)), dpi)
+    for fmt in formats:
+        if fmt not in out:
+            out[fmt] = _render_one(chart, fmt)
+    return {fmt: out[fmt] for fmt in formats}
+
+
+def _render_one(chart: Chart, fmt: str) -> bytes:
+    ext, dpi, _ = FORMATS[fmt]
+    if ext == "svg":
+        return _svg_bytes(chart.figure)
+    if dpi:
+        return _png_direct(chart.figure, dpi)
     buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=1, dpi=(dpi, dpi))
+    chart.figure.savefig(buf, format=ext, metadata=PDF_METADATA, facecolor="white")
     return buf.getvalue()
 
 
@@ -208,12 +237,6 @@ def render(chart: Chart, fmt: str = DEFAULT_FORMAT) -> bytes:
     """Render a chart to bytes: "png300" (print, the default), "png" (screen), "svg" or "pdf"."""
     if fmt not in FORMATS:
         raise ValueError(f"okänt format: {fmt!r} (välj png300, png, svg eller pdf)")
-    ext, dpi, _ = FORMATS[fmt]
-    if ext == "svg":
-        return _svg_bytes(chart.figure)
-    buf = io.BytesIO()
-    if dpi:
-        return _png_bytes(chart.figure, dpi)
-    else:
-        chart.figure.savefig(buf, format=ext, metadata=PDF_METADATA, facecolor="white")
-    return buf.getvalue()
+    if fmt in _FROM_300:
+        return render_formats(chart, (fmt,))[fmt]
+    return _render_one(chart, fmt)
