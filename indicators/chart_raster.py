@@ -60,34 +60,41 @@ def _font_key(prop) -> tuple:
 class _ReportRendererAgg(RendererAgg):
     """Agg with text drawn a line at a time from cached bitmaps (see the module docstring)."""
 
+    def _line(self, s: str, prop, flags, antialiased: bool):
+        """Lay out one line once: its bitmap and offsets, and its metrics (both cached)."""
+        font = self._prepare_font(prop)
+        font.set_text(s, 0, flags=flags)
+        w, h = font.get_width_height()
+        descent = font.get_descent() / 64.0
+        _METRICS.setdefault((s, _font_key(prop), self.dpi, flags), (w / 64.0, h / 64.0, descent))
+        font.draw_glyphs_to_bitmap(antialiased=antialiased)
+        xo, yo = font.get_bitmap_offset()
+        return np.array(font.get_image(), dtype=np.uint8, copy=True), xo / 64.0, yo / 64.0, descent
+
     def get_text_width_height_descent(self, s, prop, ismath):
         if ismath:
             return super().get_text_width_height_descent(s, prop, ismath)
         flags = get_hinting_flag()
+        key = (s, _font_key(prop), self.dpi, flags)
+        if key not in _METRICS:
+            # Measured text is nearly always drawn next: one layout gives both (text is drawn
+            # antialiased unless a caller says otherwise).
+            _cached(_BITMAPS, key + (True,), lambda: self._line(s, prop, flags, True))
+        return _cached(_METRICS, key, lambda: self._metrics(s, prop, flags))
 
-        def measure():
-            font = self._prepare_font(prop)
-            font.set_text(s, 0.0, flags=flags)
-            w, h = font.get_width_height()
-            return w / 64.0, h / 64.0, font.get_descent() / 64.0
-
-        return _cached(_METRICS, (s, _font_key(prop), self.dpi, flags), measure)
+    def _metrics(self, s: str, prop, flags):
+        font = self._prepare_font(prop)
+        font.set_text(s, 0.0, flags=flags)
+        w, h = font.get_width_height()
+        return w / 64.0, h / 64.0, font.get_descent() / 64.0
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath or angle or (mtext is not None and (mtext.get_fontfeatures() or mtext.get_language())):
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
         flags = get_hinting_flag()
         antialiased = bool(gc.get_antialiased())
-
-        def bitmap():
-            font = self._prepare_font(prop)
-            font.set_text(s, 0, flags=flags)
-            font.draw_glyphs_to_bitmap(antialiased=antialiased)
-            xo, yo = font.get_bitmap_offset()
-            image = np.array(font.get_image(), dtype=np.uint8, copy=True)
-            return image, xo / 64.0, yo / 64.0, font.get_descent() / 64.0
-
-        image, xo, yo, descent = _cached(_BITMAPS, (s, _font_key(prop), self.dpi, flags, antialiased), bitmap)
+        key = (s, _font_key(prop), self.dpi, flags, antialiased)
+        image, xo, yo, descent = _cached(_BITMAPS, key, lambda: self._line(s, prop, flags, antialiased))
         if image.size:
             # Agg's y runs downwards; the bitmap is placed by its bottom side (baseline + descent).
             self._renderer.draw_text_image(image, round(x + xo), round(y + yo + descent) + 1, 0, gc)

@@ -48,7 +48,7 @@ CM = 1 / 2.54
 #: A report column and a full text width, in inches.
 COLUMN_WIDTH = 8.5 * CM
 FULL_WIDTH = 16.0 * CM
-#: Room the constrained layout keeps at each side of a figure, in inches.
+#: Room the layout keeps at each side of a figure and between its parts, in inches.
 PAD = 0.06
 
 #: Output formats: name -> (file extension, dpi, MIME type). Reports default to "png300".
@@ -134,9 +134,12 @@ def line_height(size: float, lines: int = 1) -> float:
 
 
 def new_figure(width: float, height: float) -> Figure:
-    """A white figure of ``width`` x ``height`` inches with the constrained layout."""
+    """A white figure of ``width`` x ``height`` inches, laid out at drawing time by
+    :class:`~indicators.chart_layout.FitLayout` (title, one Axes, source line)."""
+    from .chart_layout import FitLayout
+
     fig = Figure(figsize=(width, height), facecolor="white")
-    fig.set_layout_engine("constrained", w_pad=PAD, h_pad=PAD)
+    fig.set_layout_engine(FitLayout(PAD))
     return fig
 
 

@@ -143,11 +143,16 @@ def charts_zip(charts: Iterable[Chart], fmt: str = "png300") -> bytes:
     return _zip(files())
 
 
+#: Members that are compressed already (the chart PNGs, the DOCX pictures): stored as they are,
+#: since deflating them again costs time and saves next to nothing.
+STORED_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
 def _zip(files: Iterable[tuple[str, bytes]]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in files:
             info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED if name.lower().endswith(STORED_SUFFIXES) else zipfile.ZIP_DEFLATED
             zf.writestr(info, data)
     return buf.getvalue()

@@ -20,8 +20,8 @@ from .report_content import Document
 from .report_render import RenderedChart
 
 TEMPLATES = Path(__file__).resolve().parent / "report_templates"
-#: The chart format embedded in the PDF: 200 dpi at the printed size, averaged down from the
-#: 300 dpi raster of the chart ZIP and the DOCX. WeasyPrint decodes and re-compresses every PNG
+#: The chart format embedded in the PDF (and the DOCX): 200 dpi at the printed size, averaged
+#: down from the 300 dpi raster of the chart ZIP. WeasyPrint decodes and re-compresses every PNG
 #: it embeds, so the pixel count of these images is a large part of the time of a PDF.
 EMBED_FORMAT = "png200"
 #: Image addresses in the HTML: ``chart:<name>``, answered from the rendered charts (no data:
@@ -50,13 +50,18 @@ def render_html(doc: Document, charts: Mapping[str, RenderedChart], tr: Tr, *, r
 def _fetcher(charts: Mapping[str, RenderedChart]):
     """A WeasyPrint URL fetcher that answers ``chart:<name>`` with the chart's PNG (waiting for it
     if it is still being rendered) and fails the PDF if a chart cannot be had."""
+    from email.message import EmailMessage
+
     from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    png = EmailMessage()  # parsed once: a header dict would be parsed for every image
+    png["Content-Type"] = "image/png"
 
     class ChartFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             if url.startswith(CHART_SCHEME):
                 data = charts[url[len(CHART_SCHEME):]].files[EMBED_FORMAT]
-                return URLFetcherResponse(url, data, {"Content-Type": "image/png"})
+                return URLFetcherResponse(url, data, png)
             return super().fetch(url, headers)
 
     return ChartFetcher(fail_on_errors=True)
