@@ -13,7 +13,7 @@ handled here without touching matplotlib's process-wide settings:
 * **PNG encoding.** Pillow chooses a filter per row, which costs more than the compression itself
   (about 100 ms for a full-width chart at 300 dpi). :func:`png_bytes` writes the PNG directly:
   filter "none", zlib level 1, the resolution in ``pHYs``; files are as small as before.
-* **One raster, several resolutions.** The document copies (:data:`EMBED_DPI`) are the 300 dpi
+* **One raster, several resolutions.** The appendix's 200 dpi copies ("png200") are the 300 dpi
   raster averaged down (box filter), not a second drawing of the figure.
 
 The caches hold only results of pure functions (same key, same bytes), so they cannot change an
@@ -30,13 +30,12 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 
-#: Resolution of the charts inside the appendix PDF (print: 200 dpi at the printed size).
-EMBED_DPI = 200
-
 _LOCK = threading.Lock()
 _METRICS: dict = {}
 _BITMAPS: dict = {}
-_LIMIT = 4000  #: entries per cache; a full cache starts over (bitmaps are a few kB each)
+#: Entries per cache; a full cache starts over. A line's bitmap at 300 dpi is 1–30 kB, so the
+#: bitmap cache stays under a few tens of MB in a worker.
+_LIMIT = 4000
 
 
 def _cached(store: dict, key, compute):
