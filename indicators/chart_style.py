@@ -48,7 +48,7 @@ CM = 1 / 2.54
 #: A report column and a full text width, in inches.
 COLUMN_WIDTH = 8.5 * CM
 FULL_WIDTH = 16.0 * CM
-#: Room the constrained layout keeps at each side of a figure, in inches.
+#: Room the layout keeps at each side of a figure and between its parts, in inches.
 PAD = 0.06
 
 #: Output formats: name -> (file extension, dpi, MIME type). Reports default to "png300".
@@ -57,8 +57,13 @@ FORMATS = {
     "png": ("png", 100, "image/png"),
     "svg": ("svg", None, "image/svg+xml"),
     "pdf": ("pdf", None, "application/pdf"),
+    "png200": ("png", 200, "image/png"),  #: inside the appendix: the 300 dpi raster averaged down
 }
+#: The formats a user chooses for the chart ZIP.
+CHART_FORMATS = ("png300", "png", "svg", "pdf")
 DEFAULT_FORMAT = "png300"
+#: PNG formats made from the one 300 dpi raster of a figure.
+_FROM_300 = {"png300": 300, "png200": 200}
 
 PDF_METADATA = {"Creator": "Indikatorer för finansiell samordning", "Producer": "matplotlib", "CreationDate": None}
 SVG_METADATA = {"Date": None, "Creator": "Indikatorer för finansiell samordning"}
@@ -95,6 +100,52 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return width / 72
 
 
+#: Characters whose advances add up to the width of a line (Latin script and its punctuation);
+#: other scripts can have ligatures and contextual forms, so their lines are always measured.
+_SIMPLE_EXTRA = frozenset("–—…·‘’‚“”„•€−")
+
+
+@lru_cache(maxsize=4096)
+def _advance(char: str, bold: bool) -> float | None:
+    """The unhinted advance of one character in points at size 1 (None when it is not a simple
+    Latin character or DejaVu lacks it)."""
+    from matplotlib.ft2font import LoadFlags
+
+    if ord(char) >= 0x250 and char not in _SIMPLE_EXTRA:
+        return None
+    font = _MEASURE._get_font(FontProperties(family=FONT, weight="bold" if bold else "normal"))
+    if not font.get_char_index(ord(char)):
+        return None
+    glyph = font.load_char(ord(char), flags=LoadFlags.NO_HINTING)
+    return glyph.linearHoriAdvance / 65536 / _MEASURE.FONT_SCALE
+
+
+def _estimate(text: str, size: float, bold: bool) -> float | None:
+    """The width of ``text`` in inches from the characters' advances (no kerning, no side
+    bearings); None when a character is not in the font."""
+    total = 0.0
+    for char in text:
+        advance = _advance(char, bold)
+        if advance is None:
+            return None
+        total += advance
+    return total * size / 72
+
+
+def _wider_than(text: str, width: float, size: float, bold: bool) -> bool:
+    """Whether ``text`` is wider than ``width`` inches: measured exactly when the estimate from
+    advances is close (within a 3 % and one-em band, more than kerning and side bearings can
+    move it), else decided by the estimate, which saves most measurements of a wrap."""
+    estimate = _estimate(text, size, bold)
+    if estimate is not None:
+        band = 0.03 * width + size / 72
+        if estimate + band < width:
+            return False
+        if estimate - band > width:
+            return True
+    return text_width(text, size, bold) > width
+
+
 def wrap(text: str, width: float, size: float = TEXT_SIZE, *, bold: bool = False, max_lines: int | None = None) -> str:
     """Wrap ``text`` so that no line is wider than ``width`` inches when drawn at ``size`` points.
 
@@ -105,7 +156,7 @@ def wrap(text: str, width: float, size: float = TEXT_SIZE, *, bold: bool = False
     current = ""
     for word in text.split():
         trial = f"{current} {word}" if current else word
-        if current and text_width(trial, size, bold) > width:
+        if current and _wider_than(trial, width, size, bold):
             lines.append(current)
             current = word
         else:
@@ -114,7 +165,7 @@ def wrap(text: str, width: float, size: float = TEXT_SIZE, *, bold: bool = False
     if max_lines and len(lines) > max_lines:
         lines = lines[:max_lines]
         last = lines[-1]
-        while last and text_width(last + "…", size, bold) > width:
+        while last and _wider_than(last + "…", width, size, bold):
             last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
         lines[-1] = last.rstrip(" ,.;:") + "…"
     return "\n".join(lines)
@@ -129,9 +180,12 @@ def line_height(size: float, lines: int = 1) -> float:
 
 
 def new_figure(width: float, height: float) -> Figure:
-    """A white figure of ``width`` x ``height`` inches with the constrained layout."""
+    """A white figure of ``width`` x ``height`` inches, laid out at drawing time by
+    :class:`~indicators.chart_layout.FitLayout` (title, one Axes, source line)."""
+    from .chart_layout import FitLayout
+
     fig = Figure(figsize=(width, height), facecolor="white")
-    fig.set_layout_engine("constrained", w_pad=PAD, h_pad=PAD)
+    fig.set_layout_engine(FitLayout(PAD))
     return fig
 
 
@@ -185,22 +239,46 @@ def _svg_bytes(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
-def _png_bytes(fig: Figure, dpi: int) -> bytes:
-    """An opaque RGB PNG (no alpha channel: smaller, and the PDF writer embeds it without
-    splitting out a mask), fast zlib level, the resolution recorded for Word and LibreOffice."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from PIL import Image
+def _png_direct(fig: Figure, dpi: int) -> bytes:
+    """PNG drawn at ``dpi`` (screen resolution: hinted for those pixels)."""
+    from .chart_raster import png_bytes, raster
 
-    old = fig.dpi
-    fig.dpi = dpi
-    try:
-        canvas = FigureCanvasAgg(fig)
-        canvas.draw()
-        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
-    finally:
-        fig.dpi = old
+    return png_bytes(raster(fig, dpi), dpi)
+
+
+def render_formats(chart: Chart, formats) -> dict[str, bytes]:
+    """Render a chart in several formats, drawing the figure once per kind of output: the print
+    PNGs ("png300" and the appendix's "png200") come from one 300 dpi raster."""
+    from .chart_raster import downsample, png_bytes, raster
+
+    formats = list(dict.fromkeys(formats))
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise ValueError(f"okänt format: {fmt!r} (välj png300, png, svg eller pdf)")
+    out: dict[str, bytes] = {}
+    if any(fmt in _FROM_300 for fmt in formats):
+        full = raster(chart.figure, 300)
+        width, height = chart.figure.get_size_inches()
+        for fmt in formats:
+            dpi = _FROM_300.get(fmt)
+            if dpi == 300:
+                out[fmt] = png_bytes(full, 300)
+            elif dpi:
+                out[fmt] = png_bytes(downsample(full, int(width * dpi), int(height * dpi)), dpi)
+    for fmt in formats:
+        if fmt not in out:
+            out[fmt] = _render_one(chart, fmt)
+    return {fmt: out[fmt] for fmt in formats}
+
+
+def _render_one(chart: Chart, fmt: str) -> bytes:
+    ext, dpi, _ = FORMATS[fmt]
+    if ext == "svg":
+        return _svg_bytes(chart.figure)
+    if dpi:
+        return _png_direct(chart.figure, dpi)
     buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=1, dpi=(dpi, dpi))
+    chart.figure.savefig(buf, format=ext, metadata=PDF_METADATA, facecolor="white")
     return buf.getvalue()
 
 
@@ -208,12 +286,6 @@ def render(chart: Chart, fmt: str = DEFAULT_FORMAT) -> bytes:
     """Render a chart to bytes: "png300" (print, the default), "png" (screen), "svg" or "pdf"."""
     if fmt not in FORMATS:
         raise ValueError(f"okänt format: {fmt!r} (välj png300, png, svg eller pdf)")
-    ext, dpi, _ = FORMATS[fmt]
-    if ext == "svg":
-        return _svg_bytes(chart.figure)
-    buf = io.BytesIO()
-    if dpi:
-        return _png_bytes(chart.figure, dpi)
-    else:
-        chart.figure.savefig(buf, format=ext, metadata=PDF_METADATA, facecolor="white")
-    return buf.getvalue()
+    if fmt in _FROM_300:
+        return render_formats(chart, (fmt,))[fmt]
+    return _render_one(chart, fmt)

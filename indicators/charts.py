@@ -99,6 +99,17 @@ def _missing_text(cell: Cell | None, tr: Tr) -> str:
     return hidden_text(cell.reason, tr) if cell.suppressed else tr.gettext(NO_FIGURE)
 
 
+def _hbar(ax, y: float, left: float, width: float, height: float, face: str, edge: str, linewidth: float,
+          hatch: str | None = None) -> None:
+    """One horizontal bar centred on ``y``: the Rectangle ``Axes.barh`` would make, added without
+    barh's bookkeeping (containers, unit conversion, data limits: every chart sets its limits)."""
+    from matplotlib.patches import Rectangle
+
+    bar = Rectangle((left, y - height / 2), width, height, facecolor=face, edgecolor=edge, linewidth=linewidth,
+                    hatch=hatch, label="_nolegend_")
+    ax.add_artist(bar)
+
+
 def _bar(ax, y: float, cell: Cell | None, *, reference: bool, lo: float, hi: float, height: float, tr: Tr,
          digits: int) -> None:
     """Draw one horizontal bar from ``lo`` with its value and n, or the reason it is missing."""
@@ -107,9 +118,8 @@ def _bar(ax, y: float, cell: Cell | None, *, reference: bool, lo: float, hi: flo
                 fontstyle="italic", **{**TEXT, "color": MUTED_COLOUR})
         return
     fill = REFERENCE_COLOUR if reference else UNIT_COLOUR
-    ax.barh(y, cell.value - lo, left=lo, height=height, color=fill,
-            edgecolor=REFERENCE_EDGE if reference else UNIT_COLOUR,
-            hatch=REFERENCE_HATCH if reference else None, linewidth=0.6)
+    _hbar(ax, y, lo, cell.value - lo, height, fill, REFERENCE_EDGE if reference else UNIT_COLOUR, 0.6,
+          REFERENCE_HATCH if reference else None)
     label = _value_text(cell, tr, digits)
     if cell.value - lo > 0.6 * (hi - lo):
         # Long bar: the label goes inside, on a plain box for the hatched reference bar.
@@ -346,7 +356,7 @@ def distribution_chart(
         left = 0.0
         for code, share in enumerate(row.shares):
             colour = STEP_COLOURS[code]
-            ax.barh(y, share, left=left, height=0.7, color=colour, edgecolor="white", linewidth=0.5)
+            _hbar(ax, y, left, share, 0.7, colour, "white", 0.5)
             if share >= 0.12:
                 ax.text(left + share / 2, y, tr.percent(share), ha="center", va="center", fontsize=7,
                         **{**TEXT, "color": text_colour_on(colour)})

@@ -9,7 +9,6 @@ language and title set. The Jinja2 environment gets the report's translations ob
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -21,8 +20,13 @@ from .report_content import Document
 from .report_render import RenderedChart
 
 TEMPLATES = Path(__file__).resolve().parent / "report_templates"
-#: The chart format embedded in the PDF and the DOCX (print resolution).
-EMBED_FORMAT = "png300"
+#: The chart format embedded in the PDF (and the DOCX): 200 dpi at the printed size, averaged
+#: down from the 300 dpi raster of the chart ZIP. WeasyPrint decodes and re-compresses every PNG
+#: it embeds, so the pixel count of these images is a large part of the time of a PDF.
+EMBED_FORMAT = "png200"
+#: Image addresses in the HTML: ``chart:<name>``, answered from the rendered charts (no data:
+#: URIs: a few MB of base64 in the HTML cost the parser about a second).
+CHART_SCHEME = "chart:"
 
 
 @lru_cache(maxsize=1)
@@ -33,23 +37,44 @@ def _environment() -> jinja2.Environment:
 
 
 def render_html(doc: Document, charts: Mapping[str, RenderedChart], tr: Tr, *, running: str) -> str:
-    """The appendix as one HTML page (charts inline as data: URIs)."""
+    """The appendix as one HTML page; charts are ``chart:<name>`` images (see :func:`render_pdf`)."""
     env = _environment()
     template = env.get_template("appendix.html")
-    images = {name: "data:image/png;base64," + base64.b64encode(c.files[EMBED_FORMAT]).decode("ascii")
-              for name, c in charts.items()}
+    images = {name: CHART_SCHEME + name for name in doc.chart_names}
     css = (TEMPLATES / "appendix.css").read_text(encoding="utf-8")
     # A per-call gettext binding: the shared environment stays free of any one language.
     return template.render(doc=doc, charts=charts, images=images, css=css, running=running,
                            _=tr.gettext, gettext=tr.gettext, ngettext=tr.ngettext)
 
 
+def _fetcher(charts: Mapping[str, RenderedChart]):
+    """A WeasyPrint URL fetcher that answers ``chart:<name>`` with the chart's PNG (waiting for it
+    if it is still being rendered) and fails the PDF if a chart cannot be had."""
+    from email.message import EmailMessage
+
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    png = EmailMessage()  # parsed once: a header dict would be parsed for every image
+    png["Content-Type"] = "image/png"
+
+    class ChartFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith(CHART_SCHEME):
+                data = charts[url[len(CHART_SCHEME):]].files[EMBED_FORMAT]
+                return URLFetcherResponse(url, data, png)
+            return super().fetch(url, headers)
+
+    return ChartFetcher(fail_on_errors=True)
+
+
 def render_pdf(doc: Document, charts: Mapping[str, RenderedChart], tr: Tr, *, running: str) -> bytes:
-    """The appendix as tagged PDF/UA-1 bytes."""
+    """The appendix as tagged PDF/UA-1 bytes. ``charts`` may still be rendering (a
+    :class:`~indicators.report_render.ChartSet`): each chart is waited for when it is laid out."""
     import weasyprint
 
     html = render_html(doc, charts, tr, running=running)
-    document = weasyprint.HTML(string=html, base_url=str(TEMPLATES)).render(pdf_variant="pdf/ua-1")
+    document = weasyprint.HTML(string=html, base_url=str(TEMPLATES), url_fetcher=_fetcher(charts)).render(
+        pdf_variant="pdf/ua-1")
     document.metadata.title = doc.title
     document.metadata.lang = doc.lang
     document.metadata.generator = tr.gettext(N_("Indikatorer för finansiell samordning"))

@@ -175,19 +175,22 @@ def _answers_name(group: str, year: int, scale: str, first: bool) -> str:
 def answers_charts(rs: ResultSet, inst: Instrument, year: int, group: str, *, lang: str | Tr = "sv") -> list[Chart]:
     """The answer shares of a group: one chart per answer scale, each with its own legend."""
     tr = as_tr(lang)
-    out = []
     parts = _scale_parts(rs, year, group)
-    for k, (scale, items) in enumerate(parts):
-        rows = [DistributionRow(f"{r.item_id} {_text(r.text, tr)}", None if r.result.suppressed else r.result.shares,
-                                r.result.n, r.result.suppressed, r.hidden_reason) for r in items]
-        title = tr.gettext(N_("Svarsfördelning per fråga %(year)d")) % {"year": year}
-        if len(parts) > 1:
-            first, last = items[0].item_id, items[-1].item_id
-            title += f" ({first}–{last})" if first != last else f" ({first})"
-        chart = distribution_chart(group_name(inst, group, tr), rs.unit_label, rows, scale_labels(inst, scale, tr),
-                                   lang=tr, title=title, demo=rs.is_demo, source=source_line(rs, year, group, tr))
-        out.append(_named(chart, _answers_name(group, year, scale, k == 0)))
-    return out
+    return [_answers_chart(rs, inst, year, group, tr, parts, k) for k in range(len(parts))]
+
+
+def _answers_chart(rs: ResultSet, inst: Instrument, year: int, group: str, tr: Tr,
+                   parts: list[tuple[str, tuple[ItemRow, ...]]], k: int) -> Chart:
+    scale, items = parts[k]
+    rows = [DistributionRow(f"{r.item_id} {_text(r.text, tr)}", None if r.result.suppressed else r.result.shares,
+                            r.result.n, r.result.suppressed, r.hidden_reason) for r in items]
+    title = tr.gettext(N_("Svarsfördelning per fråga %(year)d")) % {"year": year}
+    if len(parts) > 1:
+        first, last = items[0].item_id, items[-1].item_id
+        title += f" ({first}–{last})" if first != last else f" ({first})"
+    chart = distribution_chart(group_name(inst, group, tr), rs.unit_label, rows, scale_labels(inst, scale, tr),
+                               lang=tr, title=title, demo=rs.is_demo, source=source_line(rs, year, group, tr))
+    return _named(chart, _answers_name(group, year, scale, k == 0))
 
 
 def answers_chart(rs: ResultSet, inst: Instrument, year: int, group: str, *, lang: str | Tr = "sv") -> Chart:
@@ -221,8 +224,10 @@ def chart_by_name(rs: ResultSet, inst: Instrument, year: int, name: str, *, lang
     kind = name.split("-", 1)[0]
     if kind == "indikatorer":
         return overview_chart(rs, inst, year, group, lang=tr)
-    if kind == "svarsfordelning":
-        return next(c for c in answers_charts(rs, inst, year, group, lang=tr) if c.name == name)
+    if kind == "svarsfordelning":  # draw only the scale part asked for
+        parts = _scale_parts(rs, year, group)
+        k = next(k for k, (scale, _) in enumerate(parts) if _answers_name(group, year, scale, k == 0) == name)
+        return _answers_chart(rs, inst, year, group, tr, parts, k)
     item_id = name.split("-")[1]
     row = next(r for r in rs.items_for(group, year) if r.item_id == item_id)
     chart = _question_chart(rs, inst, year, group, row, tr, kind == "trend")

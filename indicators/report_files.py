@@ -1,9 +1,11 @@
 """One entry point for the whole report package: result set in, files as bytes out.
 
-Pure. :func:`build_report_files` renders every chart once (in worker processes when there are
-CPUs to spare), then writes the appendix PDF (tagged, from HTML), the DOCX, the XLSX workbook,
-the CSV ZIP and the chart ZIP from the same content. The web layer, the command line and the
-task queue all call it as a black box.
+Pure. :func:`build_report_files` draws every chart once (in worker processes when there are
+CPUs to spare; each figure is drawn once and saved in every format it is needed in) and, while
+the workers draw, writes the XLSX workbook and the CSV ZIP; then the appendix PDF (tagged, from
+HTML; its charts first in the workers' queue, the charts only the ZIP needs after them), the DOCX
+and the chart ZIP from the same content. The web layer, the command line and the task queue all
+call it as a black box.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .catalogue import Instrument
-from .chart_style import DEFAULT_FORMAT, FORMATS
+from .chart_style import CHART_FORMATS, DEFAULT_FORMAT
 from .export import CSV_DECIMALS, charts_zip_rendered, tables_zip, workbook
 from .i18n import N_, Tr, as_tr
 from .report import EMBED_FORMAT, render_pdf
 from .report_content import FreeTexts, build_document, report_title
 from .report_data import all_tables, chart_names
+from .report_docx import EMBED_FORMAT as DOCX_FORMAT
 from .report_docx import render_docx
-from .report_render import render_charts
+from .report_render import ChartSet
 from .results import ResultSet
 
 #: File kinds of a report and their file-name patterns.
@@ -42,7 +45,7 @@ class ReportRequest:
     decimal: str | None = None  #: "comma" or "point"; None: the language's (comma in Swedish)
 
     def __post_init__(self):
-        if self.chart_format not in FORMATS:
+        if self.chart_format not in CHART_FORMATS:
             raise ValueError("Diagramformat: välj png300, png, svg eller pdf.")
         if self.decimal not in (None, *CSV_DECIMALS):
             raise ValueError("Decimaltecken: välj comma eller point.")
@@ -74,21 +77,23 @@ def build_report_files(rs: ResultSet, inst: Instrument, request: ReportRequest |
     step = progress or (lambda label: None)
     names = file_names(year, request.chart_format)
     doc = build_document(rs, inst, year, tr, free_texts=free_texts, include_free_text=request.include_free_text)
-    all_names = [name for name, _ in chart_names(rs, year)]
-    charts = render_charts(rs, inst, year, tr, all_names, (EMBED_FORMAT, request.chart_format), workers=workers)
-    step("charts")
-    files = {names["pdf"]: render_pdf(doc, charts, tr, running=running_header(rs, year, tr))}
-    step("pdf")
-    files[names["docx"]] = render_docx(doc, charts, tr)
-    step("docx")
-    tables = all_tables(rs, inst, year, lang=tr)
-    decimal = request.decimal or ("comma" if tr.lang == "sv" else "point")
-    files[names["xlsx"]] = workbook(tables)
-    files[names["csv"]] = tables_zip(tables, decimal=decimal)
-    step("tables")
-    files[names["charts"]] = charts_zip_rendered(charts.values(), request.chart_format)
+    in_doc = (EMBED_FORMAT, DOCX_FORMAT, request.chart_format)
+    plan = {name: in_doc for name in doc.chart_names}
+    plan.update({name: (request.chart_format,) for name, _ in chart_names(rs, year) if name not in plan})
+    with ChartSet(rs, inst, year, tr, plan, workers=workers) as charts:
+        tables = all_tables(rs, inst, year, lang=tr)
+        decimal = request.decimal or ("comma" if tr.lang == "sv" else "point")
+        files = {names["xlsx"]: workbook(tables), names["csv"]: tables_zip(tables, decimal=decimal)}
+        step("tables")
+        files[names["pdf"]] = render_pdf(doc, charts, tr, running=running_header(rs, year, tr))
+        step("pdf")
+        files[names["docx"]] = render_docx(doc, charts, tr)
+        step("docx")
+        rendered = charts.all()
+        step("charts")
+    files[names["charts"]] = charts_zip_rendered(rendered.values(), request.chart_format)
     step("zip")
-    return files
+    return {names[key]: files[names[key]] for key in FILE_NAMES}
 
 
 def build_report(rs: ResultSet, inst: Instrument, year: int | None = None, *, lang: str | Tr = "sv",
@@ -97,7 +102,7 @@ def build_report(rs: ResultSet, inst: Instrument, year: int | None = None, *, la
     """Only the appendix PDF (for callers that need just that)."""
     tr = as_tr(lang)
     year = _year(rs, year)
-    doc, charts = _appendix(rs, inst, year, tr, free_texts, include_free_text, workers)
+    doc, charts = _appendix(rs, inst, year, tr, free_texts, include_free_text, workers, EMBED_FORMAT)
     return render_pdf(doc, charts, tr, running=running_header(rs, year, tr))
 
 
@@ -106,11 +111,12 @@ def build_docx(rs: ResultSet, inst: Instrument, year: int | None = None, *, lang
                workers: int | None = None) -> bytes:
     """Only the appendix DOCX."""
     tr = as_tr(lang)
-    doc, charts = _appendix(rs, inst, _year(rs, year), tr, free_texts, include_free_text, workers)
+    doc, charts = _appendix(rs, inst, _year(rs, year), tr, free_texts, include_free_text, workers, DOCX_FORMAT)
     return render_docx(doc, charts, tr)
 
 
-def _appendix(rs, inst, year, tr, free_texts, include_free_text, workers):
+def _appendix(rs, inst, year, tr, free_texts, include_free_text, workers, fmt):
     """The appendix's content and its charts rendered for embedding (shared by the PDF and DOCX)."""
     doc = build_document(rs, inst, year, tr, free_texts=free_texts, include_free_text=include_free_text)
-    return doc, render_charts(rs, inst, year, tr, doc.chart_names, (EMBED_FORMAT,), workers=workers)
+    with ChartSet(rs, inst, year, tr, {name: (fmt,) for name in doc.chart_names}, workers=workers) as charts:
+        return doc, charts.all()
