@@ -60,7 +60,7 @@ class FitLayout(LayoutEngine):
                 box = ax.get_position().transformed(fig.transFigure)
                 texts = _margins(box, [t.get_window_extent(renderer) for t in ax.texts
                                        if t.get_visible() and t.get_text()])
-                left, right, below, above = (max(a, b) for a, b in zip(fixed, texts))
+                left, right, below, above = (max(a, b) for a, b in zip(fixed, texts, strict=True))
                 x0, x1 = pad + left, width - pad - right
                 y0, y1 = bottom + below, height - top - above
                 if x1 - x0 < 1 or y1 - y0 < 1:

@@ -201,3 +201,20 @@ def test_english_report_uses_the_catalogue_and_bad_year(full_rs):
     assert "Summary" in text and "Method" in text
     with pytest.raises(ValueError):
         build_report(full_rs, get_instrument(), 2019)
+
+
+def test_the_pdf_embeds_each_charts_pixels_unchanged(small, small_package):
+    """The PNG data goes into the PDF as it is (indicators.report._png_stream_as_is): the image
+    read back from the PDF has exactly the pixels of the chart's embedded PNG."""
+    from PIL import Image, ImageChops
+
+    from indicators.chart_style import render_formats
+    from indicators.report import EMBED_FORMAT
+    from indicators.report_data import chart_by_name
+
+    (pdf,) = [data for name, data in small_package.items() if name.endswith(".pdf")]
+    images = [img.image.convert("RGB") for page in PdfReader(io.BytesIO(pdf)).pages for img in page.images]
+    assert images
+    chart = chart_by_name(small, get_instrument(), 2024, "indikatorer-DP-2024", lang=translations("sv"))
+    expected = Image.open(io.BytesIO(render_formats(chart, (EMBED_FORMAT,))[EMBED_FORMAT])).convert("RGB")
+    assert any(im.size == expected.size and ImageChops.difference(im, expected).getbbox() is None for im in images)
