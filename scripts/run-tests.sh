@@ -8,7 +8,7 @@ PYTHON="${VENV:-.venv}/bin/python"  # the project environment install.sh made
 
 # pytest-xdist: the tests that need no browser and start no servers run on both cores (-n 2);
 # the browser and multi-server tests start their own servers and Chromium and run one at a time.
-PARALLEL=(-n "${TEST_WORKERS:-2}")
+PARALLEL=(-n "${TEST_WORKERS:-2}" --dist worksteal)
 
 echo "== Test suite on SQLite =="
 "$PYTHON" -m pytest "${PARALLEL[@]}" -m "not browser and not multiserver" "$@"

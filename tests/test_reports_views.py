@@ -68,6 +68,8 @@ def test_officer_creates_a_report_and_downloads_every_file(client, auth, world):
 
     document = docx.Document(io.BytesIO(types["bilaga-2026.docx"][1]))
     assert any(p.style.name == "Heading 2" and p.text == "Sammanfattning" for p in document.paragraphs)
+    fragor = zipfile.ZipFile(io.BytesIO(types["tabeller-2026-csv.zip"][1])).read("fragor.csv").decode("utf-8-sig")
+    assert re.search(r";\d,\d+;", fragor) and not re.search(r";\d\.\d+;", fragor)  # Swedish: decimal comma
     svgs = zipfile.ZipFile(io.BytesIO(types["diagram-2026-svg.zip"][1])).namelist()
     assert any(n.endswith(".svg") for n in svgs)
     actions = set(db.session.scalars(select(AuditEvent.action)))
@@ -175,19 +177,15 @@ def test_anonymous_is_sent_to_login(client, world):
 
 
 def test_cli_writes_the_files(runner, world, tmp_path):
+    # (the Swedish default, a decimal comma, is checked on the officer's download above)
     result = runner.invoke(args=["report", "--forbund", "a", "--year", "2026", "--out", str(tmp_path),
-                                 "--reference", "none", "--format", "svg"])
+                                 "--reference", "none", "--format", "svg", "--decimal", "point"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "bilaga-2026.pdf").read_bytes().startswith(b"%PDF")
     assert (tmp_path / "tabeller-2026.xlsx").is_file()
     assert (tmp_path / "bilaga-2026.docx").is_file()
-    assert (tmp_path / "csv" / "fragor.csv").is_file()
     fragor = (tmp_path / "csv" / "fragor.csv").read_text(encoding="utf-8-sig")
-    assert re.search(r";\d,\d+;", fragor)  # Swedish: decimal comma
-    point = runner.invoke(args=["report", "--forbund", "a", "--year", "2026", "--out", str(tmp_path / "p"),
-                                "--reference", "none", "--format", "svg", "--decimal", "point"])
-    assert point.exit_code == 0, point.output
-    assert re.search(r";\d\.\d+;", (tmp_path / "p" / "csv" / "fragor.csv").read_text(encoding="utf-8-sig"))
+    assert re.search(r";\d\.\d+;", fragor) and not re.search(r";\d,\d+;", fragor)
     assert list((tmp_path / "diagram").glob("*.svg"))
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "report.create"))
     assert event.target == "2026" and event.user_id is None and "kommandorad" in event.detail
