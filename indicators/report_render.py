@@ -74,6 +74,34 @@ def default_workers() -> int:
     return 0 if cpus < 2 else min(cpus, 4)
 
 
+def _chart_context():
+    """The "forkserver" context of the chart pools, its server preloading (and warming) what
+    every chart needs."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["indicators.render_warmup", "indicators.report_render",
+                                    "indicators.report_data"])
+    return context
+
+
+def start_chart_server() -> None:
+    """Start the chart pools' fork server now, if reports here use worker processes at all.
+
+    The server imports matplotlib, the fonts and Pillow and draws a chart once (1-2 s); every
+    pool's workers are forked from it. A long-running process that builds reports (the task-queue
+    worker) calls this at startup, so its first report does not wait for it. Idempotent.
+    """
+    if default_workers() > 0:
+        # The server forks only once it has imported its preload: a process started through it
+        # and joined means it is warm.
+        process = _chart_context().Process(target=_nothing, name="chart-server-warm")
+        process.start()
+        process.join()
+
+
+def _nothing() -> None:
+    """A process that does nothing (see :func:`start_chart_server`)."""
+
+
 class ChartSet(Mapping):
     """The charts of a report, rendered in the background: ``plan`` maps chart name -> formats,
     in the order the charts are needed. ``charts[name]`` waits for that chart only.
@@ -105,9 +133,7 @@ class ChartSet(Mapping):
     def _start(self, workers: int) -> None:
         try:
             rs, inst, year, tr = self._job
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["indicators.render_warmup", "indicators.report_render",
-                                            "indicators.report_data"])
+            context = _chart_context()
             self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
                                              initargs=(rs, inst, year, portable(tr)))
             items = list(self._plan.items())

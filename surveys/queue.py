@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 import click
 from flask import Flask, current_app
@@ -62,6 +63,10 @@ def worker_command(workers: int | None) -> None:
     logging.getLogger("huey").setLevel(logging.INFO)  # one line per job started and finished
     with app.app_context():
         jobs.housekeeping()  # jobs a previous worker left running are failed now, not in a minute
+    # The report charts' fork server starts now, beside the consumer, not with the first report.
+    from indicators.report_render import start_chart_server
+
+    threading.Thread(target=start_chart_server, name="chart-server", daemon=True).start()
     consumer = huey.create_consumer(workers=workers or int(app.config["JOB_WORKERS"]), periodic=True,
                                     check_worker_health=True)
     consumer.run()

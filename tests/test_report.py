@@ -217,3 +217,18 @@ def test_the_pdf_embeds_each_charts_pixels_unchanged(small, small_package):
     expected = Image.open(io.BytesIO(render_formats(chart, (EMBED_FORMAT,))[EMBED_FORMAT])).convert("RGB")
     images = (img.image.convert("RGB") for page in PdfReader(io.BytesIO(pdf)).pages for img in page.images)
     assert any(im.size == expected.size and ImageChops.difference(im, expected).getbbox() is None for im in images)
+
+
+def test_the_chart_server_can_be_started_before_the_first_report():
+    """`flask worker` starts the charts' fork server at startup (warm: it forks only after its
+    preload); starting it again is harmless, and reports use it."""
+    import os
+    from multiprocessing import forkserver
+
+    from indicators.report_render import default_workers, start_chart_server
+
+    start_chart_server()
+    start_chart_server()
+    if default_workers() > 0:
+        pid = forkserver._forkserver._forkserver_pid
+        assert pid and os.kill(pid, 0) is None  # running
