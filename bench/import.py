@@ -43,13 +43,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from load import seed  # noqa: E402
+from respondents import hidden_fields  # noqa: E402
 from servers import SECRET, TempPostgres  # noqa: E402
 
 GOAL_IMPORT_S = 10.0
 GOAL_SUBMIT_S = 1.0
 PASSWORD = "bench-import-losen-2026"
-HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
-ATTR = re.compile(r'(name|value)="([^"]*)"')
 
 
 def synthetic_csv(rows: int, first_number: int, items: tuple[str, ...], insats: str, seed_: int = 14) -> bytes:
@@ -65,15 +64,6 @@ def synthetic_csv(rows: int, first_number: int, items: tuple[str, ...], insats: 
             answers[0] = "4"
         out.write(";".join([str(first_number + n), "DP", insats, day, *answers]) + "\r\n")
     return out.getvalue().encode("utf-8")
-
-
-def hidden_fields(html: str) -> dict[str, str]:
-    fields = {}
-    for tag in HIDDEN.findall(html):
-        attrs = dict(ATTR.findall(tag))
-        if "name" in attrs:
-            fields[attrs["name"]] = attrs.get("value", "")
-    return fields
 
 
 def _answer_repeatedly(database_url: str, token: str, items: tuple[str, ...], stop, ready, out) -> None:

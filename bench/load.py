@@ -29,33 +29,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.client
 import os
 import platform
 import random
-import re
 import shutil
 import signal
-import statistics
 import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from respondents import Stats, fill_in, get_form, percentiles, post_answer, request, run_users  # noqa: E402
 from servers import SECRET, Gunicorn, TempPostgres  # noqa: E402
-
-HIDDEN = re.compile(r'<input[^>]*type="hidden"[^>]*>')
-ATTR = re.compile(r'(name|value)="([^"]*)"')
-ITEM = re.compile(r'name="(DP\d\d)" type="radio"')
-
 
 # --- the database -------------------------------------------------------------------------------
 
@@ -107,76 +98,6 @@ def stored_keys(database_url: str) -> Counter:
     return keys
 
 
-# --- HTTP -----------------------------------------------------------------------------------------
-
-
-def request(port: int, method: str, path: str, body: str | None = None, cookies: dict | None = None,
-            timeout: float = 60) -> tuple[int, dict, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    headers = {"Connection": "close"}
-    if cookies:
-        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    if body is not None:
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        resp = conn.getresponse()
-        data = resp.read().decode("utf-8", "replace")
-        if cookies is not None:
-            for header in resp.headers.get_all("Set-Cookie") or []:
-                name, _, rest = header.partition("=")
-                cookies[name.strip()] = rest.split(";", 1)[0]
-        return resp.status, dict(resp.headers), data
-    finally:
-        conn.close()
-
-
-def hidden_fields(html: str) -> dict[str, str]:
-    out = {}
-    for tag in HIDDEN.findall(html):
-        attrs = dict(ATTR.findall(tag))
-        if "name" in attrs:
-            out.setdefault(attrs["name"], attrs.get("value", ""))
-    return out
-
-
-@dataclass
-class Stats:
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {"GET": [], "POST": []})
-    outcomes: Counter = field(default_factory=Counter)
-    acknowledged: set = field(default_factory=set)
-    sent: set = field(default_factory=set)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    started: float = 0.0
-    finished: float = 0.0
-
-    def time(self, kind: str, seconds: float) -> None:
-        with self.lock:
-            self.latencies[kind].append(seconds)
-
-    def count(self, what: str) -> None:
-        with self.lock:
-            self.outcomes[what] += 1
-
-
-def percentiles(values: list[float]) -> str:
-    if len(values) < 2:
-        return "n/a"
-    qs = statistics.quantiles(values, n=100, method="inclusive")
-    return f"p50 {qs[49] * 1000:7.1f} ms  p95 {qs[94] * 1000:7.1f} ms  p99 {qs[98] * 1000:7.1f} ms"
-
-
-def run_users(users: int, work, max_seconds: float) -> float:
-    deadline = time.monotonic() + max_seconds
-    start = time.monotonic()
-    threads = [threading.Thread(target=work, args=(n, deadline), daemon=True) for n in range(users)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(max(0.0, deadline - time.monotonic()) + 70)
-    return time.monotonic() - start
-
-
 def phase_ceiling(port: int, users: int, per_user: int, max_seconds: float) -> float:
     stats = Stats()
 
@@ -200,21 +121,6 @@ def phase_ceiling(port: int, users: int, per_user: int, max_seconds: float) -> f
     return done / elapsed
 
 
-def post_answer(port: int, token: str, stats: Stats, body: str, cookies: dict, key: str) -> str:
-    """POST one questionnaire, time it, and record an acknowledged key; return the outcome."""
-    t0 = time.monotonic()
-    try:
-        status, headers, _ = request(port, "POST", f"/s/{token}/svar", body, cookies)
-    except OSError as exc:
-        return "refused:" + type(exc).__name__
-    stats.time("POST", time.monotonic() - t0)
-    if status == 303 and "/tack" in headers.get("Location", ""):
-        with stats.lock:
-            stats.acknowledged.add(key)
-        return "acknowledged"
-    return f"refused:{status}" if status >= 500 else f"unexpected:{status}"
-
-
 def phase_answering(port: int, token: str, users: int, rounds: int, max_seconds: float, retry_share: float,
                     resend_refused: bool, on_progress=None) -> Stats:
     stats = Stats()
@@ -229,23 +135,11 @@ def phase_answering(port: int, token: str, users: int, rounds: int, max_seconds:
         for _ in range(rounds):
             if time.monotonic() > deadline:
                 return
-            cookies: dict[str, str] = {}
-            t0 = time.monotonic()
-            try:
-                status, _, html = request(port, "GET", f"/s/{token}/svar", cookies=cookies)
-            except OSError as exc:
-                stats.count("form refused:" + type(exc).__name__)
+            form = get_form(port, token, stats)
+            if form is None:
                 continue
-            if status != 200:
-                stats.count(f"form refused:{status}")
-                continue
-            stats.time("GET", time.monotonic() - t0)
-            fields = hidden_fields(html)
-            key = fields["submission_key"]
-            answers = {item: str(answer_rng.choice("1234569")) for item in sorted(set(ITEM.findall(html)))}
-            body = urlencode({**fields, **answers})
-            with stats.lock:
-                stats.sent.add(key)
+            cookies, html = form
+            body, key = fill_in(html, answer_rng, stats)
             outcome = submit(body, cookies, key)
             stats.count("first attempt " + outcome.split(":")[0])
             attempts = 1
@@ -293,19 +187,9 @@ def phase_split(port: int, token: str, users: int, rounds: int, max_seconds: flo
         for _ in range(max(rounds, fetches)):
             if time.monotonic() > deadline:
                 return
-            cookies: dict[str, str] = {}
-            t0 = time.monotonic()
-            try:
-                status, _, html = request(port, "GET", f"/s/{token}/svar", cookies=cookies)
-            except OSError as exc:
-                stats.count("form refused:" + type(exc).__name__)
-                continue
-            if status != 200:
-                stats.count(f"form refused:{status}")
-                continue
-            stats.time("GET", time.monotonic() - t0)
-            if len(forms[n]) < rounds:
-                forms[n].append((cookies, html))
+            form = get_form(port, token, stats)
+            if form is not None and len(forms[n]) < rounds:
+                forms[n].append(form)
 
     def post(body: str, cookies: dict, key: str) -> str:
         return post_answer(port, token, stats, body, cookies, key)
@@ -315,12 +199,7 @@ def phase_split(port: int, token: str, users: int, rounds: int, max_seconds: flo
         for cookies, html in forms[n]:
             if time.monotonic() > deadline:
                 return
-            fields = hidden_fields(html)
-            key = fields["submission_key"]
-            answers = {item: str(answer_rng.choice("1234569")) for item in sorted(set(ITEM.findall(html)))}
-            body = urlencode({**fields, **answers})
-            with stats.lock:
-                stats.sent.add(key)
+            body, key = fill_in(html, answer_rng, stats)
             outcome = post(body, cookies, key)
             stats.count("first attempt " + outcome.split(":")[0])
             if outcome == "acknowledged" and n in retriers:

@@ -193,11 +193,6 @@ def _answers_chart(rs: ResultSet, inst: Instrument, year: int, group: str, tr: T
     return _named(chart, _answers_name(group, year, scale, k == 0))
 
 
-def answers_chart(rs: ResultSet, inst: Instrument, year: int, group: str, *, lang: str | Tr = "sv") -> Chart:
-    """The first answer-share chart of a group (see :func:`answers_charts`)."""
-    return answers_charts(rs, inst, year, group, lang=lang)[0]
-
-
 def chart_names(rs: ResultSet, year: int) -> list[tuple[str, str]]:
     """(chart name, group) of every chart :func:`all_charts` draws, without drawing them."""
     out = []

@@ -22,7 +22,7 @@ from .report_content import FreeTexts, build_document, report_title
 from .report_data import all_tables, chart_names
 from .report_docx import EMBED_FORMAT as DOCX_FORMAT
 from .report_docx import render_docx
-from .report_render import ChartSet
+from .report_render import ChartSet, render_charts
 from .results import ResultSet
 
 #: File kinds of a report and their file-name patterns.
@@ -118,5 +118,4 @@ def build_docx(rs: ResultSet, inst: Instrument, year: int | None = None, *, lang
 def _appendix(rs, inst, year, tr, free_texts, include_free_text, workers, fmt):
     """The appendix's content and its charts rendered for embedding (shared by the PDF and DOCX)."""
     doc = build_document(rs, inst, year, tr, free_texts=free_texts, include_free_text=include_free_text)
-    with ChartSet(rs, inst, year, tr, {name: (fmt,) for name in doc.chart_names}, workers=workers) as charts:
-        return doc, charts.all()
+    return doc, render_charts(rs, inst, year, tr, doc.chart_names, (fmt,), workers=workers)

@@ -48,11 +48,6 @@ def _render_one(rs: ResultSet, inst: Instrument, year: int, tr: Tr, name: str,
     return RenderedChart(chart.name, chart.alt, chart.description, files)
 
 
-def _render_some(rs: ResultSet, inst: Instrument, year: int, tr: Tr, names: Sequence[str],
-                 formats: Sequence[str]) -> list[RenderedChart]:
-    return [_render_one(rs, inst, year, tr, name, formats) for name in names]
-
-
 #: The job of a worker process of this module's pools (set once by the pool's initializer;
 #: each pool has its own processes and serves one report).
 _JOB: tuple | None = None

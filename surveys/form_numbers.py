@@ -89,8 +89,3 @@ def stored_form_numbers(forbund_id: int, numbers, *, include_pending: bool = Fal
             )
         )
     return found
-
-
-def form_number_taken(forbund_id: int, number: str | None) -> bool:
-    """True when the förbund already has a response with this (normalised) form number."""
-    return number is not None and bool(stored_form_numbers(forbund_id, [number], include_pending=True))
