@@ -43,13 +43,18 @@ def year_closed(year: int) -> bool:
     return year < measurement_year(today())
 
 
-#: The selects of :func:`_pending`, built once per (condition, cell with or without insats): building
+#: The selects of :func:`_read`, built once per (condition, cell with or without insats): building
 #: them took longer than running them, and they run after every submission.
 _PENDING_SELECTS: dict[tuple[str, bool], object] = {}
+def pending_withdrawals():
+    """SQL condition: a released response withdrawn since, its withdrawal not yet released."""
+    return and_(Response.released.is_(true()), Response.withdrawn.is_(true()), Response.withdrawal_released.is_(false()))
+
+
 _CONDITIONS = {
-    "additions": pending_additions,
-    "withdrawals": lambda: and_(Response.released.is_(true()), Response.withdrawn.is_(true()),
-                                Response.withdrawal_released.is_(false())),
+    # Both kinds of pending response in one read (told apart by ``released``): one query after a
+    # submission instead of two.
+    "pending": lambda: or_(pending_additions(), pending_withdrawals()),
     "visible": visible,
 }
 
@@ -59,7 +64,7 @@ def _pending_select(condition: str, without_insats: bool):
     stmt = _PENDING_SELECTS.get(key)
     if stmt is None:
         stmt = _PENDING_SELECTS[key] = (
-            select(Response.id, Answer.item_id)
+            select(Response.id, Answer.item_id, Response.released)
             .outerjoin(Answer, and_(Answer.response_id == Response.id, Answer.value.is_not(None)))
             .where(Response.forbund_id == bindparam("forbund_id"), Response.questionnaire == bindparam("questionnaire"),
                    Response.measurement_year == bindparam("year"),
@@ -69,13 +74,14 @@ def _pending_select(condition: str, without_insats: bool):
     return stmt
 
 
-def _pending(cell: dict, condition: str) -> dict[str, set[str]]:
+def _read(cell: dict, condition: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """Response id -> the items it has a valid answer to, for the responses of one leaf cell
-    (``cell``: forbund_id, insats_id, questionnaire, year) that meet ``condition``."""
+    (``cell``: forbund_id, insats_id, questionnaire, year) that meet ``condition``: the
+    unreleased ones first, then the released ones."""
     rows = db.session.execute(_pending_select(condition, cell["insats_id"] is None), cell)
-    out: dict[str, set[str]] = {}
-    for rid, item in rows:
-        items = out.setdefault(rid, set())
+    out: tuple[dict[str, set[str]], dict[str, set[str]]] = ({}, {})
+    for rid, item, released in rows:
+        items = out[bool(released)].setdefault(rid, set())
         if item is not None:
             items.add(item)
     return out
@@ -93,14 +99,14 @@ def refresh_cell(forbund_id: int, insats_id: int | None, questionnaire: str, yea
     db.session.flush()
     k = current_app.config["REPORTING_THRESHOLD"]
     cell = {"forbund_id": forbund_id, "insats_id": insats_id, "questionnaire": questionnaire, "year": year}
-    chosen = releasable(_pending(cell, "additions"), k)
+    additions, withdrawals = _read(cell, "pending")
+    chosen = releasable(additions, k)
     column = "released"
     if not chosen:
-        pending_withdrawals = _pending(cell, "withdrawals")
         # Without a pending withdrawal there is nothing to release; the cell's visible answers
         # (which grow with every response) are read only when there is.
-        if pending_withdrawals:
-            chosen = releasable(pending_withdrawals, k, visible=_pending(cell, "visible"))
+        if withdrawals:
+            chosen = releasable(withdrawals, k, visible=_read(cell, "visible")[1])  # visible = released
         column = "withdrawal_released"
     if chosen:
         ids = sorted(chosen)

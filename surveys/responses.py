@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from indicators.catalogue import VALID_CODES, Questionnaire, measurement_year
 
 from .extensions import db
-from .models import AccessCode, Answer, BackgroundAnswer, FreeText, Response, SurveyLink
+from .link_cache import LinkView
+from .models import AccessCode, Answer, BackgroundAnswer, FreeText, Response, SurveyLink, random_id
 from .privacy import mask_personal_data
-from .releases import refresh_for
+from .releases import refresh_cell
 
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -85,7 +85,13 @@ def find_by_key(submission_key: str) -> Response | None:
     return db.session.scalar(_BY_KEY, {"key": submission_key})
 
 
-def submit_response(
+def submit_response(**kwargs) -> tuple[Response, bool]:
+    """:func:`store_response`, returning the stored (or earlier) response as an object."""
+    response_id, created = store_response(**kwargs)
+    return db.session.get(Response, response_id), created
+
+
+def store_response(
     *,
     forbund_id: int,
     questionnaire: Questionnaire,
@@ -94,60 +100,84 @@ def submit_response(
     submission_key: str,
     submitted_on: dt.date,
     max_text: int,
-    link: SurveyLink | None = None,
+    link: SurveyLink | LinkView | None = None,
     insats_id: int | None = None,
     channel: str = "web",
     entered_by_id: int | None = None,
     access_code: str | None = None,
-) -> tuple[Response, bool]:
-    """Store one response with its answers, or return the one stored under the same key.
+) -> tuple[str, bool]:
+    """Store one response with its answers, or find the one stored under the same key.
 
-    Returns ``(response, created)``. A repeated submission key (double click, refresh,
+    Returns ``(response id, created)``. A repeated submission key (double click, refresh,
     back-and-resubmit) never stores a second response: the database enforces the key's
-    uniqueness and a lost race is answered with the winner's response.
+    uniqueness, the insert skips a key that is already there (``ON CONFLICT DO NOTHING``, so a
+    lost race waits for the winner instead of failing), and a repeat is answered with the stored
+    response if it carries the same answers and refused otherwise. On a SubmissionError the
+    caller rolls back.
     """
     if not SUBMISSION_KEY.match(submission_key or ""):
         raise SubmissionError({"form": _l("Formuläret saknar giltig inlämningsnyckel. Ladda om sidan och försök igen.")})
-    existing = find_by_key(submission_key)
-    if existing is not None:
-        return _repeat_of(existing, questionnaire, submission, link), False
-    validate_submission(questionnaire, submission, max_text)
-
-    if link is not None and link.requires_code:
+    uses_code = link is not None and link.requires_code
+    if uses_code:
+        # A repeat must not spend a second code: look for it before the code is used.
+        existing = find_by_key(submission_key)
+        if existing is not None:
+            return _repeat_of(existing, questionnaire, submission, link).id, False
+    try:
+        validate_submission(questionnaire, submission, max_text)
+    except SubmissionError:
+        # A repeat is judged against what was stored (same answers or "already received").
+        existing = find_by_key(submission_key)
+        if existing is None:
+            raise
+        return _repeat_of(existing, questionnaire, submission, link).id, False
+    if uses_code:
         _use_access_code(link, access_code)
 
-    response = Response(
-        submission_key=submission_key,
-        link_id=link.id if link else None,
-        forbund_id=forbund_id,
-        insats_id=insats_id,
-        questionnaire=questionnaire.code,
-        instrument_version=instrument_version,
-        measurement_year=measurement_year(submitted_on),
-        submitted_on=submitted_on,
-        channel=channel,
-        entered_by_id=entered_by_id,
-    )
-    db.session.add(response)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # Another request stored the same key between our check and our insert.
-        db.session.rollback()
-        winner = find_by_key(submission_key)
-        if winner is None:
-            raise
-        return _repeat_of(winner, questionnaire, submission, link), False
-    _insert_answers(response, questionnaire, submission)
-    refresh_for(response)
-    return response, True
+    response_id = random_id()
+    year = measurement_year(submitted_on)
+    connection = db.session.connection()
+    inserted = connection.execute(_insert_response(connection.dialect), {
+        "id": response_id, "submission_key": submission_key, "link_id": link.id if link else None,
+        "forbund_id": forbund_id, "insats_id": insats_id, "questionnaire": questionnaire.code,
+        "instrument_version": instrument_version, "measurement_year": year, "submitted_on": submitted_on,
+        "channel": channel, "entered_by_id": entered_by_id, "withdrawn": False, "released": False,
+        "withdrawal_released": False, "form_number": None, "import_batch": None,
+    }).rowcount
+    if inserted != 1:
+        # The key is stored already (a repeat, or another request just stored it).
+        existing = find_by_key(submission_key)
+        if existing is None:  # pragma: no cover - the conflict is on this key only
+            raise RuntimeError("submission key conflict without a stored response")
+        return _repeat_of(existing, questionnaire, submission, link).id, False
+    _insert_answers(response_id, questionnaire, submission)
+    refresh_cell(forbund_id, insats_id, questionnaire.code, year)
+    return response_id, True
+
+
+#: INSERT ... ON CONFLICT (submission_key) DO NOTHING, per dialect, built once. Only a conflict on
+#: the key is skipped; any other constraint still fails the statement.
+_RESPONSE_INSERTS: dict[str, object] = {}
+
+
+def _insert_response(dialect):
+    stmt = _RESPONSE_INSERTS.get(dialect.name)
+    if stmt is None:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        table = Response.__table__
+        stmt = _RESPONSE_INSERTS[dialect.name] = dialect_insert(table).on_conflict_do_nothing(
+            index_elements=[table.c.submission_key])
+    return stmt
 
 
 ALREADY_RECEIVED = _l("Dina svar är redan mottagna. Svar kan inte ändras efter att de har skickats.")
 
 
 def _repeat_of(stored: Response, questionnaire: Questionnaire, submission: Submission,
-               link: SurveyLink | None) -> Response:
+               link: SurveyLink | LinkView | None) -> Response:
     """A repeated key is a double click or a refresh only if it carries the same answers; the same
     key with different answers is refused (``received``), so a sent answer is never silently
     kept while the respondent believes the new one was."""
@@ -164,20 +194,20 @@ def _repeat_of(stored: Response, questionnaire: Questionnaire, submission: Submi
     return stored
 
 
-def _insert_answers(response: Response, questionnaire: Questionnaire, submission: Submission) -> None:
-    """Store the answers of a flushed response with one multi-row INSERT per table.
+def _insert_answers(response_id: str, questionnaire: Questionnaire, submission: Submission) -> None:
+    """Store the answers of a stored response with one multi-row INSERT per table.
 
     A Core INSERT ... VALUES (...), (...): the ORM's bulk insert would split the rows into one
     statement per run of "Vet ej" (NULL) and non-NULL values.
     """
     order = {item_id: i for i, item_id in enumerate(questionnaire.item_ids)}
     answers = [
-        {"response_id": response.id, "item_id": item_id, "value": value}
+        {"response_id": response_id, "item_id": item_id, "value": value}
         for item_id, value in sorted(submission.answers.items(), key=lambda kv: order[kv[0]])
     ]
-    background = [{"response_id": response.id, "question_id": k, "value": v} for k, v in submission.background.items()]
+    background = [{"response_id": response_id, "question_id": k, "value": v} for k, v in submission.background.items()]
     free_texts = [
-        {"response_id": response.id, "question_id": k, "text": mask_personal_data(v.strip())}
+        {"response_id": response_id, "question_id": k, "text": mask_personal_data(v.strip())}
         for k, v in submission.free_text.items()
         if v.strip()
     ]
@@ -188,8 +218,6 @@ def _insert_answers(response: Response, questionnaire: Questionnaire, submission
             params = {f"{column}_{n}": row[column] for n, row in enumerate(rows) for column in columns}
             sql, order = _multi_row_insert(connection.dialect, model.__table__, columns, len(rows))
             connection.exec_driver_sql(sql, tuple(params[name] for name in order) if order else params)
-    # The collections were written around the ORM: load them from the database if anyone asks.
-    db.session.expire(response, ["answers", "background", "free_texts"])
 
 
 #: INSERT ... VALUES statements with bound parameters, compiled once per (dialect, table, columns,
@@ -213,7 +241,7 @@ def _multi_row_insert(dialect, table, columns: tuple[str, ...], count: int) -> t
     return found
 
 
-def _use_access_code(link: SurveyLink, code: str | None) -> None:
+def _use_access_code(link: SurveyLink | LinkView, code: str | None) -> None:
     """Spend a single-use code; the response keeps no reference to it."""
     if not code or not code.strip():
         raise SubmissionError({"code": _l("Skriv in koden du har fått.")})

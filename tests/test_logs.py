@@ -58,7 +58,7 @@ def test_database_error_during_submission_is_logged_without_parameters(make_app,
             db.session.execute(text("INSERT INTO forbund (id, slug, name, is_demo) VALUES (:id, :slug, :name, :demo)"),
                                {"id": forbund.id, "slug": kw["submission_key"], "name": secret_text, "demo": False})
 
-        monkeypatch.setattr(respond, "submit_response", failing_submit)
+        monkeypatch.setattr(respond, "store_response", failing_submit)
         caplog.set_level(logging.INFO)
         resp = client.post(f"/s/{link.token}/svar", data={**fields, "CH01": "4"})
         assert resp.status_code == 500 and "Inget av det du skickade har sparats" in resp.get_data(as_text=True)

@@ -22,6 +22,11 @@ OPEN_ENDPOINTS = {"account.index", "account.password", "account.two_factor", "au
 
 @bp.before_app_request
 def require_account_steps():
+    # Without a user in the session nobody is signed in (there is no remember-me login); asking
+    # flask-login anyway would mark the session (``_fresh``) and send every respondent's cookie
+    # back re-signed.
+    if "_user_id" not in session:
+        return None
     if not current_user.is_authenticated or request.endpoint in OPEN_ENDPOINTS or request.endpoint is None:
         return None
     if current_user.must_change_password:

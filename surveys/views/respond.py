@@ -8,18 +8,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from .. import respondent_language
 from ..clock import today
 from ..extensions import csrf, db, limiter
 from ..forms import new_submission_key, questionnaire_form_class
 from ..instruments import instrument
-from ..link_cache import LinkView, shown_link
+from ..link_cache import LinkView, read_link, shown_link
 from ..models import SurveyLink
 from ..questionnaire_page import cached_page, hidden_inputs, page_key, questionnaire_body
-from ..responses import SubmissionError, submit_response
+from ..responses import SubmissionError, store_response
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
 
@@ -36,16 +34,11 @@ def _answer_limit() -> str:
 token_lookup_limit = limiter.shared_limit(_token_limit, scope="token-lookup", methods=["GET"])
 
 
-#: Built once: constructing the statement cost as much as running it. The förbund comes along,
-#: since every respondent page asks whether it is a demo.
-_LINK_BY_TOKEN = select(SurveyLink).options(joinedload(SurveyLink.forbund)).where(SurveyLink.token == bindparam("token"))
-
-
-def load_link(token: str) -> SurveyLink:
-    """Return the link for a token or 404; the same page for every unknown token."""
+def load_link(token: str) -> LinkView:
+    """Return the link for a token as it is now, or 404; the same page for every unknown token."""
     if not token or len(token) > 64:
         abort(404)
-    link = db.session.scalar(_LINK_BY_TOKEN, {"token": token})
+    link = read_link(token)
     if link is None:
         abort(404)
     return link
@@ -150,7 +143,7 @@ def answer(token: str):
         status = 400
     elif form.validate():
         try:
-            submit_response(
+            store_response(
                 forbund_id=link.forbund_id,
                 insats_id=link.insats_id,
                 link=link,
