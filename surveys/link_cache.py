@@ -65,19 +65,20 @@ class LinkView:
 
 #: One Core select for a link with its förbund and insats, built once: read as plain rows, without
 #: the ORM's identity map and relationship loading, it costs a fraction of loading the objects.
+_link, _forbund, _insats = SurveyLink.__table__.c, Forbund.__table__.c, Insats.__table__.c
 _BY_TOKEN = (
-    select(SurveyLink.id, SurveyLink.token, SurveyLink.forbund_id, SurveyLink.insats_id, SurveyLink.questionnaire,
-           SurveyLink.instrument_version, SurveyLink.requires_code, SurveyLink.active, SurveyLink.opens_on,
-           SurveyLink.closes_on, Forbund.name, Forbund.is_demo, Insats.name)
-    .join(Forbund, Forbund.id == SurveyLink.forbund_id)
-    .outerjoin(Insats, Insats.id == SurveyLink.insats_id)
-    .where(SurveyLink.token == bindparam("token"))
+    select(_link.id, _link.token, _link.forbund_id, _link.insats_id, _link.questionnaire, _link.instrument_version,
+           _link.requires_code, _link.active, _link.opens_on, _link.closes_on, _forbund.name, _forbund.is_demo,
+           _insats.name)
+    .select_from(SurveyLink.__table__.join(Forbund.__table__, _forbund.id == _link.forbund_id)
+                 .outerjoin(Insats.__table__, _insats.id == _link.insats_id))
+    .where(_link.token == bindparam("token"))
 )
 
 
 def read_link(token: str) -> LinkView | None:
     """The link for ``token`` as it is in the database now, or None."""
-    row = db.session.execute(_BY_TOKEN, {"token": token}).first()
+    row = db.session.connection().execute(_BY_TOKEN, {"token": token}).first()
     if row is None:
         return None
     (id_, token, forbund_id, insats_id, questionnaire, version, requires_code, active, opens_on, closes_on,

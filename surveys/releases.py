@@ -43,12 +43,14 @@ def year_closed(year: int) -> bool:
     return year < measurement_year(today())
 
 
-#: The selects of :func:`_read`, built once per (condition, cell with or without insats): building
-#: them took longer than running them, and they run after every submission.
-_PENDING_SELECTS: dict[tuple[str, bool], object] = {}
 def pending_withdrawals():
     """SQL condition: a released response withdrawn since, its withdrawal not yet released."""
     return and_(Response.released.is_(true()), Response.withdrawn.is_(true()), Response.withdrawal_released.is_(false()))
+
+
+#: The selects of :func:`_read`, built once per (condition, cell with or without insats): building
+#: them took longer than running them, and they run after every submission.
+_PENDING_SELECTS: dict[tuple[str, bool], object] = {}
 
 
 _CONDITIONS = {
@@ -78,7 +80,8 @@ def _read(cell: dict, condition: str) -> tuple[dict[str, set[str]], dict[str, se
     """Response id -> the items it has a valid answer to, for the responses of one leaf cell
     (``cell``: forbund_id, insats_id, questionnaire, year) that meet ``condition``: the
     unreleased ones first, then the released ones."""
-    rows = db.session.execute(_pending_select(condition, cell["insats_id"] is None), cell)
+    # Plain rows on the session's connection (in its transaction): no ORM result machinery.
+    rows = db.session.connection().execute(_pending_select(condition, cell["insats_id"] is None), cell)
     out: tuple[dict[str, set[str]], dict[str, set[str]]] = ({}, {})
     for rid, item, released in rows:
         items = out[bool(released)].setdefault(rid, set())

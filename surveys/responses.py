@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from indicators.catalogue import VALID_CODES, Questionnaire, measurement_year
 
+from . import write_queue
 from .extensions import db
 from .link_cache import LinkView
 from .models import AccessCode, Answer, BackgroundAnswer, FreeText, Response, SurveyLink, random_id
@@ -131,6 +132,7 @@ def store_response(
         if existing is None:
             raise
         return _repeat_of(existing, questionnaire, submission, link).id, False
+    write_queue.enter(db.session)
     if uses_code:
         _use_access_code(link, access_code)
 
@@ -168,8 +170,9 @@ def _insert_response(dialect):
         else:
             from sqlalchemy.dialects.sqlite import insert as dialect_insert
         table = Response.__table__
+        # preserve_rowcount: without it the PostgreSQL driver's count is gone when it is read.
         stmt = _RESPONSE_INSERTS[dialect.name] = dialect_insert(table).on_conflict_do_nothing(
-            index_elements=[table.c.submission_key])
+            index_elements=[table.c.submission_key]).execution_options(preserve_rowcount=True)
     return stmt
 
 

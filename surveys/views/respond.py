@@ -135,51 +135,75 @@ def answer(token: str):
         if current_user.is_authenticated or session.get("_flashes"):
             return render(hidden), 200  # a page that shows more than the questionnaire
         return cached_page(page_key(inst, q, lang, link, max_text), inst, hidden, render), 200
-    form = form_cls()
-    status = 200
-    unknown = sorted(set(request.form) - form.expected_fields())
-    if unknown:
-        form.form_errors.append(_("Formuläret innehöll fält som inte hör till enkäten: %(fields)s.", fields=", ".join(unknown[:5])))
-        status = 400
-    elif form.validate():
+    # The common case (a plainly valid form) is read without building the form; anything else,
+    # and any refusal, goes through the full form and its messages.
+    plain = None if request.files else form_cls.plain_submission(request.form)
+    if plain is not None:
+        submission, key = plain
         try:
-            store_response(
-                forbund_id=link.forbund_id,
-                insats_id=link.insats_id,
-                link=link,
-                questionnaire=q,
-                instrument_version=link.instrument_version,
-                submission=form.submission(),
-                submission_key=form.submission_key.data or "",
-                submitted_on=today(),
-                max_text=max_text,
-                access_code=form.code.data if link.requires_code else None,
-            )
-            db.session.commit()
-            return redirect(url_for("respond.thanks", token=token, lang=lang), code=303)
+            return _store(link, q, submission, key, None, lang, token, max_text)
         except SubmissionError as exc:
             db.session.rollback()
-            for field_id, message in exc.errors.items():
-                field_id = "form" if field_id == "received" else field_id
-                message = str(message)  # a lazy gettext string: in the respondent's language
-                if field_id in form:
-                    form[field_id].errors = list(form[field_id].errors) + [message]
-                else:
-                    form.form_errors.append(message)
-            status = 400 if _is_tampered(exc, form) else 409 if "received" in exc.errors else 200
+            form = form_cls()
+            form.validate()  # passes: the answers are shown again with the refusal below
+            status = _show_refusal(form, exc)
     else:
-        if "csrf_token" in form.errors:
-            # Expired session: keep every answer, issue a fresh token, ask to send again.
-            form.form_errors.append(_("Din session hade gått ut. Dina svar finns kvar – skicka formuläret igen."))
-            form.csrf_token.errors = []
-        if any(name != "csrf_token" for name in form.errors if name):
-            status = 400  # a value the form cannot produce: tampered or broken input
+        form = form_cls()
+        status = 200
+        unknown = sorted(set(request.form) - form.expected_fields())
+        if unknown:
+            form.form_errors.append(_("Formuläret innehöll fält som inte hör till enkäten: %(fields)s.", fields=", ".join(unknown[:5])))
+            status = 400
+        elif form.validate():
+            try:
+                code = form.code.data if link.requires_code else None
+                return _store(link, q, form.submission(), form.submission_key.data or "", code, lang, token, max_text)
+            except SubmissionError as exc:
+                db.session.rollback()
+                status = _show_refusal(form, exc)
+        else:
+            if "csrf_token" in form.errors:
+                # Expired session: keep every answer, issue a fresh token, ask to send again.
+                form.form_errors.append(_("Din session hade gått ut. Dina svar finns kvar – skicka formuläret igen."))
+                form.csrf_token.errors = []
+            if any(name != "csrf_token" for name in form.errors if name):
+                status = 400  # a value the form cannot produce: tampered or broken input
     if not form.submission_key.data:
         form.submission_key.data = new_submission_key()
     # Answers shown again (with their errors): the whole form is rendered for this request.
     hidden = Markup("\n  ").join([form.csrf_token(), form.submission_key(), form.lang(value=lang)])
     body = Markup(render_template("respond/_questionnaire_body.html", form=form))
     return render_questionnaire(link, lang, form, hidden, body, status)
+
+
+def _store(link: LinkView, q, submission, key: str, code: str | None, lang: str, token: str, max_text: int):
+    """Store the response, commit, and send the respondent to the thank-you page."""
+    store_response(
+        forbund_id=link.forbund_id,
+        insats_id=link.insats_id,
+        link=link,
+        questionnaire=q,
+        instrument_version=link.instrument_version,
+        submission=submission,
+        submission_key=key,
+        submitted_on=today(),
+        max_text=max_text,
+        access_code=code,
+    )
+    db.session.commit()
+    return redirect(url_for("respond.thanks", token=token, lang=lang), code=303)
+
+
+def _show_refusal(form, exc: SubmissionError) -> int:
+    """Put a refused submission's messages on the form; return the page's status."""
+    for field_id, message in exc.errors.items():
+        field_id = "form" if field_id == "received" else field_id
+        message = str(message)  # a lazy gettext string: in the respondent's language
+        if field_id in form:
+            form[field_id].errors = list(form[field_id].errors) + [message]
+        else:
+            form.form_errors.append(message)
+    return 400 if _is_tampered(exc, form) else 409 if "received" in exc.errors else 200
 
 
 def render_questionnaire(link: SurveyLink | LinkView, lang: str, form, hidden: Markup, body: Markup, status: int):
