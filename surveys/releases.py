@@ -22,6 +22,7 @@ from sqlalchemy import and_, bindparam, false, func, or_, select, true, update
 from indicators.catalogue import measurement_year
 from indicators.disclosure import releasable
 
+from . import precompiled
 from .clock import today
 from .extensions import db
 from .models import Answer, Response
@@ -48,11 +49,6 @@ def pending_withdrawals():
     return and_(Response.released.is_(true()), Response.withdrawn.is_(true()), Response.withdrawal_released.is_(false()))
 
 
-#: The selects of :func:`_read`, built once per (condition, cell with or without insats): building
-#: them took longer than running them, and they run after every submission.
-_PENDING_SELECTS: dict[tuple[str, bool], object] = {}
-
-
 _CONDITIONS = {
     # Both kinds of pending response in one read (told apart by ``released``): one query after a
     # submission instead of two.
@@ -62,26 +58,25 @@ _CONDITIONS = {
 
 
 def _pending_select(condition: str, without_insats: bool):
-    key = (condition, without_insats)
-    stmt = _PENDING_SELECTS.get(key)
-    if stmt is None:
-        stmt = _PENDING_SELECTS[key] = (
-            select(Response.id, Answer.item_id, Response.released)
-            .outerjoin(Answer, and_(Answer.response_id == Response.id, Answer.value.is_not(None)))
-            .where(Response.forbund_id == bindparam("forbund_id"), Response.questionnaire == bindparam("questionnaire"),
-                   Response.measurement_year == bindparam("year"),
-                   Response.insats_id.is_(None) if without_insats else Response.insats_id == bindparam("insats_id"),
-                   _CONDITIONS[condition]())
-        )
-    return stmt
+    return (
+        select(Response.id, Answer.item_id, Response.released)
+        .outerjoin(Answer, and_(Answer.response_id == Response.id, Answer.value.is_not(None)))
+        .where(Response.forbund_id == bindparam("forbund_id"), Response.questionnaire == bindparam("questionnaire"),
+               Response.measurement_year == bindparam("year"),
+               Response.insats_id.is_(None) if without_insats else Response.insats_id == bindparam("insats_id"),
+               _CONDITIONS[condition]())
+    )
 
 
 def _read(cell: dict, condition: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """Response id -> the items it has a valid answer to, for the responses of one leaf cell
     (``cell``: forbund_id, insats_id, questionnaire, year) that meet ``condition``: the
     unreleased ones first, then the released ones."""
-    # Plain rows on the session's connection (in its transaction): no ORM result machinery.
-    rows = db.session.connection().execute(_pending_select(condition, cell["insats_id"] is None), cell)
+    # It runs after every submission, inside the write transaction: compiled once, run on the
+    # session's connection as plain rows.
+    without_insats = cell["insats_id"] is None
+    rows = precompiled.execute(db.session.connection(), ("pending", condition, without_insats),
+                               lambda _dialect: _pending_select(condition, without_insats), cell)
     out: tuple[dict[str, set[str]], dict[str, set[str]]] = ({}, {})
     for rid, item, released in rows:
         items = out[bool(released)].setdefault(rid, set())

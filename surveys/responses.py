@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from indicators.catalogue import VALID_CODES, Questionnaire, measurement_year
 
-from . import write_queue
+from . import precompiled, write_queue
 from .extensions import db
 from .link_cache import LinkView
 from .models import AccessCode, Answer, BackgroundAnswer, FreeText, Response, SurveyLink, random_id
@@ -138,14 +138,13 @@ def store_response(
 
     response_id = random_id()
     year = measurement_year(submitted_on)
-    connection = db.session.connection()
-    inserted = connection.execute(_insert_response(connection.dialect), {
+    inserted = precompiled.execute(db.session.connection(), "response-insert", _insert_response, {
         "id": response_id, "submission_key": submission_key, "link_id": link.id if link else None,
         "forbund_id": forbund_id, "insats_id": insats_id, "questionnaire": questionnaire.code,
         "instrument_version": instrument_version, "measurement_year": year, "submitted_on": submitted_on,
         "channel": channel, "entered_by_id": entered_by_id, "withdrawn": False, "released": False,
         "withdrawal_released": False, "form_number": None, "import_batch": None,
-    }).rowcount
+    }, rowcount=True).rowcount
     if inserted != 1:
         # The key is stored already (a repeat, or another request just stored it).
         existing = find_by_key(submission_key)
@@ -157,23 +156,19 @@ def store_response(
     return response_id, True
 
 
-#: INSERT ... ON CONFLICT (submission_key) DO NOTHING, per dialect, built once. Only a conflict on
-#: the key is skipped; any other constraint still fails the statement.
-_RESPONSE_INSERTS: dict[str, object] = {}
-
-
 def _insert_response(dialect):
-    stmt = _RESPONSE_INSERTS.get(dialect.name)
-    if stmt is None:
-        if dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        table = Response.__table__
-        # preserve_rowcount: without it the PostgreSQL driver's count is gone when it is read.
-        stmt = _RESPONSE_INSERTS[dialect.name] = dialect_insert(table).on_conflict_do_nothing(
-            index_elements=[table.c.submission_key]).execution_options(preserve_rowcount=True)
-    return stmt
+    """INSERT ... ON CONFLICT (submission_key) DO NOTHING: only a conflict on the key is skipped,
+    any other constraint still fails the statement."""
+    if dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    table = Response.__table__
+    columns = ("id", "submission_key", "link_id", "forbund_id", "insats_id", "questionnaire", "instrument_version",
+               "measurement_year", "submitted_on", "channel", "entered_by_id", "withdrawn", "released",
+               "withdrawal_released", "form_number", "import_batch")
+    return dialect_insert(table).values({c: bindparam(c) for c in columns}).on_conflict_do_nothing(
+        index_elements=[table.c.submission_key])
 
 
 ALREADY_RECEIVED = _l("Dina svar är redan mottagna. Svar kan inte ändras efter att de har skickats.")
@@ -217,31 +212,18 @@ def _insert_answers(response_id: str, questionnaire: Questionnaire, submission: 
     connection = db.session.connection()
     for model, rows in ((Answer, answers), (BackgroundAnswer, background), (FreeText, free_texts)):
         if rows:
-            columns = tuple(rows[0])
+            table, columns = model.__table__, tuple(rows[0])
             params = {f"{column}_{n}": row[column] for n, row in enumerate(rows) for column in columns}
-            sql, order = _multi_row_insert(connection.dialect, model.__table__, columns, len(rows))
-            connection.exec_driver_sql(sql, tuple(params[name] for name in order) if order else params)
+            # Compiled once per (table, columns, row count): SQLAlchemy does not cache the compiled
+            # form of a multi-row VALUES statement, and compiling it took longer than running it.
+            precompiled.execute(connection, ("insert", table.name, columns, len(rows)),
+                                _values_insert(table, columns, len(rows)), params)
 
 
-#: INSERT ... VALUES statements with bound parameters, compiled once per (dialect, table, columns,
-#: row count): SQLAlchemy does not cache the compiled form of a multi-row VALUES statement, and
-#: compiling it again for every response cost more than running it. Values are plain
-#: str/int/None and bound by the driver, as with any other statement.
-_INSERTS: dict[tuple[str, str, tuple[str, ...], int], tuple[str, tuple[str, ...] | None]] = {}
-
-
-def _multi_row_insert(dialect, table, columns: tuple[str, ...], count: int) -> tuple[str, tuple[str, ...] | None]:
-    """The SQL of the statement and, for a positional paramstyle, the order of its parameters."""
-    key = (dialect.name, table.name, columns, count)
-    found = _INSERTS.get(key)
-    if found is None:
-        stmt = insert(table).values(
-            [{column: bindparam(f"{column}_{n}") for column in columns} for n in range(count)]
-        )
-        compiled = stmt.compile(dialect=dialect)
-        order = tuple(compiled.positiontup) if compiled.positional else None
-        found = _INSERTS[key] = (compiled.string, order)
-    return found
+def _values_insert(table, columns: tuple[str, ...], count: int):
+    """INSERT INTO table (columns) VALUES (...), ... with ``count`` rows of parameters column_n."""
+    return lambda _dialect: insert(table).values(
+        [{column: bindparam(f"{column}_{n}") for column in columns} for n in range(count)])
 
 
 def _use_access_code(link: SurveyLink | LinkView, code: str | None) -> None:
