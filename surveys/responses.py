@@ -78,14 +78,6 @@ def validate_submission(q: Questionnaire, sub: Submission, max_text: int) -> Non
         raise SubmissionError(errors)
 
 
-#: Built once; the statement took longer to build than to run.
-_BY_KEY = select(Response).where(Response.submission_key == bindparam("key"))
-
-
-def find_by_key(submission_key: str) -> Response | None:
-    return db.session.scalar(_BY_KEY, {"key": submission_key})
-
-
 def submit_response(**kwargs) -> tuple[Response, bool]:
     """:func:`store_response`, returning the stored (or earlier) response as an object."""
     response_id, created = store_response(**kwargs)
@@ -121,17 +113,17 @@ def store_response(
     uses_code = link is not None and link.requires_code
     if uses_code:
         # A repeat must not spend a second code: look for it before the code is used.
-        existing = find_by_key(submission_key)
+        existing = _repeat_of(submission_key, questionnaire, submission, link)
         if existing is not None:
-            return _repeat_of(existing, questionnaire, submission, link).id, False
+            return existing, False
     try:
         validate_submission(questionnaire, submission, max_text)
     except SubmissionError:
         # A repeat is judged against what was stored (same answers or "already received").
-        existing = find_by_key(submission_key)
+        existing = _repeat_of(submission_key, questionnaire, submission, link)
         if existing is None:
             raise
-        return _repeat_of(existing, questionnaire, submission, link).id, False
+        return existing, False
     write_queue.enter(db.session)
     if uses_code:
         _use_access_code(link, access_code)
@@ -147,10 +139,10 @@ def store_response(
     }, rowcount=True).rowcount
     if inserted != 1:
         # The key is stored already (a repeat, or another request just stored it).
-        existing = find_by_key(submission_key)
+        existing = _repeat_of(submission_key, questionnaire, submission, link)
         if existing is None:  # pragma: no cover - the conflict is on this key only
             raise RuntimeError("submission key conflict without a stored response")
-        return _repeat_of(existing, questionnaire, submission, link).id, False
+        return existing, False
     _insert_answers(response_id, questionnaire, submission)
     refresh_cell(forbund_id, insats_id, questionnaire.code, year)
     return response_id, True
@@ -174,22 +166,54 @@ def _insert_response(dialect):
 ALREADY_RECEIVED = _l("Dina svar är redan mottagna. Svar kan inte ändras efter att de har skickats.")
 
 
-def _repeat_of(stored: Response, questionnaire: Questionnaire, submission: Submission,
-               link: SurveyLink | LinkView | None) -> Response:
-    """A repeated key is a double click or a refresh only if it carries the same answers; the same
+def _repeat_of(submission_key: str, questionnaire: Questionnaire, submission: Submission,
+               link: SurveyLink | LinkView | None) -> str | None:
+    """The id of the response stored under ``submission_key``, or None if there is none.
+
+    A repeated key is a double click or a refresh only if it carries the same answers; the same
     key with different answers is refused (``received``), so a sent answer is never silently
-    kept while the respondent believes the new one was."""
+    kept while the respondent believes the new one was. Read as plain rows (a double click is
+    as common as any submission).
+    """
+    connection = db.session.connection()
+    stored = precompiled.execute(connection, "response-by-key", _by_key_row, {"key": submission_key}).first()
+    if stored is None:
+        return None
+    response_id, stored_questionnaire, stored_link = stored
+    kept: dict[str, dict] = {"answer": {}, "background": {}, "free_text": {}}
+    for kind, question, value in precompiled.execute(connection, "stored-answers", _stored_answers,
+                                                     {"rid": response_id}):
+        kept[kind][question] = value
     same = (
-        stored.questionnaire == questionnaire.code
-        and stored.link_id == (link.id if link else stored.link_id)
-        and {a.item_id: a.value for a in stored.answers} == dict(submission.answers)
-        and {b.question_id: b.value for b in stored.background} == dict(submission.background)
-        and {f.question_id: f.text for f in stored.free_texts}
+        stored_questionnaire == questionnaire.code
+        and stored_link == (link.id if link else stored_link)
+        and {k: None if v is None else int(v) for k, v in kept["answer"].items()} == dict(submission.answers)
+        and kept["background"] == dict(submission.background)
+        and kept["free_text"]
         == {k: mask_personal_data(v.strip()) for k, v in submission.free_text.items() if v.strip()}
     )
     if not same:
         raise SubmissionError({"received": ALREADY_RECEIVED})
-    return stored
+    return response_id
+
+
+def _by_key_row(_dialect):
+    return select(Response.id, Response.questionnaire, Response.link_id).where(
+        Response.submission_key == bindparam("key"))
+
+
+def _stored_answers(_dialect):
+    """Every stored answer of one response as (kind, question, value) rows, in one query."""
+    from sqlalchemy import String, cast, literal_column, union_all
+
+    return union_all(
+        select(literal_column("'answer'"), Answer.item_id, cast(Answer.value, String)).where(
+            Answer.response_id == bindparam("rid")),
+        select(literal_column("'background'"), BackgroundAnswer.question_id, BackgroundAnswer.value).where(
+            BackgroundAnswer.response_id == bindparam("rid")),
+        select(literal_column("'free_text'"), FreeText.question_id, FreeText.text).where(
+            FreeText.response_id == bindparam("rid")),
+    )
 
 
 def _insert_answers(response_id: str, questionnaire: Questionnaire, submission: Submission) -> None:

@@ -100,10 +100,10 @@ def test_measurement_year_follows_november_rule(make_app, make_forbund, make_lin
 
 def test_double_submit_refresh_and_back_store_exactly_one_response(client, dp_link):
     _, fields = open_form(client, dp_link)
-    data = {**fields, "DP01": "4"}
+    data = {**fields, "DP01": "4", "DP03": "9", "gender": "man", "best": "Bra"}  # 9: "Vet ej"
     for _ in range(3):
         assert client.post(f"/s/{dp_link.token}/svar", data=data).status_code == 303
-    assert count() == 1 and count(Answer) == 1
+    assert count() == 1 and count(Answer) == 2 and count(BackgroundAnswer) == 1 and count(FreeText) == 1
 
 
 def test_same_key_with_different_answers_is_refused_and_stores_nothing(client, dp_link):
