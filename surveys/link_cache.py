@@ -2,11 +2,13 @@
 
 Every respondent page looks its link up by token; under a crowd answering at once that lookup
 (a transaction, a query, the session's close) was the largest single cost of fetching a
-questionnaire. The pages that only *show* something (the intro, the blank questionnaire, the
-thank-you page) use a :class:`LinkView` read at most :data:`TTL_SECONDS` ago by this process.
-Submitting always reads the link afresh (``read_link``), so a closed link never takes an answer:
-at worst a respondent opens a questionnaire up to a second after the link was closed elsewhere
-and is told it is closed when sending. Within a process every change to a link, förbund or
+questionnaire. Every respondent page uses a :class:`LinkView` read at most :data:`TTL_SECONDS`
+ago by this process. Submitting uses it too, but the response's INSERT checks the link's row
+again in the same statement (open today, and still with the förbund, insats, questionnaire,
+version and code setting that were read); if the link was closed or changed meanwhile nothing is
+stored and the answer is handled again with the link read afresh (``read_link``), so a closed
+link never takes an answer: at worst a respondent opens a questionnaire up to a second after the
+link was closed elsewhere and is told it is closed when sending. Within a process every change to a link, förbund or
 insats made through SQLAlchemy (ORM flushes and bulk UPDATE/DELETE statements) empties the
 cache at once.
 """

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Boolean, Date, Integer, String, and_, bindparam, false, insert, null, or_, select, true, update
 
 from indicators.catalogue import VALID_CODES, Questionnaire, measurement_year
 
@@ -24,6 +24,10 @@ from .privacy import mask_personal_data
 from .releases import refresh_cell
 
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class LinkChanged(Exception):
+    """The link was closed or changed after the caller read it: read it again and start over."""
 
 
 class SubmissionError(ValueError):
@@ -98,6 +102,7 @@ def store_response(
     channel: str = "web",
     entered_by_id: int | None = None,
     access_code: str | None = None,
+    recheck_link: bool = False,
 ) -> tuple[str, bool]:
     """Store one response with its answers, or find the one stored under the same key.
 
@@ -107,6 +112,13 @@ def store_response(
     lost race waits for the winner instead of failing), and a repeat is answered with the stored
     response if it carries the same answers and refused otherwise. On a SubmissionError the
     caller rolls back.
+
+    ``recheck_link``: ``link`` is a view read a moment ago (``surveys.link_cache``), not in this
+    transaction. The insert itself then checks that the link is still open on ``submitted_on``
+    and still as read (förbund, insats, questionnaire, version, code or not), in the same
+    statement, and raises LinkChanged when it is not: the caller rolls back and starts over
+    with the link read afresh. A closed link never takes an answer, and a submission costs no
+    separate read of its link.
     """
     if not SUBMISSION_KEY.match(submission_key or ""):
         raise SubmissionError({"form": _l("Formuläret saknar giltig inlämningsnyckel. Ladda om sidan och försök igen.")})
@@ -130,18 +142,27 @@ def store_response(
 
     response_id = random_id()
     year = measurement_year(submitted_on)
-    inserted = precompiled.execute(db.session.connection(), "response-insert", _insert_response, {
+    params = {
         "id": response_id, "submission_key": submission_key, "link_id": link.id if link else None,
         "forbund_id": forbund_id, "insats_id": insats_id, "questionnaire": questionnaire.code,
         "instrument_version": instrument_version, "measurement_year": year, "submitted_on": submitted_on,
         "channel": channel, "entered_by_id": entered_by_id, "withdrawn": False, "released": False,
         "withdrawal_released": False, "form_number": None, "import_batch": None,
-    }, rowcount=True).rowcount
+    }
+    checked = recheck_link and link is not None
+    if checked:
+        params["requires_code"] = bool(link.requires_code)
+    inserted = precompiled.execute(db.session.connection(), "response-insert-if-open" if checked else "response-insert",
+                                   _insert_response_if_open if checked else _insert_response, params,
+                                   rowcount=True).rowcount
     if inserted != 1:
-        # The key is stored already (a repeat, or another request just stored it).
+        # The key is stored already (a repeat, or another request just stored it) or, when
+        # rechecked, the link is closed or changed.
         existing = _repeat_of(submission_key, questionnaire, submission, link)
-        if existing is None:  # pragma: no cover - the conflict is on this key only
-            raise RuntimeError("submission key conflict without a stored response")
+        if existing is None:
+            if checked:
+                raise LinkChanged()
+            raise RuntimeError("submission key conflict without a stored response")  # pragma: no cover
         return existing, False
     _insert_answers(response_id, questionnaire, submission)
     refresh_cell(forbund_id, insats_id, questionnaire.code, year)
@@ -156,11 +177,41 @@ def _insert_response(dialect):
     else:
         from sqlalchemy.dialects.sqlite import insert as dialect_insert
     table = Response.__table__
-    columns = ("id", "submission_key", "link_id", "forbund_id", "insats_id", "questionnaire", "instrument_version",
-               "measurement_year", "submitted_on", "channel", "entered_by_id", "withdrawn", "released",
-               "withdrawal_released", "form_number", "import_batch")
-    return dialect_insert(table).values({c: bindparam(c) for c in columns}).on_conflict_do_nothing(
+    return dialect_insert(table).values({c: bindparam(c) for c in RESPONSE_COLUMNS}).on_conflict_do_nothing(
         index_elements=[table.c.submission_key])
+
+
+#: Every column of a response row, as both inserts write them.
+RESPONSE_COLUMNS = ("id", "submission_key", "link_id", "forbund_id", "insats_id", "questionnaire",
+                    "instrument_version", "measurement_year", "submitted_on", "channel", "entered_by_id", "withdrawn",
+                    "released", "withdrawal_released", "form_number", "import_batch")
+
+
+def _insert_response_if_open(dialect):
+    """As :func:`_insert_response`, the link's columns taken from its row, and only if the link
+    is open on ``submitted_on`` and still as the caller read it (else no row)."""
+    if dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    link = SurveyLink.__table__.c
+    on = bindparam("submitted_on", type_=Date)
+    insats = bindparam("insats_id", type_=Integer)
+    row = select(
+        bindparam("id", type_=String), bindparam("submission_key", type_=String), link.id, link.forbund_id,
+        link.insats_id, link.questionnaire, link.instrument_version, bindparam("measurement_year", type_=Integer), on,
+        bindparam("channel", type_=String), bindparam("entered_by_id", type_=Integer), false(), false(), false(),
+        null(), null(),
+    ).where(
+        link.id == bindparam("link_id", type_=Integer), link.active.is_(true()), link.opens_on <= on,
+        link.closes_on >= on, link.requires_code == bindparam("requires_code", type_=Boolean),
+        link.forbund_id == bindparam("forbund_id", type_=Integer),
+        link.questionnaire == bindparam("questionnaire", type_=String),
+        link.instrument_version == bindparam("instrument_version", type_=String),
+        or_(link.insats_id == insats, and_(link.insats_id.is_(None), insats.is_(None))),
+    )
+    return dialect_insert(Response.__table__).from_select(RESPONSE_COLUMNS, row).on_conflict_do_nothing(
+        index_elements=[Response.__table__.c.submission_key])
 
 
 ALREADY_RECEIVED = _l("Dina svar är redan mottagna. Svar kan inte ändras efter att de har skickats.")

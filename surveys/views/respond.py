@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from .. import respondent_language
+from .. import link_cache, respondent_language
 from ..clock import today
 from ..extensions import csrf, db, limiter
 from ..forms import new_submission_key, questionnaire_form_class
@@ -17,7 +17,7 @@ from ..instruments import instrument
 from ..link_cache import LinkView, read_link, shown_link
 from ..models import SurveyLink
 from ..questionnaire_page import cached_page, hidden_inputs, page_key, questionnaire_body
-from ..responses import SubmissionError, store_response
+from ..responses import LinkChanged, SubmissionError, store_response
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
 
@@ -115,8 +115,18 @@ def intro(token: str):
 @token_lookup_limit
 @limiter.limit(_answer_limit, methods=["POST"])
 def answer(token: str):
-    # Showing the form may use the link as read a moment ago; storing an answer reads it afresh.
-    link = load_link(token) if request.method == "POST" else shown_link(token, load_link)
+    # The link as read a moment ago (surveys.link_cache). Storing an answer checks it again in the
+    # insert itself; if it was closed or changed meanwhile, the answer is handled again with the
+    # link read afresh.
+    try:
+        return _answer(token, shown_link(token, load_link), recheck=True)
+    except LinkChanged:
+        db.session.rollback()
+        link_cache.clear()
+        return _answer(token, load_link(token), recheck=False)
+
+
+def _answer(token: str, link: LinkView, *, recheck: bool):
     inst = instrument(link.instrument_version)
     q = inst.questionnaires[link.questionnaire]
     lang = choose_language(q)
@@ -141,7 +151,7 @@ def answer(token: str):
     if plain is not None:
         submission, key = plain
         try:
-            return _store(link, q, submission, key, None, lang, token, max_text)
+            return _store(link, q, submission, key, None, lang, token, max_text, recheck)
         except SubmissionError as exc:
             db.session.rollback()
             form = form_cls()
@@ -157,7 +167,8 @@ def answer(token: str):
         elif form.validate():
             try:
                 code = form.code.data if link.requires_code else None
-                return _store(link, q, form.submission(), form.submission_key.data or "", code, lang, token, max_text)
+                return _store(link, q, form.submission(), form.submission_key.data or "", code, lang, token, max_text,
+                              recheck)
             except SubmissionError as exc:
                 db.session.rollback()
                 status = _show_refusal(form, exc)
@@ -176,7 +187,8 @@ def answer(token: str):
     return render_questionnaire(link, lang, form, hidden, body, status)
 
 
-def _store(link: LinkView, q, submission, key: str, code: str | None, lang: str, token: str, max_text: int):
+def _store(link: LinkView, q, submission, key: str, code: str | None, lang: str, token: str, max_text: int,
+           recheck: bool):
     """Store the response, commit, and send the respondent to the thank-you page."""
     store_response(
         forbund_id=link.forbund_id,
@@ -189,6 +201,7 @@ def _store(link: LinkView, q, submission, key: str, code: str | None, lang: str,
         submitted_on=today(),
         max_text=max_text,
         access_code=code,
+        recheck_link=recheck,
     )
     db.session.commit()
     return redirect(url_for("respond.thanks", token=token, lang=lang), code=303)
