@@ -11,7 +11,6 @@ from flask_wtf.csrf import validate_csrf
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.fields.core import UnboundField
 from wtforms.validators import Length, Optional, ValidationError
 
 from indicators.catalogue import Instrument, Questionnaire
@@ -28,6 +27,11 @@ class ChoiceField(RadioField):
     def pre_validate(self, form):
         if self.data is not None and self.data not in {choice.value for choice in self.choices}:
             raise ValidationError(_l("Välj ett av svarsalternativen."))
+
+
+def answer_code(value: str) -> int | None:
+    """The stored code of an item's form value: 1-6, or None for "Vet ej"."""
+    return None if value == DONT_KNOW else int(value)
 
 
 def new_submission_key() -> str:
@@ -63,7 +67,7 @@ class QuestionnaireForm(FlaskForm):
         for name in self.item_fields:
             value = (self[name].data or "").strip()
             if value:
-                sub.answers[name] = None if value == DONT_KNOW else int(value)
+                sub.answers[name] = answer_code(value)
         for name in self.background_fields:
             value = (self[name].data or "").strip()
             if value:
@@ -105,13 +109,15 @@ class QuestionnaireForm(FlaskForm):
                 return None  # a repeated field, or one the form does not have: the form says so
             sent[name] = values[0]
         sub = Submission()
-        for names, into in ((cls.item_fields, sub.answers), (cls.background_fields, sub.background)):
-            for name in names:
-                value = sent.get(name, "")
-                if value in cls.choice_values[name]:
-                    into[name] = value if into is sub.background else None if value == DONT_KNOW else int(value)
-                elif value.strip():
+        for name in (*cls.item_fields, *cls.background_fields):
+            value = sent.get(name, "")
+            if value not in cls.choice_values[name]:
+                if value.strip():
                     return None  # not one of the choices
+            elif name in cls.background_fields:
+                sub.background[name] = value
+            else:
+                sub.answers[name] = answer_code(value)
         for name in cls.free_text_fields:
             text = sent.get(name, "")
             if len(text) > cls.max_text:
@@ -148,6 +154,7 @@ def _build_form_class(
     instrument: Instrument, q: Questionnaire, lang: str, *, requires_code: bool, max_text: int
 ) -> type[QuestionnaireForm]:
     attrs: dict[str, object] = {"questionnaire": q}
+    choice_values: dict[str, frozenset[str]] = {}
     if requires_code:
         attrs["code"] = StringField(_l("Din kod"), validators=[Optional(), Length(max=32)])
     for item in q.items:
@@ -155,9 +162,11 @@ def _build_form_class(
         choices = [SelectChoice(str(code), scale.labels[lang][code - 1]) for code in range(1, 7)]
         choices.append(SelectChoice(DONT_KNOW, scale.missing[lang]))
         attrs[item.id] = ChoiceField(item.text[lang], choices=choices, validators=[Optional()])
+        choice_values[item.id] = frozenset(choice.value for choice in choices)
     for bg in q.background:
         choices = [SelectChoice(v, label) for v, label in zip(bg.options, bg.labels[lang], strict=True)]
         attrs[bg.id] = ChoiceField(bg.text[lang], choices=choices, validators=[Optional()])
+        choice_values[bg.id] = frozenset(bg.options)
     for ft in q.free_text:
         attrs[ft.id] = TextAreaField(
             ft.text[lang],
@@ -166,10 +175,7 @@ def _build_form_class(
                 Length(max=max_text, message=_l("Svaret får vara högst %(max)d tecken långt.", max=max_text)),
             ],
         )
-    attrs["choice_values"] = {
-        name: frozenset(choice.value for choice in field.kwargs["choices"])
-        for name, field in attrs.items() if isinstance(field, UnboundField) and field.field_class is ChoiceField
-    }
+    attrs["choice_values"] = choice_values
     attrs["max_text"] = max_text
     attrs["requires_code"] = requires_code
     attrs["item_fields"] = q.item_ids

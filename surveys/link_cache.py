@@ -8,9 +8,9 @@ again in the same statement (open today, and still with the förbund, insats, qu
 version and code setting that were read); if the link was closed or changed meanwhile nothing is
 stored and the answer is handled again with the link read afresh (``read_link``), so a closed
 link never takes an answer: at worst a respondent opens a questionnaire up to a second after the
-link was closed elsewhere and is told it is closed when sending. Within a process every change to a link, förbund or
-insats made through SQLAlchemy (ORM flushes and bulk UPDATE/DELETE statements) empties the
-cache at once.
+link was closed elsewhere and is told it is closed when sending. Within a process every change
+to a link, förbund or insats made through SQLAlchemy (ORM flushes and bulk UPDATE/DELETE
+statements) empties the cache at once.
 """
 
 from __future__ import annotations

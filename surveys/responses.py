@@ -12,11 +12,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, Integer, String, and_, bindparam, false, insert, null, or_, select, true, update
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    false,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from indicators.catalogue import VALID_CODES, Questionnaire, measurement_year
 
-from . import precompiled, write_queue
+from . import precompiled
 from .extensions import db
 from .link_cache import LinkView
 from .models import AccessCode, Answer, BackgroundAnswer, FreeText, Response, SurveyLink, random_id
@@ -136,7 +155,6 @@ def store_response(
         if existing is None:
             raise
         return existing, False
-    write_queue.enter(db.session)
     if uses_code:
         _use_access_code(link, access_code)
 
@@ -169,31 +187,30 @@ def store_response(
     return response_id, True
 
 
-def _insert_response(dialect):
-    """INSERT ... ON CONFLICT (submission_key) DO NOTHING: only a conflict on the key is skipped,
-    any other constraint still fails the statement."""
-    if dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    table = Response.__table__
-    return dialect_insert(table).values({c: bindparam(c) for c in RESPONSE_COLUMNS}).on_conflict_do_nothing(
-        index_elements=[table.c.submission_key])
-
-
 #: Every column of a response row, as both inserts write them.
 RESPONSE_COLUMNS = ("id", "submission_key", "link_id", "forbund_id", "insats_id", "questionnaire",
                     "instrument_version", "measurement_year", "submitted_on", "channel", "entered_by_id", "withdrawn",
                     "released", "withdrawal_released", "form_number", "import_batch")
 
 
+def _insert_skipping_key(dialect, rows):
+    """INSERT ``rows`` (a VALUES mapping or a SELECT) into response ... ON CONFLICT
+    (submission_key) DO NOTHING: only a conflict on the key is skipped, any other constraint
+    still fails the statement. SQLite and PostgreSQL spell it alike, through their own dialect."""
+    dialect_insert = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
+    table = Response.__table__
+    stmt = dialect_insert(table)
+    stmt = stmt.values(rows) if isinstance(rows, dict) else stmt.from_select(RESPONSE_COLUMNS, rows)
+    return stmt.on_conflict_do_nothing(index_elements=[table.c.submission_key])
+
+
+def _insert_response(dialect):
+    return _insert_skipping_key(dialect, {c: bindparam(c) for c in RESPONSE_COLUMNS})
+
+
 def _insert_response_if_open(dialect):
     """As :func:`_insert_response`, the link's columns taken from its row, and only if the link
     is open on ``submitted_on`` and still as the caller read it (else no row)."""
-    if dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
     link = SurveyLink.__table__.c
     on = bindparam("submitted_on", type_=Date)
     insats = bindparam("insats_id", type_=Integer)
@@ -210,8 +227,7 @@ def _insert_response_if_open(dialect):
         link.instrument_version == bindparam("instrument_version", type_=String),
         or_(link.insats_id == insats, and_(link.insats_id.is_(None), insats.is_(None))),
     )
-    return dialect_insert(Response.__table__).from_select(RESPONSE_COLUMNS, row).on_conflict_do_nothing(
-        index_elements=[Response.__table__.c.submission_key])
+    return _insert_skipping_key(dialect, row)
 
 
 ALREADY_RECEIVED = _l("Dina svar är redan mottagna. Svar kan inte ändras efter att de har skickats.")
@@ -255,8 +271,6 @@ def _by_key_row(_dialect):
 
 def _stored_answers(_dialect):
     """Every stored answer of one response as (kind, question, value) rows, in one query."""
-    from sqlalchemy import String, cast, literal_column, union_all
-
     return union_all(
         select(literal_column("'answer'"), Answer.item_id, cast(Answer.value, String)).where(
             Answer.response_id == bindparam("rid")),
