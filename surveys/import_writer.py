@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 
 from indicators.catalogue import measurement_year
 
+from . import sqlite_writer
 from .extensions import db
 from .models import Answer, BackgroundAnswer, Response
 
@@ -165,16 +166,19 @@ def discard_stale(connection) -> int:
 @contextmanager
 def import_connection():
     """A connection of its own for an import's steps. On SQLite its pending steps skip what only
-    the final step needs: the fsync of each commit (``synchronous = NORMAL`` in WAL mode: a crash
-    can lose only pending rows, which are invisible anyway) and the foreign-key checks of rows
-    whose keys this import took from the database itself. :func:`durable` restores both before
-    the publishing commit; the settings are restored before the connection goes back to the pool."""
+    the final step needs: the fsync of each commit (``synchronous = NORMAL`` in WAL mode and no
+    sync of the log after the commit: a crash can lose only pending rows, which are invisible
+    anyway) and the foreign-key checks of rows whose keys this import took from the database
+    itself. :func:`durable` restores both before the publishing commit; the settings are restored
+    before the connection goes back to the pool."""
     with db.engine.connect() as connection:
         raw = connection.connection.driver_connection
         sqlite = isinstance(raw, sqlite3.Connection)
         if sqlite:
             connection.rollback()
             raw.execute("PRAGMA synchronous = NORMAL")
+            if isinstance(raw, sqlite_writer.DurableConnection):
+                raw.sync_commits = False
             raw.execute("PRAGMA foreign_keys = OFF")
         try:
             yield connection
@@ -189,8 +193,11 @@ def import_connection():
 
 
 def durable(connection) -> None:
-    """Back to the app's SQLite settings (full fsync, foreign keys); call outside a transaction."""
+    """Back to the app's SQLite settings (every commit synced, foreign keys); call outside a
+    transaction."""
     raw = connection.connection.driver_connection
     if isinstance(raw, sqlite3.Connection):
-        raw.execute("PRAGMA synchronous = FULL")
+        raw.execute(f"PRAGMA synchronous = {sqlite_writer.app_synchronous(raw)}")
+        if isinstance(raw, sqlite_writer.DurableConnection):
+            raw.sync_commits = True
         raw.execute("PRAGMA foreign_keys = ON")

@@ -35,7 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from indicators.catalogue import VALID_CODES, Questionnaire, measurement_year
 
-from . import precompiled
+from . import precompiled, sqlite_writer
 from .extensions import db
 from .link_cache import LinkView
 from .models import AccessCode, Answer, BackgroundAnswer, FreeText, Response, SurveyLink, random_id
@@ -155,6 +155,7 @@ def store_response(
         if existing is None:
             raise
         return existing, False
+    sqlite_writer.queue_for_writer(db.session)  # SQLite: wait for the single writer in the kernel
     if uses_code:
         _use_access_code(link, access_code)
 

@@ -12,6 +12,7 @@ from flask_talisman import Talisman
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from . import sqlite_writer
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .web_input import CleanRequest
 
@@ -24,6 +25,8 @@ def configure_extensions(app: Flask) -> None:
 
     logs.install(app.logger)  # no respondent path, SQL parameter or answer text in any log line
     app.request_class = CleanRequest  # control characters removed from every text input
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_writer.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(app), render_as_batch=True, compare_type=True)
 
@@ -65,14 +68,16 @@ def configure_extensions(app: Flask) -> None:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """SQLite under several gunicorn workers: WAL lets readers run beside the one writer, and a
-    busy timeout makes a writer wait for the lock instead of failing with "database is locked"
-    (a 500 for the respondent). Foreign keys are enforced as on PostgreSQL, so deleting a
+    """SQLite under several gunicorn workers: WAL lets readers run beside the one writer, a busy
+    timeout makes a writer wait for the lock instead of failing with "database is locked" (a 500
+    for the respondent), and each commit is on disk when it returns, synced after the lock
+    (``surveys.sqlite_writer``). Foreign keys are enforced as on PostgreSQL, so deleting a
     response removes its answers on both. Other databases are left alone."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA busy_timeout = 30000")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        journal_mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        sqlite_writer.configure(dbapi_connection, cursor, journal_mode)
         cursor.execute("PRAGMA foreign_keys = ON")
         files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[2]]
         cursor.close()
