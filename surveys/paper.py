@@ -23,7 +23,7 @@ from .errors import ServiceError
 from .extensions import db
 from .instruments import questionnaires_about
 from .models import Insats, Response, SurveyLink, User
-from .releases import refresh_for
+from .releases import lock_cell, refresh_for
 from .responses import Submission, submit_response
 
 
@@ -149,6 +149,7 @@ def withdraw_entry(user: User, response: Response) -> bool:
     """Withdraw a paper entry (kept but excluded from every count); False if it already was."""
     if response.withdrawn:
         return False
+    lock_cell(response.forbund_id, response.insats_id, response.questionnaire, response.measurement_year)
     response.withdrawn = True
     audit.record(
         "paper.withdraw",

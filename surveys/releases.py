@@ -7,6 +7,7 @@ entry, import and withdrawal the service refreshes the touched leaf cell in the 
 transaction: :func:`indicators.disclosure.releasable` picks the pending responses that may be
 released together (every count changes by 0 or at least k), additions and withdrawals never in
 the same release. Because every leaf changes by 0 or at least k, so does every total over leaves.
+On PostgreSQL, where transactions run side by side, a cell's refreshes take turns (:func:`lock_cell`).
 
 A closed measurement year (its 31 October has passed) is final: nothing more is released for
 it. Late entries for it are stored but never change the figures shown.
@@ -16,8 +17,10 @@ Services flush; the request or CLI command commits.
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import current_app
-from sqlalchemy import and_, bindparam, false, func, or_, select, true, update
+from sqlalchemy import BigInteger, and_, bindparam, false, func, or_, select, true, update
 
 from indicators.catalogue import measurement_year
 from indicators.disclosure import releasable
@@ -85,16 +88,41 @@ def _read(cell: dict, condition: str) -> tuple[dict[str, set[str]], dict[str, se
     return out
 
 
+def lock_cell(forbund_id: int, insats_id: int | None, questionnaire: str, year: int) -> None:
+    """PostgreSQL: hold the leaf cell's release lock until the transaction ends.
+
+    Transactions there run side by side, each seeing only the rows others have committed. Two
+    submissions to one cell could then both see k pending responses, the first releasing k and
+    the second, after waiting for the first's row locks, releasing its own one more: a step of 1
+    (D2). With this lock the refreshes of a cell take turns, and each reads the pending rows
+    only after the previous one has committed (READ COMMITTED: every statement sees what was
+    committed before it started). Take it before changing any existing row of the cell (a
+    withdrawal), so that no two transactions wait for each other. SQLite has one writer at a
+    time and needs nothing; the lock is an advisory lock on a number derived from the cell.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        name = f"release {forbund_id} {insats_id} {questionnaire} {year}".encode()
+        key = int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big", signed=True)
+        precompiled.execute(connection, "release-lock", _lock_statement, {"key": key})
+
+
+def _lock_statement(_dialect):
+    return select(func.pg_advisory_xact_lock(bindparam("key", type_=BigInteger)))
+
+
 def refresh_cell(forbund_id: int, insats_id: int | None, questionnaire: str, year: int, *,
                  allow_closed: bool = False) -> int:
     """Release what may be released in one leaf cell; return how many responses changed.
 
     At most one release per call: pending additions first; pending withdrawals only when no
-    addition was released (a mixed step could change an item's n by less than k).
+    addition was released (a mixed step could change an item's n by less than k). The cell is
+    locked first (:func:`lock_cell`).
     """
     if year_closed(year) and not allow_closed:
         return 0
     db.session.flush()
+    lock_cell(forbund_id, insats_id, questionnaire, year)
     k = current_app.config["REPORTING_THRESHOLD"]
     cell = {"forbund_id": forbund_id, "insats_id": insats_id, "questionnaire": questionnaire, "year": year}
     additions, withdrawals = _read(cell, "pending")
