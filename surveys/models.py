@@ -21,12 +21,17 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    false,
+    or_,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -225,6 +230,20 @@ class Response(db.Model):
     insats: Mapped[Insats | None] = relationship()
     forbund: Mapped[Forbund] = relationship()
     entered_by: Mapped[User | None] = relationship()
+
+
+def unreleased_rows():
+    """SQL condition: not yet released, or withdrawn and that not yet released -- every row a
+    release may still change (``surveys.releases``), few beside the whole year's responses."""
+    return or_(Response.released.is_(false()),
+               and_(Response.withdrawn.is_(true()), Response.withdrawal_released.is_(false())))
+
+
+#: The pending responses of one leaf cell, read after every submission: only rows a release may
+#: still change are indexed, so the read does not grow with the year's released responses. The
+#: query repeats the condition word for word (SQLite uses a partial index only then).
+Index("ix_response_unreleased", Response.forbund_id, Response.questionnaire, Response.measurement_year,
+      Response.insats_id, sqlite_where=unreleased_rows(), postgresql_where=unreleased_rows())
 
 
 class Answer(db.Model):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app
-from sqlalchemy import BigInteger, and_, bindparam, false, func, or_, select, true, update
+from sqlalchemy import BigInteger, and_, bindparam, false, func, literal_column, or_, select, true, update
 
 from indicators.catalogue import measurement_year
 from indicators.disclosure import releasable
@@ -28,7 +28,7 @@ from indicators.disclosure import releasable
 from . import precompiled
 from .clock import today
 from .extensions import db
-from .models import Answer, Response
+from .models import Answer, Response, unreleased_rows
 
 
 def visible():
@@ -54,20 +54,26 @@ def pending_withdrawals():
 
 _CONDITIONS = {
     # Both kinds of pending response in one read (told apart by ``released``): one query after a
-    # submission instead of two.
-    "pending": lambda: or_(pending_additions(), pending_withdrawals()),
+    # submission instead of two; ``unreleased_rows`` (implied by both) lets the database find
+    # them in the cell's partial index instead of reading every response of the year.
+    "pending": lambda: and_(unreleased_rows(), or_(pending_additions(), pending_withdrawals())),
     "visible": visible,
 }
 
 
-def _pending_select(condition: str, without_insats: bool):
+def _pending_select(dialect, condition: str, without_insats: bool):
+    """One row per response of the cell meeting ``condition``: id, released, and the items it
+    has a valid answer to, joined by commas (item ids have none)."""
+    item, comma = Answer.item_id, literal_column("','")
+    items = func.string_agg(item, comma) if dialect.name == "postgresql" else func.group_concat(item, comma)
     return (
-        select(Response.id, Answer.item_id, Response.released)
+        select(Response.id, Response.released, items)
         .outerjoin(Answer, and_(Answer.response_id == Response.id, Answer.value.is_not(None)))
         .where(Response.forbund_id == bindparam("forbund_id"), Response.questionnaire == bindparam("questionnaire"),
                Response.measurement_year == bindparam("year"),
                Response.insats_id.is_(None) if without_insats else Response.insats_id == bindparam("insats_id"),
                _CONDITIONS[condition]())
+        .group_by(Response.id, Response.released)
     )
 
 
@@ -76,15 +82,13 @@ def _read(cell: dict, condition: str) -> tuple[dict[str, set[str]], dict[str, se
     (``cell``: forbund_id, insats_id, questionnaire, year) that meet ``condition``: the
     unreleased ones first, then the released ones."""
     # It runs after every submission, inside the write transaction: compiled once, run on the
-    # session's connection as plain rows.
+    # session's connection, a row per response.
     without_insats = cell["insats_id"] is None
     rows = precompiled.execute(db.session.connection(), ("pending", condition, without_insats),
-                               lambda _dialect: _pending_select(condition, without_insats), cell)
+                               lambda dialect: _pending_select(dialect, condition, without_insats), cell)
     out: tuple[dict[str, set[str]], dict[str, set[str]]] = ({}, {})
-    for rid, item, released in rows:
-        items = out[bool(released)].setdefault(rid, set())
-        if item is not None:
-            items.add(item)
+    for rid, released, items in rows:
+        out[bool(released)][rid] = set(items.split(",")) if items else set()
     return out
 
 

@@ -133,11 +133,13 @@ def app_synchronous(connection: sqlite3.Connection) -> str:
 
 
 def engine_options(database_uri: str, options: dict) -> dict:
-    """The engine options for ``database_uri``: SQLite connections are :class:`DurableConnection`."""
+    """The engine options for ``database_uri``: SQLite connections are :class:`DurableConnection`,
+    and are not pinged before each use (a file beside the app does not go away like a server's
+    connection: the ping was one more statement in every request)."""
     if not database_uri.startswith("sqlite"):
         return options
     connect_args = {**options.get("connect_args", {}), "factory": DurableConnection}
-    return {**options, "connect_args": connect_args}
+    return {**options, "connect_args": connect_args, "pool_pre_ping": False}
 
 
 def queue_for_writer(session: Session) -> None:
