@@ -140,11 +140,19 @@ def refresh_cell(forbund_id: int, insats_id: int | None, questionnaire: str, yea
         column = "withdrawal_released"
     if chosen:
         ids = sorted(chosen)
+        connection = db.session.connection()
         for start in range(0, len(ids), 500):
-            db.session.execute(update(Response).where(Response.id.in_(ids[start:start + 500]))
-                               .values({column: True}).execution_options(synchronize_session=False))
-        db.session.expire_all()
+            batch = ids[start:start + 500]
+            precompiled.execute(connection, ("release", column, len(batch)), _release_statement(column, len(batch)),
+                                {f"id_{n}": rid for n, rid in enumerate(batch)})
+        db.session.expire_all()  # loaded responses show the release
     return len(chosen)
+
+
+def _release_statement(column: str, count: int):
+    """UPDATE response SET ``column`` = true WHERE id IN (``count`` parameters id_n)."""
+    return lambda _dialect: update(Response).where(
+        Response.id.in_([bindparam(f"id_{n}") for n in range(count)])).values({column: true()})
 
 
 def refresh_for(response: Response, *, allow_closed: bool = False) -> int:
