@@ -346,7 +346,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="questionnaires each user answers per phase")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--ceiling-requests", type=int, default=10, help="/healthz requests per user")
-    parser.add_argument("--repeats", type=int, default=3,
+    parser.add_argument("--repeats", type=int, default=5,
                         help="rounds of ceiling, GET and POST measured in turn (the median is compared to the goals)")
     parser.add_argument("--retry-share", type=float, default=0.2, help="share of users who submit twice")
     parser.add_argument("--no-faults", action="store_true", help="skip the fault phase (quick runs)")
