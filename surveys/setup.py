@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_talisman import Talisman
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from . import sqlite_writer
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -263,6 +264,16 @@ def configure_errors(app: Flask) -> None:
     @app.errorhandler(429)
     def too_many(exc):
         return render_error(429, _l("För många försök"), _l("Du har gjort för många försök på kort tid. Vänta en stund och försök igen."))
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(exc):
+        # The database did not answer (restarting, connection lost, locked too long): say so,
+        # and that nothing was stored, instead of a server error. No SQL or parameters logged.
+        db.session.rollback()
+        app.logger.warning("database unavailable: %s", type(getattr(exc, "orig", exc)).__name__)
+        return render_error(503, _l("Tjänsten är tillfälligt otillgänglig"),
+                            _l("Tjänsten kunde inte nå sina uppgifter just nu. Inget av det du skickade har sparats. "
+                               "Försök igen om en stund."))
 
     @app.errorhandler(500)
     def server_error(exc):

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from sqlalchemy.exc import OperationalError
 
 from .. import link_cache, respondent_language
 from ..clock import today
@@ -187,24 +188,42 @@ def _answer(token: str, link: LinkView, *, recheck: bool):
     return render_questionnaire(link, lang, form, hidden, body, status)
 
 
+class DatabaseUnavailable(SubmissionError):
+    """The answers could not be stored because the database did not answer (restarting,
+    connection lost, locked too long): shown again with a message, status 503."""
+
+
 def _store(link: LinkView, q, submission, key: str, code: str | None, lang: str, token: str, max_text: int,
            recheck: bool):
-    """Store the response, commit, and send the respondent to the thank-you page."""
-    store_response(
-        forbund_id=link.forbund_id,
-        insats_id=link.insats_id,
-        link=link,
-        questionnaire=q,
-        instrument_version=link.instrument_version,
-        submission=submission,
-        submission_key=key,
-        submitted_on=today(),
-        max_text=max_text,
-        access_code=code,
-        recheck_link=recheck,
-    )
-    db.session.commit()
-    return redirect(url_for("respond.thanks", token=token, lang=lang), code=303)
+    """Store the response, commit, and send the respondent to the thank-you page.
+
+    A dropped database connection is tried once more on a fresh one (the submission key makes a
+    second attempt store the answer once at most); if the database still does not answer, the
+    answers are shown again with a message instead of an error page."""
+    for attempt in (1, 2):
+        try:
+            store_response(
+                forbund_id=link.forbund_id,
+                insats_id=link.insats_id,
+                link=link,
+                questionnaire=q,
+                instrument_version=link.instrument_version,
+                submission=submission,
+                submission_key=key,
+                submitted_on=today(),
+                max_text=max_text,
+                access_code=code,
+                recheck_link=recheck,
+            )
+            db.session.commit()
+            return redirect(url_for("respond.thanks", token=token, lang=lang), code=303)
+        except OperationalError as exc:
+            db.session.rollback()
+            current_app.logger.warning("database unavailable while storing an answer (attempt %d)", attempt)
+            if not exc.connection_invalidated:
+                break  # not a dropped connection (e.g. SQLite locked too long): trying again would not help
+    raise DatabaseUnavailable({"form": _l("Svaren kunde inte sparas just nu eftersom tjänsten inte svarar. "
+                                          "Dina svar finns kvar. Vänta en stund och skicka igen.")})
 
 
 def _show_refusal(form, exc: SubmissionError) -> int:
@@ -216,6 +235,8 @@ def _show_refusal(form, exc: SubmissionError) -> int:
             form[field_id].errors = list(form[field_id].errors) + [message]
         else:
             form.form_errors.append(message)
+    if isinstance(exc, DatabaseUnavailable):
+        return 503
     return 400 if _is_tampered(exc, form) else 409 if "received" in exc.errors else 200
 
 
