@@ -323,7 +323,8 @@ def bench(db_kind: str, args) -> bool:
                                     resend_refused=True, on_progress=progress)
             ok &= check(url, stats, before)
             print(f"    server errors logged during the faults: {server.errors_logged() - logged_before} "
-                  "(requests refused with 500 while the database restarted)")
+                  f"(500s); database-unavailable warnings: {server.unavailable_logged()} (503s: the respondent "
+                  "is told, a submission keeps its answers)")
         finally:
             server.stop()
         return ok

@@ -104,6 +104,12 @@ class Gunicorn:
         return text.count("ERROR in app: Exception on") + text.count("Error handling request")
 
 
+    def unavailable_logged(self) -> int:
+        """Requests answered 503 because the database did not answer (the app logs a warning)."""
+        self.log.flush()
+        return self.log_path.read_text(errors="replace").count("database unavailable")
+
+
 def _healthz(port: int) -> int:
     """Status of GET /healthz: the app is up when it answers 200."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
