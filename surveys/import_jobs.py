@@ -19,7 +19,7 @@ from . import jobs
 from .extensions import db
 from .import_store import ImportResult, run_import
 from .imports import ImportRejected
-from .models import Job, JobFile
+from .job_models import Job, JobFile
 from .tabular import is_xlsx
 
 KIND = "import"

@@ -38,7 +38,8 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from .extensions import db
-from .models import Forbund, Job, JobFile, utcnow
+from .job_models import Job, JobFile
+from .models import Forbund, utcnow
 
 #: Why a job failed (``Job.message`` of a failed job); the page explains each in Swedish.
 WORKER_LOST = "worker_lost"

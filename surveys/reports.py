@@ -28,7 +28,8 @@ from . import jobs
 from .errors import ServiceError
 from .extensions import db
 from .instruments import instrument
-from .models import Forbund, Insats, Job
+from .job_models import Job
+from .models import Forbund, Insats
 from .results import ResultRequest, available_years, build_result_set, free_texts
 
 REFERENCES = ("computed", "imported", "none")

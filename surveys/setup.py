@@ -49,7 +49,7 @@ def configure_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Logga in för att se sidan.")
     login_manager.session_protection = "basic"
 
-    from . import models
+    from . import job_models, models  # noqa: F401 -- every table in the metadata
 
     @login_manager.user_loader
     def load_user(user_id: str):

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from surveys.extensions import db
-from surveys.models import Job, JobFile, Response
+from surveys.job_models import Job, JobFile
+from surveys.models import Response
 from tests.helpers import form_fields
 
 HEADER = "formular;questionnaire;insats;date;DP01"

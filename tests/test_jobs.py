@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from surveys import jobs
 from surveys.datacare import delete_years
 from surveys.extensions import db
-from surveys.models import Job, JobFile, utcnow
+from surveys.job_models import Job, JobFile
+from surveys.models import utcnow
 from tests.helpers import form_fields
 from tests.test_reports_views import add_responses
 

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from surveys.extensions import db
-from surveys.models import Answer, AuditEvent, Job, Response, utcnow
+from surveys.job_models import Job
+from surveys.models import Answer, AuditEvent, Response, utcnow
 from tests.helpers import form_fields
 
 
@@ -105,7 +106,7 @@ def finished_without_building(monkeypatch):
     """Report jobs end at once with one small PDF, as if a worker had built them: for tests of
     who may see a job and its files, which need no real report."""
     from surveys import jobs
-    from surveys.models import JobFile
+    from surveys.job_models import JobFile
 
     def finish(job):
         job.status, job.progress = "done", 100

@@ -25,7 +25,7 @@ from ..audit import record
 from ..clock import today
 from ..extensions import db
 from ..instruments import instrument
-from ..models import Job
+from ..job_models import Job
 from ..reports import ReportOptions, report_options, report_tr, result_set, start_report_job
 from ..results import available_years
 
