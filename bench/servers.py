@@ -97,17 +97,18 @@ class Gunicorn:
             self.proc.kill()
         self.log.close()
 
+    def _logged(self) -> str:
+        self.log.flush()
+        return self.log_path.read_text(errors="replace")
+
     def errors_logged(self) -> int:
         """Requests that ended in an exception (a 500 for the client), per the server log."""
-        self.log.flush()
-        text = self.log_path.read_text(errors="replace")
+        text = self._logged()
         return text.count("ERROR in app: Exception on") + text.count("Error handling request")
-
 
     def unavailable_logged(self) -> int:
         """Requests answered 503 because the database did not answer (the app logs a warning)."""
-        self.log.flush()
-        return self.log_path.read_text(errors="replace").count("database unavailable")
+        return self._logged().count("database unavailable")
 
 
 def _healthz(port: int) -> int:

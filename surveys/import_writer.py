@@ -176,9 +176,7 @@ def import_connection():
         sqlite = isinstance(raw, sqlite3.Connection)
         if sqlite:
             connection.rollback()
-            raw.execute("PRAGMA synchronous = NORMAL")
-            if isinstance(raw, sqlite_writer.DurableConnection):
-                raw.sync_commits = False
+            sqlite_writer.sync_each_commit(raw, False)
             raw.execute("PRAGMA foreign_keys = OFF")
         try:
             yield connection
@@ -197,7 +195,5 @@ def durable(connection) -> None:
     transaction."""
     raw = connection.connection.driver_connection
     if isinstance(raw, sqlite3.Connection):
-        raw.execute(f"PRAGMA synchronous = {sqlite_writer.app_synchronous(raw)}")
-        if isinstance(raw, sqlite_writer.DurableConnection):
-            raw.sync_commits = True
+        sqlite_writer.sync_each_commit(raw, True)
         raw.execute("PRAGMA foreign_keys = ON")

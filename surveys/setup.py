@@ -78,11 +78,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA busy_timeout = 30000")
         journal_mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        sqlite_writer.configure(dbapi_connection, cursor, journal_mode)
         cursor.execute("PRAGMA foreign_keys = ON")
-        files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[2]]
+        databases = cursor.execute("PRAGMA database_list").fetchall()  # (seq, name, file)
         cursor.close()
-        _owner_only(files)
+        main = next((file for _seq, name, file in databases if name == "main"), "")
+        sqlite_writer.configure(dbapi_connection, journal_mode, main)
+        _owner_only([file for _seq, _name, file in databases if file])
 
 
 def _owner_only(paths) -> None:

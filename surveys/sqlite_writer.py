@@ -112,24 +112,24 @@ class DurableConnection(sqlite3.Connection):
         if fd is not None:
             os.close(fd)  # closing the file gives up the lock
 
-    @property
-    def queued(self) -> bool:
-        return self._queue_fd is not None
+
+def configure(connection: sqlite3.Connection, journal_mode: str, main_file: str) -> None:
+    """Synchronous setting of a new connection to ``main_file`` (empty: in memory): NORMAL where
+    :class:`DurableConnection` syncs the write-ahead log after each commit itself, FULL (SQLite
+    syncs inside the commit) for any other connection or journal mode."""
+    if isinstance(connection, DurableConnection) and journal_mode.lower() == "wal" and main_file:
+        connection.log_path = main_file + "-wal"
+    sync_each_commit(connection, True)
 
 
-def configure(connection: sqlite3.Connection, cursor: sqlite3.Cursor, journal_mode: str) -> None:
-    """Synchronous setting of a new connection: NORMAL where :class:`DurableConnection` syncs
-    the write-ahead log after each commit itself, FULL (SQLite syncs inside the commit) for any
-    other connection or journal mode."""
-    if isinstance(connection, DurableConnection) and journal_mode.lower() == "wal":
-        main = next((row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main"), "")
-        connection.log_path = main + "-wal" if main else None
-    cursor.execute(f"PRAGMA synchronous = {app_synchronous(connection)}")
-
-
-def app_synchronous(connection: sqlite3.Connection) -> str:
-    """The ``synchronous`` setting :func:`configure` gave ``connection``."""
-    return "NORMAL" if getattr(connection, "log_path", None) else "FULL"
+def sync_each_commit(connection: sqlite3.Connection, enabled: bool) -> None:
+    """True: the app's setting (see :func:`configure`). False, for the steps of an import that
+    nobody sees until its last, synced commit: ``synchronous = NORMAL`` and no sync of the log
+    after the commit either. Call outside a transaction."""
+    durable = getattr(connection, "log_path", None) is not None
+    connection.execute(f"PRAGMA synchronous = {'NORMAL' if durable or not enabled else 'FULL'}")
+    if isinstance(connection, DurableConnection):
+        connection.sync_commits = enabled
 
 
 def engine_options(database_uri: str, options: dict) -> dict:

@@ -78,12 +78,11 @@ def test_app_connections_sync_the_log_themselves(database):
 
 def test_a_plain_connection_keeps_full_sync(tmp_path):
     plain = sqlite3.connect(tmp_path / "plain.sqlite")
-    cursor = plain.cursor()
-    mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-    sqlite_writer.configure(plain, cursor, mode)
+    mode = plain.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    sqlite_writer.configure(plain, mode, str(tmp_path / "plain.sqlite"))
     assert plain.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     durable_but_not_wal = sqlite3.connect(tmp_path / "rollback.sqlite", factory=sqlite_writer.DurableConnection)
-    sqlite_writer.configure(durable_but_not_wal, durable_but_not_wal.cursor(), "delete")
+    sqlite_writer.configure(durable_but_not_wal, "delete", str(tmp_path / "rollback.sqlite"))
     assert durable_but_not_wal.execute("PRAGMA synchronous").fetchone()[0] == 2
     assert durable_but_not_wal.log_path is None
     plain.close()
