@@ -13,6 +13,7 @@ from numbers import Integral
 import numpy as np
 
 from indicators.answers import N_STEPS, AnswerSet
+from indicators.disclosure import overlap_allows_interval
 from indicators.scoring import (
     IndicatorResult,
     ItemResult,
@@ -40,6 +41,9 @@ SELF_REFERENCE = "self_reference"
 NO_VARIANCE = "no_variance"
 #: Compared without a test: the group is a near-census (board, chefsgrupp), Scoring rule 7.
 CENSUS = "census"
+#: Compared without a test: fewer than k respondents answered both of two of the indicator's
+#: items, so its standard error is withheld (indicators.disclosure.overlap_allows_interval).
+FEW_OVERLAP = "few_overlap"
 
 
 
@@ -63,6 +67,8 @@ class Reference:
     suppressed: bool = False
     se: float | None = None
     share_positive: float | None = None
+    #: A computed riket indicator whose standard error is withheld (as IndicatorResult's).
+    interval_hidden: bool = False
 
     def __post_init__(self):
         if self.source not in ("imported", "computed"):
@@ -226,8 +232,13 @@ def compare_indicator(result: IndicatorResult, reference: Reference, *, unit: Ha
     if refused:
         return refused
     diff = result.mean - reference.mean
+    effects = {"index_difference": diff / (N_STEPS - 1) * 100}
+    if result.interval_hidden or reference.interval_hidden:
+        # The difference of the two means is shown; an interval or test would need a withheld
+        # standard error (indicators.disclosure.overlap_allows_interval).
+        return Comparison(compared=True, reason=FEW_OVERLAP, difference=diff, **effects)
     se = result.se if result.se is not None else math.nan
-    return _compare(diff, se, result.n - 1, reference, {"index_difference": diff / (N_STEPS - 1) * 100})
+    return _compare(diff, se, result.n - 1, reference, effects)
 
 
 def without_test(comparison: Comparison) -> Comparison:
@@ -294,6 +305,7 @@ def reference_indicators(
             out[key] = Reference(None, source="computed", suppressed=True)
             continue
         contributors = frozenset(answers.units[u] for u in np.flatnonzero(per_unit["n"][:, j] > 0))
+        hidden = not overlap_allows_interval(int(pooled["overlap"][0, j]), threshold)
         out[key] = Reference(
             mean=float(pooled["mean"][0, j]),
             sd=float(pooled["score_sd"][0, j]),
@@ -301,7 +313,8 @@ def reference_indicators(
             contributors=contributors,
             score_mean=float(pooled["score_mean"][0, j]),
             source="computed",
-            se=float(pooled["se"][0, j]) if math.isfinite(pooled["se"][0, j]) else None,
+            se=float(pooled["se"][0, j]) if math.isfinite(pooled["se"][0, j]) and not hidden else None,
+            interval_hidden=hidden,
         )
     return out
 

@@ -15,7 +15,15 @@ The rules, with k the reporting threshold:
 - Releases (D2): a leaf cell's pending answers become visible only together, and only when
   every count they change changes by 0 or at least k ("visas när fler svar har kommit in").
 - Computed riket (D3): pooled from the förbund other than the viewer's own, shown only when at
-  least three of them each contribute at least k.
+  least three of them each contribute at least k; a riket indicator only when the riket of
+  every item it averages is shown too (:func:`riket_indicator_allowed`).
+- Item pairs (D1): an indicator's standard error, and so its interval and test, holds the
+  covariance of the respondents who answered both of two of its items; it is shown only when
+  every such group holds 0 or at least k (:func:`overlap_allows_interval`).
+- Final years (D2, D4): a release adds at least k to every count it changes in a leaf cell, but
+  can add fewer than k to one category of a breakdown or to the free-text answers. Breakdowns
+  and free text are therefore shown only for a final measurement year, one that can no longer
+  change (:func:`subgroups_shown`).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from indicators.suppression import check_threshold
 TOO_FEW = "too_few"  #: "för få svar": the cell itself has n < k
 PROTECT = "protect"  #: "dolt för att skydda en mindre grupp": secondary suppression
 PENDING = "pending"  #: "visas när fler svar har kommit in": nothing released yet
+NOT_FINAL = "not_final"  #: breakdowns and free text: "visas när mätåret är avslutat"
 
 #: Minimum number of other förbund, each with at least k answers, for a computed riket (D3).
 MIN_RIKET_FORBUND = 3
@@ -155,3 +164,44 @@ def releasable(
     if len(chosen) < k or (visible is not None and 0 < len(stay) < k):
         return frozenset()
     return frozenset(chosen)
+
+
+def riket_indicator_allowed(item_riket_shown: Iterable[bool]) -> bool:
+    """D3 (and D1) for a computed riket indicator, given whether the riket of each item it averages
+    is shown (:func:`riket_allowed` per item).
+
+    The riket indicator is the unweighted mean of the pooled item means. If the riket of one of
+    its items were hidden (answered in fewer than three other förbund), m times the indicator
+    minus the shown item means would give it: the indicator is shown only when all are.
+    """
+    return all(item_riket_shown)
+
+
+def overlap_allows_interval(smallest_overlap: int, k: int) -> bool:
+    """D1 for an indicator's standard error (its interval and its test against a reference).
+
+    ``smallest_overlap`` is the fewest respondents who answered both of two of the indicator's
+    items, over the pairs anybody answered both of (0: none;
+    :func:`indicators.variance.smallest_overlap`). The standard error sums each such pair's
+    covariance; with the item figures that are shown, a shown interval gives that covariance
+    back, a figure of the group that answered both. Shown only when every such group holds at
+    least k respondents.
+    """
+    k = check_threshold(k)
+    if isinstance(smallest_overlap, bool) or not isinstance(smallest_overlap, Integral) or smallest_overlap < 0:
+        raise ValueError(f"smallest_overlap must be a non-negative integer, got {smallest_overlap!r}")
+    return smallest_overlap == 0 or smallest_overlap >= k
+
+
+def subgroups_shown(year: int, current_year: int) -> bool:
+    """D2 and D4: whether breakdowns by background and free-text answers of measurement ``year``
+    may be shown, ``current_year`` being the measurement year of today.
+
+    Releases make every count of a leaf cell change by 0 or at least k
+    (:func:`releasable`), but not every count within it: five released responses can be four
+    women and one man, or five responses of which one wrote a text. A breakdown or a free-text
+    page seen before and after that release would show the man's answers or the one text. A
+    measurement year that has ended is final (nothing more is released for it), so these views
+    of it never change; they are shown only for such years.
+    """
+    return year < current_year

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from indicators.answers import AnswerSet
 from indicators.compare import Reference, reference_indicators, reference_items
-from indicators.disclosure import TOO_FEW, riket_allowed
+from indicators.disclosure import TOO_FEW, riket_allowed, riket_indicator_allowed
 from indicators.gate import plan_cell
 from indicators.scoring import IndicatorResult, ItemResult, indicator_table, item_counts, score_indicators, score_items
 
@@ -112,6 +112,10 @@ def score_cell(
             keys, table = indicator_table(others, restricted, by_unit=True)
             n_ind = {j: {f: int(table["n"][u, c]) for u, f in enumerate(others.units)} for c, j in enumerate(keys)}
             ind_refs = _riket(others, own, k, n_ind, lambda: reference_indicators(others, restricted, threshold=k))
+            for j, ref in ind_refs.items():  # D3: no riket indicator built from a hidden riket item
+                shown = (i in item_refs and not item_refs[i].suppressed for i, ij in restricted.items() if ij == j)
+                if not ref.suppressed and not riket_indicator_allowed(shown):
+                    ind_refs[j] = Reference(None, source="computed", suppressed=True)
     # A hidden cell carries no figures at all, its reference included.
     item_refs = {i: r for i, r in item_refs.items() if not items[i].suppressed}
     ind_refs = {j: r for j, r in ind_refs.items() if not indicators[j].suppressed}

@@ -57,13 +57,18 @@ def breakdown_table(rs: ResultSet, inst: Instrument, *, lang: str | Tr = "sv", y
 
 def breakdown_blocks(rs: ResultSet, inst: Instrument, year: int, group: str, tr: Tr) -> list:
     """The appendix's breakdown section of one group and year: a note and one table of indicator
-    indexes per background question (empty when the group has no breakdowns)."""
+    indexes per background question (empty when the group has no breakdowns; only a note while
+    the year is not final)."""
     from .report_content import Para, TableBlock
 
+    _ = tr.gettext
+    if year in rs.not_final_years and inst.questionnaires[group].background:
+        return [Para(_(N_("Resultat efter bakgrund visas när mätåret är slut, efter den 31 oktober %(year)d: "
+                          "nya svar visas i grupper om minst %(n)d, men en sådan grupp kan ha en enda person i "
+                          "en bakgrundsgrupp.")) % {"year": year, "n": rs.threshold}, "note")]
     rows = [b for b in rs.breakdowns if b.group == group and b.year == year and b.kind == "indicator"]
     if not rows:
         return []
-    _ = tr.gettext
     blocks: list = [Para(_(N_("Index efter bakgrund. ”Uppgift saknas” = svarade inte på frågan. Grupper med för få "
                               "svar visas inte, och fler döljs när en liten grupp annars kunde räknas fram.")), "note")]
     questions = {b.id: b for b in inst.questionnaires[group].background}

@@ -207,7 +207,12 @@ def build_document(rs: ResultSet, inst: Instrument, year: int, tr: Tr, *, free_t
             add(Heading(3, _(N_("Resultat efter bakgrund %(year)d")) % {"year": year}))
             doc.blocks.extend(breakdowns)
         texts = (free_texts or {}).get(group)
-        if include_free_text and texts and rs.response_count(group, year) is not None:
+        if (include_free_text and year in rs.not_final_years and inst.questionnaires[group].free_text
+                and rs.response_count(group, year) is not None):
+            add(Heading(3, _(N_("Fritextsvar"))))
+            add(Para(_(N_("Fritextsvaren visas när mätåret är slut, efter den 31 oktober %(year)d.")) % {"year": year},
+                     "note"))
+        elif include_free_text and texts and rs.response_count(group, year) is not None:
             questions = {f.id: (f.text.get(tr.lang) or f.text["sv"]) for f in inst.questionnaires[group].free_text}
             add(Heading(3, _(N_("Fritextsvar"))))
             current = None

@@ -177,6 +177,9 @@ class ResultSet:
     #: Background breakdowns (kön, åldersgrupp, time in the intervention, partner); only for
     #: the whole förbund, under the disclosure rules (indicators.breakdown.breakdown_cell).
     breakdowns: tuple[BreakdownRow, ...] = ()
+    #: Years not final yet: their breakdowns and free-text answers are withheld until the
+    #: measurement year has ended (D2, D4: indicators.disclosure.subgroups_shown).
+    not_final_years: tuple[int, ...] = ()
     #: (group, year) -> how many were asked (sum over the links that recorded it); None unknown.
     asked: Mapping[tuple[str, int], int | None] = field(default_factory=dict)
 
@@ -370,6 +373,7 @@ class ResultSet:
                 for r in self.combined
             ],
             "breakdowns": [breakdown_json(r) for r in self.breakdowns],
+            "not_final_years": list(self.not_final_years),
             "local": [
                 {
                     "year": r.year,

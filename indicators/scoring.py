@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indicators.answers import N_STEPS, AnswerSet, check_values
+from indicators.disclosure import overlap_allows_interval
 from indicators.intervals import PRIOR_WEIGHT, mean_interval, wilson_interval  # noqa: F401 (re-exported)
 from indicators.suppression import DEFAULT_THRESHOLD, check_threshold
 from indicators.tables import (  # noqa: F401 (re-exported)
@@ -55,6 +56,9 @@ class IndicatorResult:
     score_mean: float | None = None  # mean of the per-response scores
     score_sd: float | None = None  # sd (n - 1) of the per-response scores
     se: float | None = None  # standard error of `mean` from the item covariance (see indicator_table)
+    #: True when the standard error is withheld: fewer than k answered both of two of the items
+    #: (D1, indicators.disclosure.overlap_allows_interval); None when suppressed.
+    interval_hidden: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +155,10 @@ def _indicator_results(keys, table, items, threshold) -> list[list[IndicatorResu
     """
     lookup = table["lookup"].tolist()
     cols = [[c for c, ind in enumerate(lookup) if ind == j] for j in range(len(keys))]
-    fig = zip(*(table[k].tolist() for k in ("n", "mean", "score_mean", "score_sd", "se", "used")), strict=True)
+    names = ("n", "mean", "score_mean", "score_sd", "se", "overlap", "used")
+    fig = zip(*(table[k].tolist() for k in names), strict=True)
     out = []
-    for n_row, mean_row, score_mean_row, score_sd_row, se_row, used in fig:
+    for n_row, mean_row, score_mean_row, score_sd_row, se_row, overlap_row, used in fig:
         row = []
         for j, key in enumerate(keys):
             n, mean = n_row[j], mean_row[j]
@@ -162,7 +167,9 @@ def _indicator_results(keys, table, items, threshold) -> list[list[IndicatorResu
                 continue
             shown_items = tuple(items[c] for c in cols[j] if used[c])
             index = (mean - 1.0) / 5.0 * 100.0
-            row.append(IndicatorResult(key, False, n, mean, index, shown_items, score_mean_row[j], score_sd_row[j], se_row[j]))
+            hidden = not overlap_allows_interval(overlap_row[j], threshold)
+            row.append(IndicatorResult(key, False, n, mean, index, shown_items, score_mean_row[j], score_sd_row[j],
+                                       None if hidden else se_row[j], hidden))
         out.append(row)
     return out
 

@@ -17,7 +17,7 @@ from indicators.answers import N_STEPS, POSITIVE_FROM, AnswerSet
 from indicators.intervals import mean_interval, wilson_interval
 from indicators.score_moments import AnswerPairs, score_moments
 from indicators.sums import divide as _divide
-from indicators.variance import indicator_se
+from indicators.variance import indicator_se, smallest_overlap
 
 _STEPS = np.arange(1, N_STEPS + 1, dtype=np.float64)
 
@@ -122,7 +122,8 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
     Returns ``(keys, table)`` where `keys` lists the indicators in mapping order and `table`
     holds arrays of shape (units, indicators) (units = 1 unless `by_unit`): ``n``, ``mean``,
     ``score_mean``, ``score_sd``, ``se`` (standard error of ``mean``,
-    :func:`indicators.variance.indicator_se`); plus ``used``, a boolean (units, items) array of the items
+    :func:`indicators.variance.indicator_se`), ``overlap`` (the fewest respondents who answered both
+    of two of the items, :func:`indicators.variance.smallest_overlap`); plus ``used``, a boolean (units, items) array of the items
     with n > 0 that feed ``mean``, and ``lookup``, the indicator position of each item (-1 when
     the item is in no indicator).
     """
@@ -152,6 +153,7 @@ def indicator_table(answers: AnswerSet, item_indicator: Mapping[str, Hashable], 
         "score_mean": score_mean,
         "score_sd": score_sd,
         "se": indicator_se(answers, lookup, used, item["n"], item["sd"], n_ind, by_unit=by_unit, pairs=pairs),
+        "overlap": smallest_overlap(answers, lookup, used, n_ind, by_unit=by_unit, pairs=pairs),
         "used": used,
         "lookup": lookup,
     }

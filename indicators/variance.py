@@ -108,3 +108,26 @@ def _se(var, used, lookup, n_ind):
         m[:, j] = used[:, lookup == j].sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(m > 0, np.sqrt(np.clip(var, 0, None)) / np.where(m > 0, m, 1), np.nan)
+
+
+def smallest_overlap(answers, lookup: np.ndarray, used: np.ndarray, n_ind: int, *, by_unit: bool,
+                     pairs: AnswerPairs | None = None) -> np.ndarray:
+    """Per (unit, indicator): the fewest respondents who answered both of two used items, over the
+    pairs that some respondent answered both of (0 when no pair has any; shape (units, indicators)).
+
+    The standard error of :func:`indicator_se` holds the covariance of each such group, so the
+    disclosure rule :func:`indicators.disclosure.overlap_allows_interval` reads this.
+    """
+    n_units = used.shape[0]
+    out = np.zeros((n_units, n_ind), dtype=np.int64)
+    if pairs is None:
+        pairs = AnswerPairs(answers.grid, answers.unit_of_response if by_unit else None, n_units)
+    for j in range(n_ind):
+        cols = np.flatnonzero(lookup == j)
+        for ib, b in enumerate(cols[1:], start=1):
+            for a in cols[:ib]:
+                nab = pairs.get(a, b)[1][:, 1:, 1:].sum(axis=(1, 2))
+                nab = np.where(used[:, a] & used[:, b], nab, 0)
+                smaller = (nab > 0) & ((out[:, j] == 0) | (nab < out[:, j]))
+                out[:, j] = np.where(smaller, nab, out[:, j])
+    return out

@@ -17,8 +17,10 @@ from collections.abc import Callable, Hashable
 
 from sqlalchemy import func, select
 
+from indicators.catalogue import measurement_year
 from indicators.results import ResultSet
 
+from .clock import today
 from .extensions import db
 from .local_indicators import load_local
 from .models import Answer, ReferenceValue, Response
@@ -41,8 +43,8 @@ def data_marker() -> tuple:
 
 def cached(selection: Hashable, forbund_id: int, insats: bool, build: Callable[[], ResultSet]) -> ResultSet:
     """The result set of ``selection`` (a hashable description of the request), built at most once
-    per data state."""
-    key = (selection, data_marker())
+    per data state and measurement year of today (a year that ends shows its breakdowns)."""
+    key = (selection, data_marker(), measurement_year(today()))
     with _lock:
         rs = _entries.get(key)
         if rs is not None:

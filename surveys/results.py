@@ -17,15 +17,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from indicators.answers import AnswerSet
-from indicators.catalogue import GROUP_CODES, Instrument
+from indicators.catalogue import GROUP_CODES, Instrument, measurement_year
 from indicators.compare import Reference, compare_indicator, compare_item
-from indicators.disclosure import PENDING, TOO_FEW, hide_categories
+from indicators.disclosure import PENDING, TOO_FEW, hide_categories, subgroups_shown
 from indicators.gated import score_cell
 from indicators.multiplicity import adjust_rows
 from indicators.results import CENSUS_GROUPS, CombinedRow, IndicatorRow, ItemRow, ResultSet
 from indicators.scoring import combine_groups
 
 from .breakdowns import cell_breakdowns, load_background
+from .clock import today
 from .errors import ServiceError
 from .extensions import db
 from .instruments import instrument
@@ -166,7 +167,9 @@ def build_result_set(request: ResultRequest) -> ResultSet:
 
     items, indicators, combined, counts, reasons = [], [], [], {}, {}
     breakdowns: list = []
-    background = load_background(forbund.id, years, groups) if request.insats is None else {}
+    current_year = measurement_year(today())
+    final_years = [y for y in years if subgroups_shown(y, current_year)]  # D2, D4: see subgroups_shown
+    background = load_background(forbund.id, final_years, groups) if request.insats is None and final_years else {}
     for year in years:
         by_group_indicator: dict[str, dict] = {}
         for group in groups:
@@ -200,7 +203,7 @@ def build_result_set(request: ResultRequest) -> ResultSet:
                 cmp = compare_item(result, ref, unit=forbund.id) if ref is not None else None
                 items.append(ItemRow(group, item.id, item.indicator, dict(item.text), item.scale, year,
                                      result, ref, cmp, cell_reasons.get(item.id)))
-            if request.insats is None:
+            if request.insats is None and year in final_years:
                 breakdowns += cell_breakdowns(frame, fcell, q, year, gated, threshold, background)
             for ind_id, result in gated.indicators.items():
                 ref = ind_refs.get(ind_id) if not result.suppressed else None
@@ -238,6 +241,7 @@ def build_result_set(request: ResultRequest) -> ResultSet:
         reference_is_demo=ref_demo,
         response_count_reasons=reasons,
         breakdowns=tuple(breakdowns),
+        not_final_years=tuple(y for y in years if y not in final_years),
         asked=asked_counts(forbund.id, insats_id, years, groups),
     )
 
@@ -298,12 +302,15 @@ def imported_references(years: tuple[int, ...], source: str | None) -> tuple[dic
 def free_texts(forbund: Forbund, insats: Insats | None, year: int, group: str) -> list[tuple[str, str]] | None:
     """Free-text answers of one group and year, or None when they may not be shown (D4).
 
-    Only released responses count. The förbund's page needs at least k respondents with text;
+    Only a final measurement year shows them (:func:`indicators.disclosure.subgroups_shown`), and
+    only released responses count. The förbund's page needs at least k respondents with text;
     an insats page needs k too, and the insatser hidden from it together with the texts
     without insats must hold 0 or at least k respondents (so the förbund page minus the insats
     pages never isolates fewer than k). Returns (question id, text) pairs in a stable order
     that does not follow submission order.
     """
+    if not subgroups_shown(year, measurement_year(today())):
+        return None  # D4 over time: a release can add fewer than k texts (see subgroups_shown)
     threshold = current_app.config["REPORTING_THRESHOLD"]
     scope = [Response.forbund_id == forbund.id, Response.measurement_year == year,
              Response.questionnaire == group, visible()]

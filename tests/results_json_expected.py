@@ -80,7 +80,18 @@ def indicator_expected(records, group, indicator, pick, items=None):
     mean = sum(means) / len(means)
     s = stats_of(scores)
     return {"n": s["n"], "mean": mean, "index": (mean - 1) / 5 * 100, "score_mean": s["mean"], "score_sd": s["sd"],
-            "se": indicator_se_expected(rows, items)}
+            "se": indicator_se_expected(rows, items) if overlap_allowed(rows, items) else None}
+
+
+def overlap_allowed(rows, items):
+    """D1 by hand: the standard error is shown only when, for every two items, the respondents
+    who answered both are 0 or at least k."""
+    for n, a in enumerate(items):
+        for b in items[n + 1:]:
+            both = sum(1 for r in rows if r[3].get(a) is not None and r[3].get(b) is not None)
+            if 0 < both < THRESHOLD:
+                return False
+    return True
 
 
 def indicator_se_expected(rows, items):
@@ -237,6 +248,10 @@ def check_items(out, records, unit_pick, reference, view=("fa", None)):
         if group in ("ST", "CH"):  # near-censuses: no test (Scoring rule 7)
             assert entry["p_value"] is None
             continue
+        if p is None:
+            assert entry["p_value"] is None and entry["difference_ci_low"] is None
+            assert entry["no_test_reason"] == "few_overlap"
+            continue
         assert entry["p_value"] == approx(p)
     return seen
 
@@ -263,7 +278,12 @@ def check_indicators(out, records, unit_pick, reference, view=("fa", None)):
         if reference == "computed":
             ref = indicator_expected(records, group, ind, lambda r: r[0] != view[0], used)
             n_used = lambda rows: sum(1 for r in rows if any(r[3].get(i) is not None for i in used))  # noqa: E731, B023
-            if not riket_allowed(records, group, n_used, view[0]):
+            # D3 for the indicator, and for the riket of every item it averages (else riket
+            # indicator minus riket items would give a hidden item's riket).
+            items_allowed = all(
+                riket_allowed(records, group, lambda rows, i=i: len(valid(rows, i, lambda r: True)), view[0])
+                for i in used)
+            if not riket_allowed(records, group, n_used, view[0]) or not items_allowed:
                 assert entry["reference_mean"] is None and entry["reference_n"] is None
                 continue
             assert entry["reference_mean"] == approx(ref["mean"])
@@ -271,18 +291,24 @@ def check_indicators(out, records, unit_pick, reference, view=("fa", None)):
             assert entry["reference_n"] == ref["n"]
             assert entry["difference"] == approx(exp["mean"] - ref["mean"])
             # The test is of the mean of item means, with its variance from the item covariances.
-            p = se_p(exp["mean"] - ref["mean"], exp["se"], exp["n"] - 1, ref["se"], ref["n"] - 1)
+            p = (None if exp["se"] is None or ref["se"] is None
+                 else se_p(exp["mean"] - ref["mean"], exp["se"], exp["n"] - 1, ref["se"], ref["n"] - 1))
         else:
             ref = IMPORTED.get((group, ind))
             if ref is None:
                 assert entry["reference_mean"] is None
                 continue
             assert entry["difference"] == approx(exp["mean"] - ref[0])
-            p = (se_p(exp["mean"] - ref[0], exp["se"], exp["n"] - 1) if ref[1] is None
+            p = (None if exp["se"] is None
+                 else se_p(exp["mean"] - ref[0], exp["se"], exp["n"] - 1) if ref[1] is None
                  else se_p(exp["mean"] - ref[0], exp["se"], exp["n"] - 1, ref[1] / math.sqrt(ref[2]), ref[2] - 1))
         assert entry["index_difference"] == approx(entry["difference"] / 5 * 100)
         if group in ("ST", "CH"):
             assert entry["p_value"] is None
+            continue
+        if p is None:
+            assert entry["p_value"] is None and entry["difference_ci_low"] is None
+            assert entry["no_test_reason"] == "few_overlap"
             continue
         assert entry["p_value"] == approx(p)
     return seen

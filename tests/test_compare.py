@@ -175,8 +175,9 @@ def two_unit_answers():
     return AnswerSet.from_labels(np.array(response), np.array(item), np.array(value, dtype=float), unit=unit)
 
 
-def f1_indicator() -> IndicatorResult:
-    return score_indicators_by_unit(two_unit_answers(), {"A": "I1", "B": "I1"})["F1"]["I1"]
+def f1_indicator(threshold: int = 3) -> IndicatorResult:
+    """F1's indicator of items A and B: 5 responses, 3 of them answered both (shown at k = 3)."""
+    return score_indicators_by_unit(two_unit_answers(), {"A": "I1", "B": "I1"}, threshold=threshold)["F1"]["I1"]
 
 
 def f1_indicator_variance():
@@ -204,6 +205,23 @@ def test_compare_indicator_one_sample_tests_the_mean_of_item_means():
     half = 2.7764451051977987 * se  # scipy.stats.t.ppf(0.975, 4)
     assert (c.difference_ci_low, c.difference_ci_high) == pytest.approx((0.625 - half, 0.625 + half))
     assert c.index_difference == pytest.approx(0.625 / 5 * 100)
+
+
+def test_no_interval_when_fewer_than_k_answered_both_items():
+    # D1: with k = 5 the 3 respondents who answered both A and B are a smaller group, and the
+    # standard error holds their covariance: the mean and the difference are shown, no interval.
+    f1 = f1_indicator(threshold=5)
+    assert not f1.suppressed and f1.mean == pytest.approx(4.625)
+    assert f1.se is None and f1.interval_hidden
+    c = compare_indicator(f1, Reference(4.0), unit="F1")
+    assert c.compared and c.reason == "few_overlap" and c.difference == pytest.approx(0.625)
+    assert c.p_value is None and c.difference_ci_low is None and c.difference_ci_high is None
+    assert c.index_difference == pytest.approx(0.625 / 5 * 100)
+    # A computed riket built from such answers withholds its standard error the same way.
+    shown = f1_indicator(threshold=3)
+    assert compare_indicator(shown, Reference(4.0, sd=1.0, n=50, se=None, source="computed",
+                                              contributors=frozenset({"X"}), interval_hidden=True),
+                             unit="F1").reason == "few_overlap"
 
 
 def test_compare_indicator_welch_uses_the_reference_standard_error():

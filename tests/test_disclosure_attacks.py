@@ -213,11 +213,17 @@ def test_late_entries_for_a_closed_year_never_change_figures(app, make_forbund):
     assert db.session.scalars(select(Response.released)).all() == [False] * 6
 
 
-def test_free_text_by_set_difference(app, make_forbund, make_insats):
+def year_ended(app, monkeypatch):
+    """Today after the test year's 31 October: YEAR is final, its free text may be shown."""
+    monkeypatch.setitem(app.config, "FIXED_TODAY", f"{YEAR}-11-15")
+
+
+def test_free_text_by_set_difference(app, make_forbund, make_insats, monkeypatch):
     fa = make_forbund(slug="a")
     x, y = make_insats(fa, "X"), make_insats(fa, "Y")
     legacy(fa, "DP", [4] * 6, insats=x, text="Bra stöd")
     legacy(fa, "DP", [4] * 2, insats=y, text="Hemligt")
+    year_ended(app, monkeypatch)
     assert free_texts(fa, None, YEAR, "DP") is not None
     # The förbund page minus the X page would be Y's two texts: the X page is hidden.
     assert free_texts(fa, x, YEAR, "DP") is None
@@ -226,10 +232,46 @@ def test_free_text_by_set_difference(app, make_forbund, make_insats):
     assert free_texts(fa, x, YEAR, "DP") is not None and free_texts(fa, y, YEAR, "DP") is not None
 
 
-def test_free_text_only_from_released_responses(app, make_forbund):
+def test_free_text_only_from_released_responses(app, make_forbund, monkeypatch):
     fa = make_forbund(slug="a")
     submit(fa, "DP", [4] * 4, text="Väntar")
-    assert free_texts(fa, None, YEAR, "DP") is None
     legacy(fa, "DP", [4] * 5, text="Synlig")
+    year_ended(app, monkeypatch)
     texts = free_texts(fa, None, YEAR, "DP")
     assert texts and all(t == "Synlig" for _q, t in texts)
+
+
+def test_free_text_waits_for_the_year_to_end(app, make_forbund, monkeypatch):
+    # D4 over time: a release of five responses of which one has a text would add that one
+    # text to the page. While the year runs, no free text is shown; once it has ended, all are.
+    fa = make_forbund(slug="a")
+    legacy(fa, "DP", [4] * 5, text="Tidig")
+    submit(fa, "DP", [4] * 4)
+    submit(fa, "DP", [5], text="Den enda nya texten")  # the fifth: the release of five
+    assert free_texts(fa, None, YEAR, "DP") is None
+    assert db.session.scalars(select(Response.released)).all() == [True] * 10
+    year_ended(app, monkeypatch)
+    texts = sorted(t for _q, t in free_texts(fa, None, YEAR, "DP"))
+    assert texts == ["Den enda nya texten"] + ["Tidig"] * 5
+
+
+def test_breakdowns_wait_for_the_year_to_end(app, make_forbund, monkeypatch):
+    # D2: a release of four women and one man changes the man's breakdown cell by one person.
+    # While the year runs, the result set has no breakdowns and says which years wait.
+    fa = make_forbund(slug="a")
+    q = instrument().questionnaires["DP"]
+    gender = next(b for b in q.background if "kvinna" in " ".join(b.options).lower() or b.id == "gender")
+    woman, man = gender.options[0], gender.options[1]
+    for option, values in ((woman, [4] * 5), (man, [3] * 5), (woman, [5] * 4), (man, [6])):
+        for value in values:
+            sub = Submission(answers={q.item_ids[0]: value}, background={gender.id: option})
+            submit_response(forbund_id=fa.id, questionnaire=q, instrument_version="2026.1", submission=sub,
+                            submission_key=f"attack-{next(_keys):020d}", submitted_on=DAY, max_text=2000)
+    db.session.commit()
+    out = results(app, "a")
+    assert out["breakdowns"] == [] and out["not_final_years"] == [YEAR]
+    year_ended(app, monkeypatch)
+    out = results(app, "a")
+    assert out["not_final_years"] == []
+    cells = next(b for b in out["breakdowns"] if b["dimension"] == gender.id and b["id"] == q.item_ids[0])
+    assert {c["category"]: c["n"] for c in cells["categories"] if c["n"] is not None} == {woman: 9, man: 6}

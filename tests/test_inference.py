@@ -163,15 +163,20 @@ def test_indicator_se_agrees_with_a_respondent_bootstrap():
     assert res.se == pytest.approx(bootstrap_se(rows, ("A", "B", "C")), rel=0.08)
 
 
-def test_indicator_with_a_suppressed_item_tests_only_the_items_it_shows():
-    # Item B has 2 answers (below the threshold 5). The interval and test are of the mean the
-    # indicator shows, over the items it lists in `items`.
-    rows = [{"A": 4, "B": 2}, {"A": 5}, {"A": 3, "B": 6}, {"A": 6}, {"A": 5}, {"A": 4}]
+def test_indicator_se_with_items_answered_by_different_respondents():
+    # Item B has 3 answers, all from respondents who answered A too (k = 3). The interval and
+    # test are of the mean the indicator shows, over the items it lists in `items`, with the
+    # covariance of the pairs answered by both (pairwise complete).
+    rows = [{"A": 4, "B": 2}, {"A": 5}, {"A": 3, "B": 6}, {"A": 6}, {"A": 5, "B": 3}, {"A": 4}]
     response = [k for k, r in enumerate(rows) for _ in r]
     item = [i for r in rows for i in r]
     value = [v for r in rows for v in r.values()]
     answers = AnswerSet.from_labels(np.array(response), np.array(item), np.array(value, float))
-    res = score_indicators(answers, {"A": "I", "B": "I"}, threshold=5)["I"]
+    # D1: at k = 5 the three who answered both are a smaller group; their covariance is withheld.
+    hidden = score_indicators(answers, {"A": "I", "B": "I"}, threshold=5)["I"]
+    assert hidden.se is None and hidden.interval_hidden and hidden.mean is not None
+    res = score_indicators(answers, {"A": "I", "B": "I"}, threshold=3)["I"]
+    assert res.interval_hidden is False
     used = res.items
     means = {i: np.mean([r[i] for r in rows if i in r]) for i in used}
     assert res.mean == pytest.approx(np.mean(list(means.values())))
@@ -267,6 +272,7 @@ def test_indicator_interval_excludes_zero_exactly_when_p_is_below_005(rows, ref_
     ref = Reference(ref_mean) if spread is None else Reference(ref_mean, spread[0], spread[1])
     c = compare_indicator(res, ref, unit="F")
     if c.p_value is None:
-        assert c.reason == "no_variance" and c.difference_ci_low is None
+        both = sum(1 for a, b in rows if a and b)
+        assert c.reason == ("few_overlap" if 0 < both < 3 else "no_variance") and c.difference_ci_low is None
         return
     assert (c.difference_ci_low > 0 or c.difference_ci_high < 0) == (c.p_value < 0.05)

@@ -249,7 +249,7 @@ def test_free_text_with_html_is_escaped_when_the_form_is_shown_again(app, world,
 
 
 @pytest.mark.parametrize("username", ["officer_a", "staff_a1"])
-def test_free_text_with_html_is_escaped_on_the_free_text_pages(app, world, client, username):
+def test_free_text_with_html_is_escaped_on_the_free_text_pages(app, world, client, username, monkeypatch):
     if "results.free_text" not in app.view_functions:
         pytest.skip("no free-text page yet")
     url = f"/s/{world.link_a1.token}/svar"
@@ -259,6 +259,7 @@ def test_free_text_with_html_is_escaped_on_the_free_text_pages(app, world, clien
         names = re.findall(r'<textarea[^>]*name="([^"]+)"', html)
         data = {**valid_answers(html), **{name: f"{SCRIPT} {FORMULA} nr {n}" for name in names}}
         assert client.post(url, data=data).status_code == 303
+    monkeypatch.setitem(app.config, "FIXED_TODAY", "2026-11-15")  # the year has ended: texts are shown
     login(client, username)
     with app.test_request_context():
         page_url = url_for("results.free_text", year=2026, scope=str(world.insats_a1.id))

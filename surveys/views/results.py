@@ -20,6 +20,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from indicators.catalogue import GROUP_CODES, measurement_year
+from indicators.disclosure import subgroups_shown
 from indicators.results import CENSUS_GROUPS, SUPPORT_CATEGORIES, SUPPORT_PHASES, Economic
 from indicators.summary import summary
 
@@ -225,6 +226,7 @@ def free_text():
     db.session.commit()
     return render_template("results/free_text.html", form=form, forbund=forbund, insats=insats,
                            sections=sections, demo=forbund.is_demo,
+                           final=subgroups_shown(form.year.data, measurement_year(today())),
                            threshold=current_app.config["REPORTING_THRESHOLD"])
 
 
