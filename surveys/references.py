@@ -14,6 +14,7 @@ import math
 import random
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, delete, func, select
 
 from indicators.catalogue import GROUP_CODES, Instrument, measurement_year
@@ -30,6 +31,8 @@ OPTIONAL = ("sd", "n", "share_positive")
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_ERRORS = 50
+#: Largest n of a reference row (the whole country's respondents, with room to spare).
+MAX_N = 10_000_000
 FIRST_YEAR = 2000
 DEMO_SOURCE = "Demodata – påhittade riksvärden"
 DEMO_YEARS = (2020, 2022, 2024)
@@ -41,9 +44,9 @@ class ReferenceImportError(ValueError):
     def __init__(self, errors: list[tuple[int | None, str]], more: int = 0):
         self.errors = errors
         self.more = more
-        lines = [f"Rad {line}: {msg}" if line else msg for line, msg in errors]
+        lines = [str(_l("Rad %(line)d: %(message)s", line=line, message=msg)) if line else msg for line, msg in errors]
         if more:
-            lines.append(f"… och {more} fel till.")
+            lines.append(str(_l("… och %(n)d fel till.", n=more)))
         super().__init__("\n".join(lines))
 
 
@@ -85,7 +88,7 @@ def parse_references(data: bytes, filename: str = "") -> list[ReferenceRow]:
     trailing ``;`` from Excel) are ignored as long as they are empty.
     """
     if len(data) > MAX_BYTES:
-        raise ReferenceImportError([(None, f"Filen är för stor (högst {MAX_BYTES // (1024 * 1024)} MB).")])
+        raise ReferenceImportError([(None, str(_l("Filen är för stor (högst %(mb)d MB).", mb=MAX_BYTES // (1024 * 1024))))])
     try:
         table = read_table(data, filename, max_rows=MAX_ROWS)
     except TableError as exc:
@@ -97,11 +100,11 @@ def parse_references(data: bytes, filename: str = "") -> list[ReferenceRow]:
     if missing or unknown or len(set(named)) != len(named):
         msgs = []
         if missing:
-            msgs.append("Kolumner saknas: " + ", ".join(missing) + ".")
+            msgs.append(str(_l("Kolumner saknas: %(columns)s.", columns=", ".join(missing))))
         if unknown:
-            msgs.append("Okända kolumner: " + ", ".join(unknown) + ".")
+            msgs.append(str(_l("Okända kolumner: %(columns)s.", columns=", ".join(unknown))))
         if len(set(named)) != len(named):
-            msgs.append("En kolumn förekommer två gånger.")
+            msgs.append(str(_l("En kolumn förekommer två gånger.")))
         raise ReferenceImportError([(1, " ".join(msgs))])
 
     targets = _targets(instrument())
@@ -121,65 +124,71 @@ def parse_references(data: bytes, filename: str = "") -> list[ReferenceRow]:
     if errors:
         raise ReferenceImportError(errors, more=total_errors - len(errors))
     if not rows:
-        raise ReferenceImportError([(None, "Filen innehåller inga rader med värden.")])
+        raise ReferenceImportError([(None, str(_l("Filen innehåller inga rader med värden.")))])
     return rows
 
 
 def _row(line, columns, record_, targets, last_year, decimal_comma, seen, strict_width=True) -> ReferenceRow:
     too_short = strict_width and len(record_) < len(columns) and any(columns[len(record_):])
     if too_short or (len(record_) > len(columns) and any(record_[len(columns):])):
-        raise ValueError(f"raden har {len(record_)} fält men rubrikraden {len(columns)}.")
+        raise ValueError(_l("raden har %(fields)d fält men rubrikraden %(columns)d.", fields=len(record_), columns=len(columns)))
     values = list(record_) + [""] * (len(columns) - len(record_))
     if any(v for c, v in zip(columns, values, strict=False) if not c):
-        raise ValueError("ett värde står i en kolumn utan namn i rubrikraden.")
+        raise ValueError(_l("ett värde står i en kolumn utan namn i rubrikraden."))
     if any(v.startswith("=") for v in values):
-        raise ValueError("en cell är en formel; formler räknas inte ut, skriv in värdet.")
+        raise ValueError(_l("en cell är en formel; formler räknas inte ut, skriv in värdet."))
     cell = {c: v for c, v in zip(columns, values, strict=True) if c}
     try:
-        year = int(cell["year"])
+        year = int(cell["year"]) if cell["year"].strip().isascii() else None
     except ValueError:
-        raise ValueError(f"year: {cell['year']!r} är inte ett årtal.") from None
+        year = None
+    if year is None:
+        raise ValueError(_l("year: ”%(value)s” är inte ett årtal.", value=cell["year"]))
     if not FIRST_YEAR <= year <= last_year:
-        raise ValueError(f"year: {year} ligger utanför {FIRST_YEAR}–{last_year}.")
+        raise ValueError(_l("year: %(year)d ligger utanför %(first)d–%(last)d.", year=year, first=FIRST_YEAR, last=last_year))
     group = cell["group"].upper()
     if group not in GROUP_CODES:
-        raise ValueError(f"group: {cell['group']!r} är ingen svarsgrupp ({', '.join(GROUP_CODES)}).")
+        raise ValueError(_l("group: ”%(value)s” är ingen svarsgrupp (%(groups)s).", value=cell["group"], groups=", ".join(GROUP_CODES)))
     target = cell["target"].upper()
     if target not in targets.get(group, set()):
-        raise ValueError(f"target: {cell['target']!r} är varken en fråga i {group} eller ett indikator-id som {group} mäter.")
+        raise ValueError(_l("target: ”%(value)s” är varken en fråga i %(group)s eller ett indikator-id som %(group)s mäter.",
+                            value=cell["target"], group=group))
     try:
         mean = _number(cell["mean"], decimal_comma)
     except ValueError:
-        raise ValueError(f"mean: {cell['mean']!r} är inte ett tal.") from None
+        raise ValueError(_l("%(column)s: ”%(value)s” är inte ett tal.", column="mean", value=cell["mean"])) from None
     if not 1 <= mean <= 6:
-        raise ValueError(f"mean: {mean} ligger utanför skalan 1–6.")
+        raise ValueError(_l("mean: %(value)s ligger utanför skalan 1–6.", value=cell["mean"]))
     sd = n = share = None
     if cell.get("sd"):
         try:
             sd = _number(cell["sd"], decimal_comma)
         except ValueError:
-            raise ValueError(f"sd: {cell['sd']!r} är inte ett tal.") from None
+            raise ValueError(_l("%(column)s: ”%(value)s” är inte ett tal.", column="sd", value=cell["sd"])) from None
         if sd < 0:
-            raise ValueError("sd: får inte vara negativ.")
+            raise ValueError(_l("sd: får inte vara negativ."))
     if cell.get("n"):
-        if not cell["n"].isdigit():
-            raise ValueError(f"n: {cell['n']!r} är inte ett heltal 0 eller större.")
+        if not (cell["n"].isascii() and cell["n"].isdigit()):
+            raise ValueError(_l("n: ”%(value)s” är inte ett heltal 0 eller större.", value=cell["n"]))
         n = int(cell["n"])
+        if n > MAX_N:
+            raise ValueError(_l("n: %(value)s är fler än %(max)d.", value=cell["n"], max=MAX_N))
     if cell.get("share_positive"):
         try:
             share = _number(cell["share_positive"], decimal_comma)
         except ValueError:
-            raise ValueError(f"share_positive: {cell['share_positive']!r} är inte ett tal.") from None
+            raise ValueError(_l("%(column)s: ”%(value)s” är inte ett tal.", column="share_positive",
+                                value=cell["share_positive"])) from None
         if not 0 <= share <= 1:
-            raise ValueError(f"share_positive: {share} ligger utanför 0–1 (ange andel, inte procent).")
+            raise ValueError(_l("share_positive: %(value)s ligger utanför 0–1 (ange andel, inte procent).", value=cell["share_positive"]))
     source = cell["source"]
     if not source:
-        raise ValueError("source: ange varifrån värdena kommer.")
+        raise ValueError(_l("source: ange varifrån värdena kommer."))
     if len(source) > 200:
-        raise ValueError("source: högst 200 tecken.")
+        raise ValueError(_l("source: högst %(max)d tecken.", max=200))
     key = (year, group, target, source)
     if key in seen:
-        raise ValueError(f"samma år, grupp, target och källa som rad {seen[key]}.")
+        raise ValueError(_l("samma år, grupp, target och källa som rad %(line)d.", line=seen[key]))
     seen[key] = line
     return ReferenceRow(line, year, group, target, mean, sd, n, share, source)
 

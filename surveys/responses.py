@@ -144,20 +144,28 @@ def store_response(
     uses_code = link is not None and link.requires_code
     if uses_code:
         # A repeat must not spend a second code: look for it before the code is used.
-        existing = _repeat_of(submission_key, questionnaire, submission, link)
+        existing = repeat_of(submission_key, questionnaire, submission, link)
         if existing is not None:
             return existing, False
     try:
         validate_submission(questionnaire, submission, max_text)
     except SubmissionError:
         # A repeat is judged against what was stored (same answers or "already received").
-        existing = _repeat_of(submission_key, questionnaire, submission, link)
+        existing = repeat_of(submission_key, questionnaire, submission, link)
         if existing is None:
             raise
         return existing, False
     sqlite_writer.queue_for_writer(db.session)  # SQLite: wait for the single writer in the kernel
     if uses_code:
-        _use_access_code(link, access_code)
+        try:
+            _use_access_code(link, access_code)
+        except SubmissionError:
+            # A double click: the other request may have spent the code on this very submission
+            # meanwhile (it was not stored yet when looked for above). Then it is a repeat.
+            existing = repeat_of(submission_key, questionnaire, submission, link)
+            if existing is None:
+                raise
+            return existing, False
 
     response_id = random_id()
     year = measurement_year(submitted_on)
@@ -177,7 +185,7 @@ def store_response(
     if inserted != 1:
         # The key is stored already (a repeat, or another request just stored it) or, when
         # rechecked, the link is closed or changed.
-        existing = _repeat_of(submission_key, questionnaire, submission, link)
+        existing = repeat_of(submission_key, questionnaire, submission, link)
         if existing is None:
             if checked:
                 raise LinkChanged()
@@ -234,7 +242,7 @@ def _insert_response_if_open(dialect):
 ALREADY_RECEIVED = _l("Dina svar är redan mottagna. Svar kan inte ändras efter att de har skickats.")
 
 
-def _repeat_of(submission_key: str, questionnaire: Questionnaire, submission: Submission,
+def repeat_of(submission_key: str, questionnaire: Questionnaire, submission: Submission,
                link: SurveyLink | LinkView | None) -> str | None:
     """The id of the response stored under ``submission_key``, or None if there is none.
 

@@ -12,6 +12,7 @@ from flask_talisman import Talisman
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+from werkzeug.routing import IntegerConverter
 
 from . import sqlite_writer
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -184,8 +185,19 @@ def configure_security(app: Flask) -> None:
         return response
 
 
+class DatabaseId(IntegerConverter):
+    """``<int:...>`` in every route: at most 2**31 - 1 (an integer column on PostgreSQL), so a
+    larger number in a URL is a 404 like any unknown id, never a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def configure_blueprints(app: Flask) -> None:
     from .views import auth, pages, respond
+
+    app.url_map.converters["int"] = DatabaseId  # before any rule is added
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(respond.bp)

@@ -10,6 +10,7 @@ import hashlib
 import json
 import secrets
 import time
+import unicodedata
 
 import pyotp
 from flask import current_app
@@ -46,7 +47,10 @@ def qr_for(user: User, secret: str, title: str) -> Markup:
 
 
 def _normalise(code: str) -> str:
-    return "".join((code or "").split()).replace("-", "").lower()
+    """Spaces and dashes removed, lower case, and digits of any script (full-width, Arabic-Indic:
+    phone keyboards type them) as ASCII digits."""
+    code = "".join((code or "").split()).replace("-", "").lower()
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in code)
 
 
 def _hash_recovery(code: str) -> str:
@@ -56,7 +60,7 @@ def _hash_recovery(code: str) -> str:
 def _matching_step(secret: str, code: str, at: float | None = None) -> int | None:
     """Return the time step a 6-digit code belongs to (now ± one step), or None."""
     code = _normalise(code)
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
     now = time.time() if at is None else at

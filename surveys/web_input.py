@@ -4,7 +4,8 @@ NUL and the other C0 control characters (except tab, line feed and carriage retu
 textareas send) have no place in any text a person types. PostgreSQL refuses NUL in text (a 500
 and, before this, a SQLite backup that would not restore there), and the others only hide text.
 The request class removes them from every form field and query parameter, names included, so no
-view, form or service ever sees them, on every database.
+view, form or service ever sees them, on every database. Line breaks arrive as CR LF (the HTML
+form encoding) and are read as one LF, as the browser counts them against a ``maxlength``.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ def strip_control(text: str) -> str:
 
 
 def _clean_value(value):
-    return strip_control(value) if isinstance(value, str) else value  # a nameless part's key is None
+    if not isinstance(value, str):
+        return value  # a nameless part's key is None
+    return strip_control(value).replace("\r\n", "\n")
 
 
 def _dirty(value) -> bool:
-    return isinstance(value, str) and CONTROL.search(value) is not None
+    return isinstance(value, str) and (CONTROL.search(value) is not None or "\r\n" in value)
 
 
 def _clean(data: MultiDict) -> ImmutableMultiDict:

@@ -194,3 +194,14 @@ def test_other_forbund_and_other_insats_get_404(client, auth, setup, make_link, 
     auth.login("staff_a1")
     assert client.get(f"/lankar/{ch.id}").status_code == 404  # staff never see the förbund-wide links
     assert client.get(f"/lankar/{link.id}").status_code == 200
+
+
+def test_an_id_beyond_any_integer_column_is_a_404_not_a_database_error(app, client, auth, make_user, make_forbund):
+    make_user("officer_big", role="officer", forbund=make_forbund())
+    auth.login("officer_big")
+    huge = "99999999999999999999"
+    for path in (f"/lankar/{huge}", f"/lankar/{huge}/qr.png", f"/forbund/insatser/{huge}",
+                 f"/papper/lank/{huge}/registrera", f"/lankar/{2**31}"):
+        assert client.get(path).status_code == 404, path
+    # A year that is not offered in a filter falls back to one that is.
+    assert client.get(f"/rapport/diagram?year={huge}000").status_code == 200

@@ -175,3 +175,23 @@ def test_every_bad_row_is_listed_up_to_a_cap(app):
     assert [line for line, _ in exc.value.errors[:3]] == [2, 3, 4]
     assert "och 20 fel till" in str(exc.value)
     assert count() == 0
+
+
+def test_row_errors_are_in_the_admins_language_and_name_the_column(app, client, auth, make_user):
+    make_user("admin", role="admin", language="en")
+    auth.login("admin")
+    fields = form_fields(client.get("/admin/referenser/").get_data(as_text=True))
+    rows = ("2024,DP,DP01,4.5,1.1,99999999999999999999,,S\n"  # n far too large: no database error
+            "2024,DP,DP02,4.5,1.1,²,,S\n"  # a superscript digit is not a number here
+            "2024,DP,DP03,x,,,,S\n")
+    bad = client.post("/admin/referenser/", data={**fields, "file": (io.BytesIO((GOOD + rows).encode()), "r.csv")},
+                      content_type="multipart/form-data")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and count() == 0
+    assert "Row 5" in html and "n: 99999999999999999999 is more than 10000000" in html.replace("\u202f", "")
+    assert "Row 6" in html and "n: ”²” is not a whole number" in html
+    assert "Row 7" in html and "mean: ”x” is not a number" in html
+    # A year beyond any stored one in the delete form: a message, never a database error.
+    gone = client.post("/admin/referenser/ta-bort", data={"csrf_token": fields["csrf_token"],
+                                                         "year": "99999999999999999999", "source": "S"})
+    assert gone.status_code == 302 and count() == 0

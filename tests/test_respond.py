@@ -124,7 +124,17 @@ def test_control_characters_are_removed_from_free_text(client, dp_link):
     _, fields = open_form(client, dp_link)
     data = {**fields, "DP01": "4", "best": "Bra\x00 stöd\x07\x1b[31m\tmed\r\nflera rader\x0b"}
     assert client.post(f"/s/{dp_link.token}/svar", data=data).status_code == 303
-    assert db.session.scalar(select(FreeText.text)) == "Bra stöd[31m\tmed\r\nflera rader"
+    assert db.session.scalar(select(FreeText.text)) == "Bra stöd[31m\tmed\nflera rader"
+
+
+def test_a_line_break_counts_once_against_the_length_limit(app, client, dp_link):
+    # The browser's maxlength counts a line break once; the form sends it as CR LF.
+    limit = app.config["FREE_TEXT_MAX_LENGTH"]
+    text = ("rad\r\n" * (limit // 4))[: limit + limit // 4]  # `limit` characters as the browser counts
+    assert len(text.replace("\r\n", "\n")) <= limit < len(text)
+    _, fields = open_form(client, dp_link)
+    assert client.post(f"/s/{dp_link.token}/svar", data={**fields, "DP01": "4", "best": text}).status_code == 303
+    assert "\r" not in db.session.scalar(select(FreeText.text))
 
 
 def test_a_file_in_a_text_field_is_a_clear_400(client, dp_link):
@@ -270,3 +280,50 @@ def test_answers_in_another_instrument_version_remember_it(client, make_forbund,
 def test_pages_work_without_javascript(client, dp_link):
     html = client.get(f"/s/{dp_link.token}/svar").get_data(as_text=True)
     assert "<script" not in html
+
+
+def test_a_double_click_with_a_single_use_code_gets_the_thank_you_page(client, make_forbund, make_link, monkeypatch):
+    # Two requests with the same submission and code at once: the second looked for the
+    # submission before the first had stored it, and then finds the code spent. It is a repeat.
+    import surveys.responses as responses
+
+    link = make_link(make_forbund(), "ST", requires_code=True)
+    db.session.add(AccessCode(link_id=link.id, code_hash=hash_code("ABCD2345")))
+    db.session.commit()
+    _, fields = open_form(client, link)
+    data = {**fields, "code": "ABCD2345", "ST01": "5"}
+    assert client.post(f"/s/{link.token}/svar", data=data).status_code == 303
+    real, calls = responses.repeat_of, []
+
+    def not_yet_stored_at_first(*args):
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(responses, "repeat_of", not_yet_stored_at_first)
+    again = client.post(f"/s/{link.token}/svar", data=data)
+    assert again.status_code == 303 and again.location.endswith(f"/s/{link.token}/tack?lang=sv")
+    assert len(calls) == 2 and count() == 1
+    # A different submission with the spent code is still refused.
+    monkeypatch.undo()
+    _, fields2 = open_form(client, link)
+    other = client.post(f"/s/{link.token}/svar", data={**fields2, "code": "ABCD2345", "ST01": "2"})
+    assert "har redan använts" in other.get_data(as_text=True) and count() == 1
+
+
+def test_a_submission_sent_again_after_the_link_closed_is_thanked(client, dp_link):
+    # Stored, then the link is closed, then the respondent refreshes (sends it again): the
+    # answer was received, so the thank-you page, not "the questionnaire is closed".
+    from surveys import link_cache
+
+    _, fields = open_form(client, dp_link)
+    data = {**fields, "DP01": "4"}
+    assert client.post(f"/s/{dp_link.token}/svar", data=data).status_code == 303
+    dp_link.active = False
+    db.session.commit()
+    link_cache.clear()
+    again = client.post(f"/s/{dp_link.token}/svar", data=data)
+    assert again.status_code == 303 and "/tack" in again.location and count() == 1
+    other = client.post(f"/s/{dp_link.token}/svar", data={**data, "DP01": "2"})  # not what was sent
+    assert other.status_code == 410 and count() == 1
+    unsent = {**data, "submission_key": "k" * 20}  # a submission that was never stored
+    assert client.post(f"/s/{dp_link.token}/svar", data=unsent).status_code == 410 and count() == 1

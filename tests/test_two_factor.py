@@ -108,3 +108,18 @@ def test_default_configuration_requires_it_for_admins_only():
     from surveys.config import Defaults
 
     assert Defaults.REQUIRE_2FA_ROLES == ("admin",)
+
+
+def test_a_code_in_other_digits_is_read_as_the_same_code(app2fa, make_forbund, make_user):
+    # Phone keyboards can type full-width or Arabic-Indic digits: the same code, never a 500.
+    admin = make_user("root", "admin", totp_secret=pyotp.random_base32())
+    code = pyotp.TOTP(admin.totp_secret).now()
+    for digits in ("０１２３４５６７８９", "٠١٢٣٤٥٦٧٨٩"):
+        client = app2fa.test_client()
+        login(client, "root")
+        wrong = "".join(digits[(int(c) + 1) % 10] for c in code)
+        refused = second_step(client, wrong)
+        assert refused.status_code == 200 and "Koden stämmer inte" in refused.get_data(as_text=True)
+        admin.totp_last_step = None  # the same code may be used once per test round
+        db.session.commit()
+        assert second_step(client, "".join(digits[int(c)] for c in code)).status_code == 303

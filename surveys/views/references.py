@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, IntegerField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, NumberRange
 
 from ..access import roles_required
 from ..extensions import db
@@ -22,7 +22,7 @@ class ReferenceUploadForm(FlaskForm):
 
 
 class DeleteSourceForm(FlaskForm):
-    year = IntegerField(validators=[DataRequired()])
+    year = IntegerField(validators=[DataRequired(), NumberRange(2000, 2200)])
     source = HiddenField(validators=[DataRequired()])
 
 

@@ -82,8 +82,9 @@ def _fill_choices(form, forbund) -> None:
         abort(404)
     if not form.scope.data or form.scope.data == "None":
         form.scope.data = form.scope.choices[0].value
-    if not form.year.data:
-        # The latest year with answers (a new measurement year has none yet); else the current one.
+    if form.year.data not in {c.value for c in form.year.choices}:
+        # Not given, or not one offered: the latest year with answers (a new measurement year has
+        # none yet); else the current one.
         form.year.data = max(available_years(forbund.id), default=form.year.choices[0].value)
 
 

@@ -18,7 +18,7 @@ from ..instruments import instrument
 from ..link_cache import LinkView, read_link, shown_link
 from ..models import SurveyLink
 from ..questionnaire_page import cached_page, hidden_inputs, page_key, questionnaire_body
-from ..responses import LinkChanged, SubmissionError, store_response
+from ..responses import SUBMISSION_KEY, LinkChanged, SubmissionError, repeat_of, store_response
 
 bp = Blueprint("respond", __name__, url_prefix="/s")
 
@@ -131,10 +131,13 @@ def _answer(token: str, link: LinkView, *, recheck: bool):
     inst = instrument(link.instrument_version)
     q = inst.questionnaires[link.questionnaire]
     lang = choose_language(q)
-    if not link.is_open(today()):
-        return closed_page(link, lang)
     max_text = current_app.config["FREE_TEXT_MAX_LENGTH"]
     form_cls = questionnaire_form_class(inst, q, lang, requires_code=link.requires_code, max_text=max_text)
+    if not link.is_open(today()):
+        if request.method == "POST" and _received_before(link, q, form_cls):
+            # Sent again after the link closed (a refresh, a retry): it was stored when sent.
+            return redirect(url_for("respond.thanks", token=token, lang=lang), code=303)
+        return closed_page(link, lang)
     if request.method == "GET":
         # The questions are the same for every respondent: reuse them, add only this request's fields.
         hidden = hidden_inputs(generate_csrf(), new_submission_key(), lang)
@@ -186,6 +189,21 @@ def _answer(token: str, link: LinkView, *, recheck: bool):
     hidden = Markup("\n  ").join([form.csrf_token(), form.submission_key(), form.lang(value=lang)])
     body = Markup(render_template("respond/_questionnaire_body.html", form=form))
     return render_questionnaire(link, lang, form, hidden, body, status)
+
+
+def _received_before(link: LinkView, q, form_cls) -> bool:
+    """Whether this POST repeats a submission stored under its key with the same answers."""
+    key = request.form.get("submission_key", "")
+    if not SUBMISSION_KEY.match(key):
+        return False
+    try:
+        form = form_cls(meta={"csrf": False})
+        if not form.validate():
+            return False
+        submission = form.submission()
+        return repeat_of(key, q, submission, link) is not None
+    except SubmissionError:
+        return False  # the same key with other answers: not what was received
 
 
 class DatabaseUnavailable(SubmissionError):
