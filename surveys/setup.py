@@ -9,6 +9,7 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_talisman import Talisman
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -257,6 +258,14 @@ def configure_errors(app: Flask) -> None:
         own = getattr(exc, "description", None)
         message = own if isinstance(own, LazyString) else _l("Sidan kunde inte visas eftersom begäran var felaktig.")
         return render_error(400, _l("Felaktig begäran"), message)
+
+    @app.errorhandler(CSRFError)
+    def form_expired(exc):
+        # A staff form sent after its session expired (or from another tab after logging out):
+        # say so, instead of "bad request". Respondents' questionnaires keep their answers instead.
+        return render_error(400, _l("Formuläret hade gått ut"), _l(
+            "Inget av det du skickade har sparats, eftersom sidan hade varit öppen för länge eller du "
+            "hade loggat ut. Gå tillbaka, ladda om sidan och skicka igen."))
 
     @app.errorhandler(403)
     def forbidden(exc):

@@ -45,3 +45,15 @@ def test_double_entry_compares_the_form_number(app, world):  # noqa: F811
     assert "form_number" in resp.get_data(as_text=True)
     assert "Inmatningarna skiljer sig på 1 fråga" in strip_tags(resp.get_data(as_text=True))
     assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+
+
+def test_the_same_entry_sent_again_is_a_repeat_not_a_taken_number(app, world):  # noqa: F811
+    client = logged_in(app, "staff")
+    url = f"/papper/lank/{world['link'].id}/registrera"
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    data = {**fields, "submitted_on": TODAY, "action": "save", "DP01": "4", "form_number": "77"}
+    assert client.post(url, data=data).status_code == 303
+    again = client.post(url, data=data, follow_redirects=True)  # a double click or a refresh
+    assert again.status_code == 200
+    assert "var redan sparad" in strip_tags(again.get_data(as_text=True))
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 1

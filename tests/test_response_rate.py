@@ -94,6 +94,12 @@ def test_officer_records_asked_on_the_link_page(client, auth, make_forbund, make
     data = {"asked": "0"} | ({"csrf_token": token} if token else {})
     bad = client.post(f"/forbund/lankar/{link.id}/tillfragade", data=data, follow_redirects=True)
     assert bad.status_code == 200 and db.session.get(SurveyLink, link.id).asked is None
+    assert "Antal tillfrågade: Ange ett heltal från 1 till 100 000." in bad.get_data(as_text=True)
+    text = client.post(f"/forbund/lankar/{link.id}/tillfragade", data={**data, "asked": "tio"}, follow_redirects=True)
+    assert text.get_data(as_text=True).count("Antal tillfrågade:") == 1  # one message, the field named
+    expired = client.post(f"/forbund/lankar/{link.id}/tillfragade", data={"asked": "9"})  # no CSRF token
+    assert expired.status_code == 400 and db.session.get(SurveyLink, link.id).asked is None
+    assert "Formuläret hade gått ut" in expired.get_data(as_text=True)
     data["asked"] = "9"
     client.post(f"/forbund/lankar/{link.id}/tillfragade", data=data)
     db.session.expire_all()

@@ -178,8 +178,8 @@ def set_asked(link_id: int):
     link = link_or_404(link_id)
     form = AskedForm()
     if not form.validate_on_submit():
-        for error in form.asked.errors:
-            flash(str(error), "error")
+        if form.asked.errors:  # the first says it (a text that is no number gets two)
+            flash(_("%(field)s: %(message)s", field=form.asked.label.text, message=form.asked.errors[0]), "error")
         return redirect(url_for("links.show", link_id=link.id), code=303)
     links.set_asked(link, form.asked.data)
     db.session.commit()

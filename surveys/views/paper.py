@@ -22,7 +22,7 @@ from ..extensions import db
 from ..form_numbers import FormNumberError, normalise_form_number, stored_form_numbers
 from ..forms import new_submission_key, questionnaire_form_class
 from ..instruments import instrument, questionnaires_about
-from ..models import SurveyLink
+from ..models import Response, SurveyLink
 from ..qr import qr_svg_inline
 from ..responses import SubmissionError
 from . import paper_double
@@ -55,7 +55,8 @@ def _form_number(form, forbund_id: int) -> tuple[bool, str | None]:
     except FormNumberError as exc:
         form.form_number.errors = [*form.form_number.errors, str(exc.message)]
         return False, None
-    if number and stored_form_numbers(forbund_id, [number], include_pending=True):
+    if number and stored_form_numbers(forbund_id, [number], include_pending=True) and not _sent_again(
+            forbund_id, number, form.submission_key.data):
         form.form_number.errors = [*form.form_number.errors, _(
             "Formulärnummer %(number)s finns redan sparat i förbundet. Kontrollera numret på papperet.", number=number)]
         return False, None
@@ -180,6 +181,13 @@ def enter_link(link_id: int):
     if link.questionnaire not in paper.enterable_questionnaires(current_user):
         abort(404)
     return _entry_page(link.questionnaire, link=link)
+
+
+def _sent_again(forbund_id: int, number: str, key: str | None) -> bool:
+    """The number belongs to the entry stored under this form's submission key: the same page sent
+    again (a double click, a refresh), answered as a repeat instead of a taken number."""
+    return bool(key) and db.session.scalar(select(Response.id).where(
+        Response.forbund_id == forbund_id, Response.form_number == number, Response.submission_key == key)) is not None
 
 
 def _entry_page(code: str, *, insats=None, link=None):
