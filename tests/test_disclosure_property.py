@@ -252,6 +252,15 @@ def check_installation(forbund, batches, mode="releases"):
                 if not ref.suppressed:
                     seen_item_sets.add(cell.indicators[ind].items)
                     space.add(unknowns(other, ("ind_n", cell.indicators[ind].items)))
+                    # D3: no riket indicator averages a riket item that is hidden.
+                    assert all(not cell.item_refs[i].suppressed for i in cell.indicators[ind].items)
+                    if ref.se is not None:
+                        _assert_overlaps([a for (_f, _leaf, a) in others.values()], cell.indicators[ind].items)
+            # D1: an interval (standard error) only when every two items' common respondents
+            # are 0 or at least k (their covariance is in it).
+            for res in cell.indicators.values():
+                if not res.suppressed and res.se is not None:
+                    _assert_overlaps([a for (f, leaf, a) in released.values() if in_view(f, leaf)], res.items)
 
         # Groups below k at this moment: every set of the own förbund's leaves, every other förbund.
         groups = []
@@ -279,6 +288,12 @@ def check_installation(forbund, batches, mode="releases"):
         if mode == "everything":
             _check(space, secrets)
     _check(space, secrets)
+
+
+def _assert_overlaps(answer_dicts, items):
+    for a, b in itertools.combinations(items, 2):
+        both = sum(1 for answers in answer_dicts if _valid(answers, a) and _valid(answers, b))
+        assert both == 0 or both >= K, f"an interval holds the covariance of {both} respondents ({a}, {b})"
 
 
 def _check(space, secrets):
