@@ -57,3 +57,12 @@ def test_the_same_entry_sent_again_is_a_repeat_not_a_taken_number(app, world):  
     assert again.status_code == 200
     assert "var redan sparad" in strip_tags(again.get_data(as_text=True))
     assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+
+
+def test_an_unknown_button_stores_nothing_and_says_so(app, world):  # noqa: F811
+    client = logged_in(app, "staff")
+    url = f"/papper/lank/{world['link'].id}/registrera"
+    resp = _post(client, url, {"DP01": "4", "action": "zzz"})
+    assert resp.status_code == 400
+    assert "knapp som inte finns på sidan" in strip_tags(resp.get_data(as_text=True))
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 0

@@ -197,7 +197,13 @@ def _entry_page(code: str, *, insats=None, link=None):
     status = 200
     diff = None
     action = request.form.get("action", "save")
-    if request.method == "POST":
+    if request.method == "POST" and action not in ("save", "first", "second"):
+        # Only the page's own buttons send an action: anything else stores nothing.
+        form.validate()
+        form.form_errors.append(_("Formuläret skickades med en knapp som inte finns på sidan. Ingenting sparades. "
+                                  "Välj en av knapparna under formuläret."))
+        action, status = "invalid", 400
+    elif request.method == "POST":
         if form.validate() and action == "first" and _form_number(form, current_user.forbund_id)[0]:
             paper_double.keep_first(request.path, paper_double.values_of(form))
             flash(_("Första inmatningen är sparad för kontroll, inte som svar. Nu skriver en kollega in samma formulär."), "success")
