@@ -160,3 +160,19 @@ def test_report_has_the_breakdown_tables(app, make_forbund, add):
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert "Index efter bakgrund" in text and "Kommun" in text and "Uppgift saknas" in text
     assert "80,0 (n 5)" in text and "40,0 (n 6)" in text  # index of 5 = 80, of 3 = 40 (PE01 alone)
+
+
+def test_results_page_says_breakdowns_wait_for_the_year_to_end(app, client, auth, make_forbund, make_user, add,
+                                                               monkeypatch):
+    # The same answers while their measurement year runs (D2: subgroups_shown): no table, a note.
+    fa = make_forbund(slug="a")
+    make_user("off", role="officer", forbund=fa)
+    add(fa, "DP", [({"DP01": 4}, {"gender": "kvinna"}) for _ in range(6)]
+        + [({"DP01": 6}, {"gender": "man"}) for _ in range(5)])
+    monkeypatch.setitem(app.config, "FIXED_TODAY", f"{YEAR}-06-01")
+    auth.login("off")
+    html = client.get(f"/resultat/?year={YEAR}&reference=none").get_data(as_text=True)
+    assert "Resultat efter bakgrund" in html and "Kvinna" not in html
+    assert f"visas när mätåret är slut, efter den 31 oktober {YEAR}" in html
+    free = client.get(f"/resultat/fritext?year={YEAR}").get_data(as_text=True)
+    assert f"Fritextsvaren för mätåret {YEAR} visas när mätåret är slut" in free

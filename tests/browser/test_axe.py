@@ -54,6 +54,7 @@ STAFF_PAGES = {
     "officer-new-link": ("officer", "officer.new_link", _go("/forbund/lankar/ny")),
     "officer-link-page": ("officer", "links.show", lambda page, site: page.goto(f"{site.url}/lankar/{site.link_ids['dp']}")),
     "officer-results": ("officer", "results.index", _go("/resultat/")),
+    "officer-free-text": ("officer", "results.free_text", _go("/resultat/fritext")),
     "officer-languages": ("officer", "languages.index", _go("/forbund/sprak/")),
     "officer-reports": ("officer", "reports.index", _go("/rapport/")),
     "officer-paper": ("officer", "paper.index", _go("/papper/")),
