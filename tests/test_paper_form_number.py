@@ -66,3 +66,21 @@ def test_an_unknown_button_stores_nothing_and_says_so(app, world):  # noqa: F811
     assert resp.status_code == 400
     assert "knapp som inte finns på sidan" in strip_tags(resp.get_data(as_text=True))
     assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+
+
+def test_an_expired_page_keeps_what_was_typed(app, world):  # noqa: F811
+    # The page's token has expired (a long pause, a new login): nothing is stored, the typed
+    # answers stay on the page with a fresh token, and sending again stores them once.
+    client = logged_in(app, "staff")
+    url = f"/papper/lank/{world['link'].id}/registrera"
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    data = {**fields, "submitted_on": TODAY, "action": "save", "DP01": "4", "form_number": "88",
+            "csrf_token": "expired-token"}
+    resp = client.post(url, data=data)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and "Sidan hade varit öppen för länge" in strip_tags(html)
+    assert 'value="88"' in html and db.session.scalar(select(func.count()).select_from(Response)) == 0
+    fresh = form_fields(html)
+    assert fresh["csrf_token"] != "expired-token"
+    assert client.post(url, data={**data, "csrf_token": fresh["csrf_token"]}).status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(Response)) == 1

@@ -18,7 +18,7 @@ from .. import links, paper
 from ..access import insats_or_404, link_or_404, roles_required, user_forbund, visible_insatser
 from ..clock import today
 from ..errors import ServiceError
-from ..extensions import db
+from ..extensions import csrf, db
 from ..form_numbers import FormNumberError, normalise_form_number, stored_form_numbers
 from ..forms import new_submission_key, questionnaire_form_class
 from ..instruments import instrument, questionnaires_about
@@ -157,6 +157,7 @@ def print_blank(code: str):
 
 
 @bp.route("/registrera/<code>/insats/<int:insats_id>", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so an expired one keeps what was typed
 @roles_required("officer", "staff")
 def enter(code: str, insats_id: int):
     insats = insats_or_404(insats_id)
@@ -166,6 +167,7 @@ def enter(code: str, insats_id: int):
 
 
 @bp.route("/registrera/<code>", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so an expired one keeps what was typed
 @roles_required("officer")
 def enter_forbund(code: str):
     user_forbund()
@@ -175,6 +177,7 @@ def enter_forbund(code: str):
 
 
 @bp.route("/lank/<int:link_id>/registrera", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so an expired one keeps what was typed
 @roles_required("officer", "staff")
 def enter_link(link_id: int):
     link = link_or_404(link_id)
@@ -203,6 +206,13 @@ def _entry_page(code: str, *, insats=None, link=None):
         form.form_errors.append(_("Formuläret skickades med en knapp som inte finns på sidan. Ingenting sparades. "
                                   "Välj en av knapparna under formuläret."))
         action, status = "invalid", 400
+    elif request.method == "POST" and not form.validate() and "csrf_token" in form.errors:
+        # The page was open longer than its token lives (or the user logged in again meanwhile):
+        # nothing is stored, and what was typed in stays on the page with a fresh token.
+        form.csrf_token.errors = []
+        form.form_errors.append(_("Sidan hade varit öppen för länge, så ingenting sparades. Det du skrev in finns "
+                                  "kvar – välj knappen igen."))
+        status = 400
     elif request.method == "POST":
         if form.validate() and action == "first" and _form_number(form, current_user.forbund_id)[0]:
             paper_double.keep_first(request.path, paper_double.values_of(form))
