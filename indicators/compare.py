@@ -308,7 +308,7 @@ def reference_indicators(
         hidden = not overlap_allows_interval(int(pooled["overlap"][0, j]), threshold)
         out[key] = Reference(
             mean=float(pooled["mean"][0, j]),
-            sd=float(pooled["score_sd"][0, j]),
+            sd=None if hidden else float(pooled["score_sd"][0, j]),
             n=n,
             contributors=contributors,
             score_mean=float(pooled["score_mean"][0, j]),

@@ -61,6 +61,10 @@ def change_test(before: IndicatorRow, after: IndicatorRow) -> Change | None:
     a, b = before.result, after.result
     if a.suppressed or b.suppressed or None in (a.score_mean, a.score_sd, b.score_mean, b.score_sd):
         return None
+    if a.interval_hidden or b.interval_hidden:
+        # The scores' sd holds how the few who answered both of two items paired their answers:
+        # no test where the indicator's own interval is withheld (indicators.disclosure, D1).
+        return None
     if (a.n or 0) < 2 or (b.n or 0) < 2 or (a.score_sd == 0 and b.score_sd == 0):
         return None
     test = welch_from_stats(b.score_mean, b.score_sd, b.n, a.score_mean, a.score_sd, a.n)

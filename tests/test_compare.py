@@ -258,12 +258,16 @@ def test_reference_items_pools_units_and_lists_contributors():
 
 
 def test_reference_indicators_by_hand():
-    ref = reference_indicators(two_unit_answers(), {"A": "I1", "B": "I1"}, threshold=5)["I1"]
+    ref = reference_indicators(two_unit_answers(), {"A": "I1", "B": "I1"}, threshold=3)["I1"]
     assert ref.mean == pytest.approx(((4 + 5 + 3 + 6) / 4 + 23 / 6) / 2)
     scores = [5, 5, 2, 4, 6, 1, 3]  # responses 1-7
     assert ref.n == 7 and ref.score_mean == pytest.approx(26 / 7)
     assert ref.sd == pytest.approx(math.sqrt(sum((s - 26 / 7) ** 2 for s in scores) / 6))
-    assert ref.contributors == {"F1", "F2"}
+    assert ref.contributors == {"F1", "F2"} and not ref.interval_hidden
+    # At k = 5 fewer than k answered both items: the spread that holds their pairing is withheld.
+    hidden = reference_indicators(two_unit_answers(), {"A": "I1", "B": "I1"}, threshold=5)["I1"]
+    assert hidden.mean == pytest.approx(ref.mean) and hidden.interval_hidden
+    assert hidden.sd is None and hidden.se is None
 
 
 def test_computed_reference_needs_units():

@@ -119,3 +119,17 @@ def test_summary_in_english_comes_from_the_catalogue(rs):
     text = " ".join(summary(rs, INST, 2024, lang=translations("en")))
     assert "For the measurement year 2024" in text and "are significantly above" in text
     assert "Mätåret" not in text
+
+
+def test_no_change_test_where_the_indicator_interval_is_withheld(rs):
+    # D1: the scores' sd holds how the few who answered both of two items paired their answers;
+    # where the indicator's interval is withheld, the year-over-year test is not run either.
+    def with_dp_i01_2024(**fields):
+        rows = tuple(dataclasses.replace(r, result=dataclasses.replace(r.result, **fields))
+                     if r.year == 2024 and (r.group, r.indicator_id) == ("DP", "I01") else r for r in rs.indicators)
+        return dataclasses.replace(rs, indicators=rows)
+
+    clear = with_dp_i01_2024(score_mean=5.9, score_sd=0.1, mean=5.9, index=98.0)
+    hidden = with_dp_i01_2024(score_mean=5.9, score_sd=0.1, mean=5.9, index=98.0, se=None, interval_hidden=True)
+    assert ("DP", "I01") in {(c.group, c.indicator_id) for c in changes(clear, 2024)[1]}
+    assert ("DP", "I01") not in {(c.group, c.indicator_id) for c in changes(hidden, 2024)[1]}
