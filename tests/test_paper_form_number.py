@@ -47,40 +47,46 @@ def test_double_entry_compares_the_form_number(app, world):  # noqa: F811
     assert db.session.scalar(select(func.count()).select_from(Response)) == 0
 
 
-def test_the_same_entry_sent_again_is_a_repeat_not_a_taken_number(app, world):  # noqa: F811
+def _entry_page(app, world):  # noqa: F811
+    """A staff member's client on the paper-entry page of the DP link, and the page's fields."""
     client = logged_in(app, "staff")
     url = f"/papper/lank/{world['link'].id}/registrera"
-    fields = form_fields(client.get(url).get_data(as_text=True))
+    return client, url, form_fields(client.get(url).get_data(as_text=True))
+
+
+def _stored() -> int:
+    return db.session.scalar(select(func.count()).select_from(Response))
+
+
+def test_the_same_entry_sent_again_is_a_repeat_not_a_taken_number(app, world):  # noqa: F811
+    client, url, fields = _entry_page(app, world)
     data = {**fields, "submitted_on": TODAY, "action": "save", "DP01": "4", "form_number": "77"}
     assert client.post(url, data=data).status_code == 303
     again = client.post(url, data=data, follow_redirects=True)  # a double click or a refresh
     assert again.status_code == 200
     assert "var redan sparad" in strip_tags(again.get_data(as_text=True))
-    assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+    assert _stored() == 1
 
 
 def test_an_unknown_button_stores_nothing_and_says_so(app, world):  # noqa: F811
-    client = logged_in(app, "staff")
-    url = f"/papper/lank/{world['link'].id}/registrera"
+    client, url, _fields = _entry_page(app, world)
     resp = _post(client, url, {"DP01": "4", "action": "zzz"})
     assert resp.status_code == 400
     assert "knapp som inte finns på sidan" in strip_tags(resp.get_data(as_text=True))
-    assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+    assert _stored() == 0
 
 
 def test_an_expired_page_keeps_what_was_typed(app, world):  # noqa: F811
     # The page's token has expired (a long pause, a new login): nothing is stored, the typed
     # answers stay on the page with a fresh token, and sending again stores them once.
-    client = logged_in(app, "staff")
-    url = f"/papper/lank/{world['link'].id}/registrera"
-    fields = form_fields(client.get(url).get_data(as_text=True))
+    client, url, fields = _entry_page(app, world)
     data = {**fields, "submitted_on": TODAY, "action": "save", "DP01": "4", "form_number": "88",
             "csrf_token": "expired-token"}
     resp = client.post(url, data=data)
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400 and "Sidan hade varit öppen för länge" in strip_tags(html)
-    assert 'value="88"' in html and db.session.scalar(select(func.count()).select_from(Response)) == 0
+    assert 'value="88"' in html and _stored() == 0
     fresh = form_fields(html)
     assert fresh["csrf_token"] != "expired-token"
     assert client.post(url, data={**data, "csrf_token": fresh["csrf_token"]}).status_code == 303
-    assert db.session.scalar(select(func.count()).select_from(Response)) == 1
+    assert _stored() == 1
