@@ -37,7 +37,6 @@ from indicators.suppression import check_threshold
 TOO_FEW = "too_few"  #: "för få svar": the cell itself has n < k
 PROTECT = "protect"  #: "dolt för att skydda en mindre grupp": secondary suppression
 PENDING = "pending"  #: "visas när fler svar har kommit in": nothing released yet
-NOT_FINAL = "not_final"  #: breakdowns and free text: "visas när mätåret är avslutat"
 
 #: Minimum number of other förbund, each with at least k answers, for a computed riket (D3).
 MIN_RIKET_FORBUND = 3

@@ -59,9 +59,12 @@ def _redact_run(run: str) -> str:
     return "/s/…"
 
 
+def mentions_respondent_path(text: str) -> bool:
+    return any(is_respondent_path(run) for run in PATH_RUN.findall(text))
+
+
 def redact(text: str) -> str:
     text = PATH_RUN.sub(lambda m: _redact_run(m.group()), text)
-    text = RESPONDENT_PATH.sub("/s/…", text)
     text = PARAMETERS.sub("[parametrar dolda]", text)
     return KEY_DETAIL.sub("[värden dolda]", text)
 
@@ -72,8 +75,7 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a broken format string: keep the raw message, redacted
             message = str(record.msg)
-        if record.name in ACCESS_LOGGERS and (RESPONDENT_PATH.search(message) or any(
-                is_respondent_path(run) for run in PATH_RUN.findall(message))):
+        if record.name in ACCESS_LOGGERS and mentions_respondent_path(message):
             # An access-log line of a respondent's request holds the address and the time next
             # to it: not logged at all (errors are logged by the app, without the path).
             return False

@@ -71,13 +71,17 @@ def _targets(inst: Instrument) -> dict[str, set[str]]:
     }
 
 
-def _number(raw: str, decimal_comma: bool) -> float:
-    text = raw.strip()
+def _number(cell: dict[str, str], column: str, decimal_comma: bool) -> float:
+    """The number in ``cell[column]``; ValueError naming the column when it is none."""
+    text = cell[column].strip()
     if decimal_comma:
         text = text.replace(",", ".")
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
     if not math.isfinite(value):
-        raise ValueError(raw)
+        raise ValueError(_l("%(column)s: ”%(value)s” är inte ett tal.", column=column, value=cell[column]))
     return value
 
 
@@ -153,18 +157,12 @@ def _row(line, columns, record_, targets, last_year, decimal_comma, seen, strict
     if target not in targets.get(group, set()):
         raise ValueError(_l("target: ”%(value)s” är varken en fråga i %(group)s eller ett indikator-id som %(group)s mäter.",
                             value=cell["target"], group=group))
-    try:
-        mean = _number(cell["mean"], decimal_comma)
-    except ValueError:
-        raise ValueError(_l("%(column)s: ”%(value)s” är inte ett tal.", column="mean", value=cell["mean"])) from None
+    mean = _number(cell, "mean", decimal_comma)
     if not 1 <= mean <= 6:
         raise ValueError(_l("mean: %(value)s ligger utanför skalan 1–6.", value=cell["mean"]))
     sd = n = share = None
     if cell.get("sd"):
-        try:
-            sd = _number(cell["sd"], decimal_comma)
-        except ValueError:
-            raise ValueError(_l("%(column)s: ”%(value)s” är inte ett tal.", column="sd", value=cell["sd"])) from None
+        sd = _number(cell, "sd", decimal_comma)
         if sd < 0:
             raise ValueError(_l("sd: får inte vara negativ."))
     if cell.get("n"):
@@ -174,11 +172,7 @@ def _row(line, columns, record_, targets, last_year, decimal_comma, seen, strict
         if n > MAX_N:
             raise ValueError(_l("n: %(value)s är fler än %(max)d.", value=cell["n"], max=MAX_N))
     if cell.get("share_positive"):
-        try:
-            share = _number(cell["share_positive"], decimal_comma)
-        except ValueError:
-            raise ValueError(_l("%(column)s: ”%(value)s” är inte ett tal.", column="share_positive",
-                                value=cell["share_positive"])) from None
+        share = _number(cell, "share_positive", decimal_comma)
         if not 0 <= share <= 1:
             raise ValueError(_l("share_positive: %(value)s ligger utanför 0–1 (ange andel, inte procent).", value=cell["share_positive"]))
     source = cell["source"]
