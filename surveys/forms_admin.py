@@ -23,6 +23,14 @@ from .errors import ServiceError
 from .links import MAX_CODES_PER_BATCH
 
 
+class TrimmedDateField(DateField):
+    """A date field that reads "2026-03-01 " as 2026-03-01: spaces around a typed or pasted date
+    are not an error (the plain field refuses them)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([value.strip() if isinstance(value, str) else value for value in valuelist])
+
+
 class ButtonForm(FlaskForm):
     """A form with nothing but its CSRF token: deactivate, close and similar buttons."""
 
@@ -98,8 +106,8 @@ class LinkForm(FlaskForm):
     questionnaire = RadioField(_l("Enkät"), validators=[InputRequired(_l("Välj en enkät."))])
     insats = SelectField(_l("Insats"), coerce=str, validators=[Optional()])
     instrument_version = SelectField(_l("Instrumentversion"), coerce=str, validators=[Optional()])
-    opens_on = DateField(_l("Öppnar"), validators=[InputRequired(_l("Fyll i öppningsdatum."))])
-    closes_on = DateField(_l("Stänger"), validators=[InputRequired(_l("Fyll i stängningsdatum."))])
+    opens_on = TrimmedDateField(_l("Öppnar"), validators=[InputRequired(_l("Fyll i öppningsdatum."))])
+    closes_on = TrimmedDateField(_l("Stänger"), validators=[InputRequired(_l("Fyll i stängningsdatum."))])
     label = StringField(_l("Etikett (valfri)"), validators=[Optional(), Length(max=200)])
     requires_code = BooleanField(_l("Kräver engångskod (bara chefsgrupp och styrelse)"))
     asked = IntegerField(_l("Antal tillfrågade (valfritt)"), validators=[

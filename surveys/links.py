@@ -30,6 +30,9 @@ from .responses import hash_code
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10  # 31**10, about 49 bits; codes are also rate-limited and single-use
 MAX_CODES_PER_BATCH = 500
+#: The dates a link may open and close on: a typing slip such as 0001-01-01 or 9999-12-31 is refused.
+EARLIEST_LINK_DATE = dt.date(2000, 1, 1)
+LATEST_LINK_DATE = dt.date(2199, 12, 31)
 
 
 def respondent_url(link: SurveyLink) -> str:
@@ -82,6 +85,10 @@ def create_link(
         raise ServiceError("opens_on", _l("Fyll i ett datum."))
     if closes_on is None:
         raise ServiceError("closes_on", _l("Fyll i ett datum."))
+    for field, day in (("opens_on", opens_on), ("closes_on", closes_on)):
+        if not EARLIEST_LINK_DATE <= day <= LATEST_LINK_DATE:
+            raise ServiceError(field, _l("Ange ett datum från %(first)s till %(last)s.",
+                                         first=EARLIEST_LINK_DATE.isoformat(), last=LATEST_LINK_DATE.isoformat()))
     if closes_on < opens_on:
         raise ServiceError("closes_on", _l("Stängningsdatumet kan inte vara före öppningsdatumet."))
     label = " ".join((label or "").split())

@@ -67,8 +67,8 @@ def test_control_characters_never_reach_a_staff_form(client, officer):
 
 def test_create_link_through_the_form(client, officer, make_insats):
     a1 = make_insats(officer, "A1")
-    data = {"questionnaire": "DP", "insats": str(a1.id), "opens_on": "2026-03-01", "closes_on": "2026-04-30",
-            "label": "Vårgruppen"}
+    data = {"questionnaire": "DP", "insats": str(a1.id), "opens_on": " 2026-03-01", "closes_on": "2026-04-30 ",
+            "label": "Vårgruppen"}  # spaces around a pasted date are no error
     resp = post_form(client, "/forbund/lankar/ny", data)
     assert resp.status_code == 303
     link = db.session.scalar(select(SurveyLink))
@@ -88,6 +88,10 @@ def test_create_link_through_the_form(client, officer, make_insats):
     ({"questionnaire": "CH", "insats": "", "opens_on": "2026-03-01", "closes_on": "2026-02-28"},
      "Stänger: Stängningsdatumet kan inte vara före öppningsdatumet"),
     ({"questionnaire": "CH", "insats": "", "opens_on": "", "closes_on": "2026-02-28"}, "Öppnar"),
+    ({"questionnaire": "CH", "insats": "", "opens_on": "0001-01-01", "closes_on": "2026-02-28"},
+     "Öppnar: Ange ett datum från 2000-01-01 till 2199-12-31"),
+    ({"questionnaire": "CH", "insats": "", "opens_on": "2026-03-01", "closes_on": "9999-12-31"},
+     "Stänger: Ange ett datum från 2000-01-01 till 2199-12-31"),
     ({"questionnaire": "DP", "insats": "A1", "opens_on": "2026-03-01", "closes_on": "2026-04-30",
       "requires_code": "y"}, "Engångskoder används bara"),
 ])

@@ -137,6 +137,18 @@ def test_date_decides_measurement_year_and_defaults_to_today(client, auth, world
     assert dates == [dt.date(2025, 11, 3), dt.date(2026, 3, 15)]
 
 
+def test_date_with_spaces_around_it_is_read_and_a_bad_date_is_named(client, auth, world):
+    auth.login("staff")
+    url = f"/papper/registrera/DA/insats/{world['mine'].id}"
+    resp, _ = _enter(client, url, {"DA01": "5"}, date=" 2025-11-03\t")
+    assert resp.status_code == 303
+    assert db.session.scalar(select(Response.submitted_on)) == dt.date(2025, 11, 3)
+    resp, _ = _enter(client, url, {"DA01": "5"}, date="3/11 2025")
+    html = strip_tags(resp.get_data(as_text=True))
+    assert resp.status_code == 400 and "Datum på formuläret" in html
+    assert db.session.query(Response).count() == 1
+
+
 def test_future_date_and_empty_form_are_refused(client, auth, world):
     auth.login("staff")
     url = f"/papper/registrera/DP/insats/{world['mine'].id}"

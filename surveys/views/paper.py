@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from wtforms import DateField, StringField
+from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from indicators.catalogue import measurement_year
@@ -21,6 +21,7 @@ from ..errors import ServiceError
 from ..extensions import csrf, db
 from ..form_numbers import FormNumberError, normalise_form_number, stored_form_numbers
 from ..forms import new_submission_key, questionnaire_form_class
+from ..forms_admin import TrimmedDateField
 from ..instruments import instrument, questionnaires_about
 from ..models import Response, SurveyLink
 from ..qr import qr_svg_inline
@@ -42,7 +43,7 @@ def paper_form_class(inst, q):
     base = questionnaire_form_class(
         inst, q, ENTRY_LANG, requires_code=False, max_text=current_app.config["FREE_TEXT_MAX_LENGTH"]
     )
-    date_field = DateField(_l("Datum på formuläret"), validators=[Optional()], format="%Y-%m-%d")
+    date_field = TrimmedDateField(_l("Datum på formuläret"), validators=[Optional()], format="%Y-%m-%d")
     number_field = StringField(_l("Formulärnummer"), validators=[Optional(), Length(max=40)])
     return type(f"Paper{q.code}Form", (base,), {"submitted_on": date_field, "form_number": number_field})
 
