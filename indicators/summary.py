@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .catalogue import Instrument
+from .disclosure import PROTECT
 from .i18n import N_, Tr, as_tr
 from .results import CENSUS_GROUPS, IndicatorRow, ResultSet
 from .ttests import welch_from_stats
@@ -96,13 +97,28 @@ def period_sentence(rs: ResultSet, inst: Instrument, year: int, tr: Tr) -> str |
 
 
 def left_out_sentence(rs: ResultSet, inst: Instrument, year: int, tr: Tr) -> str | None:
+    """Which groups the year's figures leave out, and why: too few answers, or hidden so that a
+    smaller group elsewhere (another insats of the förbund) cannot be worked out from them."""
     out = [g for g in rs.groups if rs.response_count(g, year) is None]
     if not out:
         return None
-    return tr.gettext(
-        N_("Gruppen %(groups)s ingår inte i redovisningen eftersom färre än %(n)d enkätsvar kom in.") if len(out) == 1
-        else N_("Grupperna %(groups)s ingår inte i redovisningen eftersom färre än %(n)d enkätsvar kom in per grupp.")
-    ) % {"groups": _join([_group(inst, g, tr) for g in out], tr), "n": rs.threshold}
+    protected = [g for g in out if rs.response_count_reasons.get((g, year)) == PROTECT]
+    few = [g for g in out if g not in protected]
+    sentences = []
+    if few:
+        sentences.append(tr.gettext(
+            N_("Gruppen %(groups)s ingår inte i redovisningen eftersom färre än %(n)d enkätsvar kom in.")
+            if len(few) == 1
+            else N_("Grupperna %(groups)s ingår inte i redovisningen eftersom färre än %(n)d enkätsvar kom in per grupp.")
+        ) % {"groups": _join([_group(inst, g, tr) for g in few], tr), "n": rs.threshold})
+    if protected:
+        sentences.append(tr.gettext(
+            N_("Gruppen %(groups)s ingår inte i redovisningen, för att svaren i en mindre grupp inte ska "
+               "kunna räknas fram.") if len(protected) == 1
+            else N_("Grupperna %(groups)s ingår inte i redovisningen, för att svaren i en mindre grupp inte ska "
+                    "kunna räknas fram.")
+        ) % {"groups": _join([_group(inst, g, tr) for g in protected], tr)})
+    return " ".join(sentences)
 
 
 def _label(row: IndicatorRow, inst: Instrument, tr: Tr) -> str:

@@ -8,6 +8,7 @@ The output is an ``indicators.results.ResultSet``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,10 +154,13 @@ def build_result_set(request: ResultRequest) -> ResultSet:
     inst = instrument()
     years = tuple(sorted(set(request.years)))
     groups = shown_groups(inst, request)
+    # Scoring rule 5: the q-values' family is every item and indicator of every group of the unit,
+    # whichever groups are shown, so a figure is marked significant alike on every page and file.
+    family = shown_groups(inst, dataclasses.replace(request, groups=GROUP_CODES))
     forbund = request.forbund
     insats_id = request.insats.id if request.insats is not None else None
     computed = request.reference == "computed"
-    frame = load_answers(years=years, groups=groups, forbund_id=None if computed else forbund.id)
+    frame = load_answers(years=years, groups=family, forbund_id=None if computed else forbund.id)
     own = frame.forbund == forbund.id
     insats_views = tuple(db.session.scalars(select(Insats.id).where(Insats.forbund_id == forbund.id)))
 
@@ -172,7 +176,8 @@ def build_result_set(request: ResultRequest) -> ResultSet:
     background = load_background(forbund.id, final_years, groups) if request.insats is None and final_years else {}
     for year in years:
         by_group_indicator: dict[str, dict] = {}
-        for group in groups:
+        for group in family:
+            shown = group in groups
             q = inst.questionnaires[group]
             item_indicator = {i.id: i.indicator for i in q.items}
             cell = (frame.group == group) & (frame.year == year)
@@ -184,18 +189,20 @@ def build_result_set(request: ResultRequest) -> ResultSet:
             others = answer_set(frame, cell & ~own, q.item_ids, by_forbund=True) if computed else None
             gated = score_cell(answer_set(frame, fcell, q.item_ids, by_insats=True), per_leaf, item_indicator,
                                threshold, view=insats_id, views=insats_views, others=others, own=forbund.id)
-            pending = pending_count(forbund.id, insats_id, group, year)
-            cell_reasons = {t: (PENDING if r == TOO_FEW and pending else r) for t, r in gated.reasons.items()}
-            counts[(group, year)] = gated.responses
-            if "responses" in cell_reasons:
-                reasons[(group, year)] = cell_reasons["responses"]
+            cell_reasons = gated.reasons
+            if shown:
+                pending = pending_count(forbund.id, insats_id, group, year)
+                cell_reasons = {t: (PENDING if r == TOO_FEW and pending else r) for t, r in gated.reasons.items()}
+                counts[(group, year)] = gated.responses
+                if "responses" in cell_reasons:
+                    reasons[(group, year)] = cell_reasons["responses"]
+                for ref in (*gated.item_refs.values(), *gated.indicator_refs.values()):
+                    if not ref.suppressed:
+                        contributors |= ref.contributors or set()
             item_refs, ind_refs = gated.item_refs, gated.indicator_refs
             if request.reference == "imported":
                 item_refs = {t: r for (y, g, t), r in imported.items() if y == year and g == group}
                 ind_refs = item_refs
-            for ref in (*gated.item_refs.values(), *gated.indicator_refs.values()):
-                if not ref.suppressed:
-                    contributors |= ref.contributors or set()
 
             for item in q.items:
                 result = gated.items[item.id]
@@ -203,14 +210,15 @@ def build_result_set(request: ResultRequest) -> ResultSet:
                 cmp = compare_item(result, ref, unit=forbund.id) if ref is not None else None
                 items.append(ItemRow(group, item.id, item.indicator, dict(item.text), item.scale, year,
                                      result, ref, cmp, cell_reasons.get(item.id)))
-            if request.insats is None and year in final_years:
+            if shown and request.insats is None and year in final_years:
                 breakdowns += cell_breakdowns(frame, fcell, q, year, gated, threshold, background)
             for ind_id, result in gated.indicators.items():
                 ref = ind_refs.get(ind_id) if not result.suppressed else None
                 cmp = compare_indicator(result, ref, unit=forbund.id) if ref is not None else None
                 indicators.append(IndicatorRow(group, ind_id, dict(inst.indicators[ind_id].name), year,
                                                result, ref, cmp, cell_reasons.get(ind_id)))
-                by_group_indicator.setdefault(ind_id, {})[group] = result
+                if shown:
+                    by_group_indicator.setdefault(ind_id, {})[group] = result
         for ind in inst.measured_indicators:
             if ind.id in by_group_indicator:
                 combined.append(CombinedRow(ind.id, year, combine_groups(by_group_indicator[ind.id])))
@@ -218,10 +226,13 @@ def build_result_set(request: ResultRequest) -> ResultSet:
     if computed:
         ref_source, ref_demo = computed_source(contributors)
     order = {ind.id: k for k, ind in enumerate(inst.indicators.values())}
-    indicators.sort(key=lambda r: (r.year, groups.index(r.group), order[r.indicator_id]))
-    # One Benjamini-Hochberg family per year: every item and indicator of every group.
+    indicators.sort(key=lambda r: (r.year, family.index(r.group), order[r.indicator_id]))
+    # One Benjamini-Hochberg family per year: every item and indicator of every group; then only
+    # the groups asked for are kept.
     adjusted = adjust_rows([*items, *indicators], census_groups=CENSUS_GROUPS)
-    items, indicators = adjusted[: len(items)], adjusted[len(items):]
+    n_items = len(items)
+    items = [r for r in adjusted[:n_items] if r.group in groups]
+    indicators = [r for r in adjusted[n_items:] if r.group in groups]
     return ResultSet(
         unit_label=request.insats.name if request.insats is not None else _("Hela förbundet"),
         forbund_name=forbund.name,

@@ -125,3 +125,27 @@ def test_bad_request_values_raise_value_error(app, make_forbund, make_insats):
         ResultRequest(forbund=fa, years=())
     with pytest.raises(ValueError):
         ResultRequest(forbund=fa, years=(YEAR,), insats=make_insats(fb, "Z"))
+
+
+def test_q_values_do_not_depend_on_the_groups_shown(app, make_forbund, add):
+    """Scoring rule 5: one Benjamini-Hochberg family per year of every item and indicator of every
+    group, so a page filtered to one group marks the same figures significant as the report."""
+    fa = make_forbund(slug="a")
+    add(fa, "DP", [5, 5, 4, 6, 4, 5, 3, 5, 5])
+    add(fa, "PE", [3, 4, 5, 3, 4, 5, 4, 4])
+    for slug in "bcd":
+        other = make_forbund(slug=slug)
+        add(other, "DP", [3, 4, 5, 3, 4])
+        add(other, "PE", [4, 3, 4, 5, 3])
+
+    def tests(groups):
+        rs = build_result_set(ResultRequest(forbund=fa, years=(YEAR,), groups=groups))
+        return {(r.group, r.item_id): (r.comparison.p_value, r.comparison.q_value)
+                for r in rs.items if r.comparison is not None and r.comparison.p_value is not None}
+
+    everything, dp_only = tests(("DP", "DA", "PE", "CH", "ST")), tests(("DP",))
+    assert set(dp_only) == {("DP", "DP01")} and {g for g, _ in everything} == {"DP", "PE"}
+    # two tested rows in the family (DP01 and PE01; their indicators have the same p-values)
+    assert dp_only[("DP", "DP01")] == everything[("DP", "DP01")]
+    p_dp, q_dp = everything[("DP", "DP01")]
+    assert q_dp > p_dp  # PE's comparisons are in the family of the page that shows DP only

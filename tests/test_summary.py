@@ -49,6 +49,17 @@ def test_left_out_sentence_names_the_groups_below_the_threshold(rs):
     assert left_out_sentence(rs, INST, 2022, SV) is None  # every group had 7+ responses in 2022
 
 
+def test_left_out_sentence_gives_the_reason_of_a_protected_group(rs):
+    """A count hidden to protect a smaller group is not "fewer than 5" (it may be many more)."""
+    counts = {key: n for key, n in rs.response_counts.items() if key != ("DA", 2024)}
+    protected = dataclasses.replace(rs, response_counts=counts,
+                                    response_count_reasons={("DA", 2024): "protect", ("ST", 2024): "too_few"})
+    assert left_out_sentence(protected, INST, 2024, SV) == (
+        "Gruppen förbundsstyrelsens ledamöter ingår inte i redovisningen eftersom färre än 5 enkätsvar kom in. "
+        "Gruppen deltagare avslut ingår inte i redovisningen, för att svaren i en mindre grupp inte ska kunna "
+        "räknas fram.")
+
+
 def test_reference_sentence_counts_only_significant_differences(rs):
     compared = [r for r in rs.indicators if r.year == 2024 and r.comparison is not None and r.comparison.compared]
     chosen = {("DP", "I01"): 0.5, ("DA", "I02"): -0.4, ("PE", "I06"): 0.3}
