@@ -6,13 +6,13 @@ AnswerSet: one call scores every item or indicator for every category plus the t
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from indicators.answers import AnswerSet
-from indicators.disclosure import PROTECT, TOO_FEW, hide_categories
+from indicators.disclosure import PROTECT, TOO_FEW, hide_categories, hide_linked
 from indicators.scoring import (
     IndicatorResult,
     ItemResult,
@@ -142,6 +142,9 @@ def breakdown_cell(
     total_indicators: Mapping[Hashable, IndicatorResult],
     item_indicator: Mapping[str, Hashable],
     k: int,
+    *,
+    forced_items: Mapping[str, Iterable[Hashable]] | None = None,
+    forced_indicators: Mapping[Hashable, Iterable[Hashable]] | None = None,
 ) -> tuple[dict[str, tuple[CategoryCell, ...]], dict[Hashable, tuple[CategoryCell, ...]]]:
     """Break one shown cell (group x year of one unit) down by the categories of `answers.units`.
 
@@ -154,6 +157,8 @@ def breakdown_cell(
         total gets no breakdown (omitted from the result).
     item_indicator : mapping item -> indicator of the questionnaire
     k : int
+    forced_items, forced_indicators : mapping target -> categories, optional
+        Categories hidden whatever their n (:func:`breakdown_dimensions`: linked breakdowns).
 
     Returns
     -------
@@ -182,7 +187,7 @@ def breakdown_cell(
             continue
         counts = {c: (per_cat_items[u][item].n or 0) if not per_cat_items[u][item].suppressed
                   else _item_n(parts[u], item) for u, c in enumerate(answers.units)}
-        hidden = hide_categories(counts, k)
+        hidden = hide_categories(counts, k, forced=(forced_items or {}).get(item, ()))
         cells = []
         for u, c in enumerate(answers.units):
             if c in hidden:
@@ -203,13 +208,75 @@ def breakdown_cell(
             r = score_indicators(parts[u], mapping, threshold=k)[ind] if mapping else IndicatorResult(ind, True)
             results[c] = r
             counts[c] = _indicator_n(parts[u], [i for i, j in item_indicator.items() if j == ind and i in used])
-        hidden = hide_categories(counts, k)
+        hidden = hide_categories(counts, k, forced=(forced_indicators or {}).get(ind, ()))
         indicators_out[ind] = tuple(
             CategoryCell(c, IndicatorResult(ind, True), TOO_FEW if counts[c] < k else PROTECT)
             if c in hidden or results[c].suppressed else CategoryCell(c, results[c])
             for c in answers.units
         )
     return items_out, indicators_out
+
+
+def breakdown_dimensions(
+    answers: AnswerSet,
+    dimensions: Sequence[tuple[np.ndarray, tuple]],
+    total_items: Mapping[str, ItemResult],
+    total_indicators: Mapping[Hashable, IndicatorResult],
+    item_indicator: Mapping[str, Hashable],
+    k: int,
+    *,
+    leaf: np.ndarray | None = None,
+    leaf_items: Mapping[Hashable, Iterable[str]] | None = None,
+    leaf_indicators: Mapping[Hashable, Iterable[Hashable]] | None = None,
+) -> list[tuple[dict[str, tuple[CategoryCell, ...]], dict[Hashable, tuple[CategoryCell, ...]]]]:
+    """Break one shown cell down by several background questions at once: :func:`breakdown_cell`
+    per question, then :func:`hide_linked` per item and indicator across the questions and the
+    insatser whose own views show it.
+
+    Parameters
+    ----------
+    answers : AnswerSet
+        The cell's released answers (units ignored).
+    dimensions : one ``(category index per answer row, categories)`` per background question
+    leaf : the leaf (insats) of each answer row, optional
+    leaf_items, leaf_indicators : leaf -> the items / indicators its own view shows
+
+    Returns
+    -------
+    One ``(items, indicators)`` per dimension, as :func:`breakdown_cell` returns them.
+    """
+    def split(d, **forced):
+        unit, categories = dimensions[d]
+        parts = AnswerSet(answers.response, answers.item, answers.value, answers.items, unit, tuple(categories))
+        return breakdown_cell(parts, total_items, total_indicators, item_indicator, k, **forced)
+
+    first = [split(d) for d in range(len(dimensions))]
+    valid = ~np.isnan(answers.value)
+    forced_items: list[dict] = [{} for _ in dimensions]
+    forced_indicators: list[dict] = [{} for _ in dimensions]
+
+    def audit(target, rows, cells_of, viewers, forced):
+        _, first_row = np.unique(answers.response[rows], return_index=True)
+        rows = rows[first_row]  # one row per respondent
+        labels = [[categories[u] for u in unit[rows].tolist()] for unit, categories in dimensions]
+        shown = [{cell.category for cell in cells_of(d) if cell.hidden_reason is None and not cell.result.suppressed}
+                 for d in range(len(dimensions))]
+        extra = hide_linked(labels, shown, k, leaf=None if leaf is None else leaf[rows].tolist(),
+                            shown_leaves=[v for v, targets in (viewers or {}).items() if target in set(targets)])
+        for d, categories in enumerate(extra):
+            if categories:
+                forced[d][target] = categories
+
+    for item in first[0][0] if first else ():
+        code = answers.items.index(item)
+        audit(item, np.flatnonzero((answers.item == code) & valid), lambda d, i=item: first[d][0][i], leaf_items,
+              forced_items)
+    for ind in first[0][1] if first else ():
+        codes = [answers.items.index(i) for i in total_indicators[ind].items or () if i in answers.items]
+        audit(ind, np.flatnonzero(np.isin(answers.item, codes) & valid), lambda d, j=ind: first[d][1][j],
+              leaf_indicators, forced_indicators)
+    return [split(d, forced_items=forced_items[d], forced_indicators=forced_indicators[d])
+            if forced_items[d] or forced_indicators[d] else first[d] for d in range(len(dimensions))]
 
 
 def _item_n(answers: AnswerSet, item: str) -> int:

@@ -2,7 +2,8 @@
 
 Pure: the standard library only. ``surveys.results`` loads the released answers as plain arrays
 and asks this module which cells, items and references may be shown; breakdowns
-(``indicators.breakdown``) ask :func:`hide_categories`. Nothing else decides suppression.
+(``indicators.breakdown``) ask :func:`hide_categories` and :func:`hide_linked`. Nothing else
+decides suppression.
 
 The rules, with k the reporting threshold:
 
@@ -17,6 +18,11 @@ The rules, with k the reporting threshold:
 - Computed riket (D3): pooled from the förbund other than the viewer's own, shown only when at
   least three of them each contribute at least k; a riket indicator only when the riket of
   every item it averages is shown too (:func:`riket_indicator_allowed`).
+- Linked breakdowns (D1): kön, åldersgrupp, time in the intervention and the insatser each split
+  the same total; a group none of them shows can follow from several together (women + the
+  16-29 year olds - everyone). Categories are hidden until no group of 1..k-1 respondents
+  follows from them, checked with exact arithmetic (:func:`derivable_small_group`,
+  :func:`hide_linked`).
 - Item pairs (D1): an indicator's standard error, and so its interval and test, holds the
   covariance of the respondents who answered both of two of its items; it is shown only when
   every such group holds 0 or at least k (:func:`overlap_allows_interval`).
@@ -28,9 +34,11 @@ The rules, with k the reporting threshold:
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from numbers import Integral
 
+from indicators.exact import orthogonal_coordinates
 from indicators.suppression import check_threshold
 
 #: Reason codes for a hidden figure (renderers translate them, see ``HIDDEN_REASONS``).
@@ -94,6 +102,188 @@ def hide_categories(
         hidden.add(c)
         residual += n
     return frozenset(hidden)
+
+
+#: How many unions of small atoms :func:`derivable_small_group` may look at before it stops and
+#: answers conservatively (as if one were derivable).
+DERIVATION_SEARCH_LIMIT = 200_000
+
+
+def derivable_small_group(sizes: Sequence[int], shown_sets: Iterable[Iterable[int]], k: int) -> frozenset | None:
+    """D1 across linked splits of one total: find a group of 1..k-1 respondents whose figures
+    follow from the figures of the shown sets, or None.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Respondents in each atom: the atoms partition the respondents counted in a figure (an
+        item's valid answers, an indicator's respondents) into those no shown set tells apart.
+    shown_sets : iterable of collections of atom indices
+        Each set of respondents whose figures are shown (the total, each shown insats, each
+        shown category of every breakdown).
+    k : int
+
+    Returns
+    -------
+    frozenset of atom indices, or None
+        A union of atoms holding 1..k-1 respondents whose indicator vector is a linear
+        combination of the shown sets' (then its n, sum, sum of squares and counts per answer
+        follow, each figure of a set being the sum over its atoms), or None when there is
+        none. Exact integer arithmetic; when the search would exceed
+        :data:`DERIVATION_SEARCH_LIMIT` unions, every atom smaller than k is returned
+        (conservative: the caller hides more).
+
+    Notes
+    -----
+    Two breakdowns of one total are linked: with kön and åldersgrupp shown, women + the
+    16-29 year olds - everyone = the young women - the older men. When nobody is an older
+    man, that is the young women's figure, whatever each breakdown hides on its own
+    (:func:`hide_categories`). A union A is derivable exactly when its vector is orthogonal to
+    the null space of the shown sets; with w[a] an atom's null-space coordinates
+    (:func:`indicators.exact.orthogonal_coordinates`), when the w[a] of A sum to zero.
+    """
+    k = check_threshold(k)
+    sizes = [int(n) for n in sizes]
+    w = orthogonal_coordinates(_indicator_rows(shown_sets, len(sizes)), len(sizes))
+    small = [a for a, n in enumerate(sizes) if 0 < n < k]
+    # Each w[a] as one integer, its entries the digits in base `base` (balanced): a sum of at most
+    # k - 1 of them is 0 exactly when the vectors sum to 0, and adding integers is fast.
+    base = 2 * k * max((abs(x) for a in small for x in w[a]), default=1) + 1
+    powers = [base**j for j in range(len(w[0]) if w else 0)]
+    code = {a: sum(x * powers[j] for j, x in enumerate(w[a]) if x) for a in small}
+    half = k // 2  # a union of at most k - 1 atoms is two parts of at most k // 2 atoms each
+    parts: dict[int, list[tuple[tuple[int, ...], int]]] = {}
+    seen = 0
+
+    def grow(start: int, chosen: tuple[int, ...], n: int, total: int) -> bool:
+        nonlocal seen
+        for pos in range(start, len(small)):
+            a = small[pos]
+            if n + sizes[a] >= k:
+                continue
+            seen += 1
+            if seen > DERIVATION_SEARCH_LIMIT:
+                return False
+            union = (*chosen, a)
+            vec = total + code[a]
+            parts.setdefault(vec, []).append((union, n + sizes[a]))
+            if len(union) < half and not grow(pos + 1, union, n + sizes[a], vec):
+                return False
+        return True
+
+    if not grow(0, (), 0, 0):
+        return frozenset(small)
+    if 0 in parts:
+        return frozenset(parts[0][0][0])
+    for vec, unions in parts.items():
+        for union, n in unions:
+            for other, m in parts.get(-vec, ()):
+                if n + m < k and not set(union) & set(other):
+                    return frozenset((*union, *other))
+    return None
+
+
+def _indicator_rows(shown_sets: Iterable[Iterable[int]], width: int) -> list[list[int]]:
+    rows = []
+    for members in shown_sets:
+        row = [0] * width
+        for a in members:
+            row[a] = 1
+        rows.append(row)
+    return rows
+
+
+def derivable(union: Iterable[int], shown_sets: Iterable[Iterable[int]], atoms: int) -> bool:
+    """Whether the figures of a union of atoms follow from those of the shown sets (see
+    :func:`derivable_small_group`; ``atoms`` is how many atoms there are)."""
+    w = orthogonal_coordinates(_indicator_rows(shown_sets, atoms), atoms)
+    chosen = set(union)
+    return all(sum(w[a][j] for a in chosen) == 0 for j in range(len(w[0]) if w else 0))
+
+
+def hide_linked(
+    labels: Sequence[Sequence[Hashable]],
+    shown: Sequence[Iterable[Hashable]],
+    k: int,
+    *,
+    leaf: Sequence[Hashable] | None = None,
+    shown_leaves: Iterable[Hashable] = (),
+) -> list[set]:
+    """D1 across the breakdowns of one figure: the categories to hide besides those each
+    breakdown hides on its own.
+
+    Parameters
+    ----------
+    labels : one sequence per breakdown (dimension)
+        ``labels[d][r]``: the category of respondent r (those counted in the figure) in d.
+    shown : one collection per dimension
+        The categories of d shown so far (after :func:`indicators.disclosure.hide_categories`).
+    k : int
+    leaf, shown_leaves : optional
+        ``leaf[r]``: respondent r's insats (or other leaf); ``shown_leaves``: the leaves whose
+        own view shows the figure. Their sets are shown as well and cannot be hidden here.
+
+    Returns
+    -------
+    list of sets, one per dimension
+        While some group of 1..k-1 respondents follows from the total, the shown leaves and
+        the shown categories together (:func:`indicators.disclosure.derivable_small_group`),
+        more is hidden: of the categories holding one of that group, the one with the fewest
+        respondents whose hiding (with what its breakdown must then hide besides) stops the
+        group from following, else the whole breakdown with the fewest respondents among them.
+    """
+    count = len(labels[0]) if labels else 0
+    sizes_by_dim = [Counter(lab) for lab in labels]
+    leaves = set(shown_leaves)
+    leaf_of = [leaf[r] if leaf is not None and leaf[r] in leaves else None for r in range(count)]
+    hidden_mark = object()
+
+    def split(shown_now):
+        """Each respondent's atom (those no shown set tells apart), the atoms' sizes and the
+        shown sets over the atoms."""
+        signature = [(leaf_of[r], *(lab[r] if lab[r] in shown_now[d] else hidden_mark
+                                     for d, lab in enumerate(labels))) for r in range(count)]
+        index: dict = {}
+        atom_of = [index.setdefault(sig, len(index)) for sig in signature]
+        atoms = list(index)
+        sizes = Counter(atom_of)
+        sets = [range(len(atoms))]
+        sets += [[a for a, sig in enumerate(atoms) if sig[0] == v] for v in leaves]
+        sets += [[a for a, sig in enumerate(atoms) if sig[d + 1] == c]
+                 for d in range(len(labels)) for c in shown_now[d]]
+        return atom_of, [sizes[a] for a in range(len(atoms))], sets
+
+    def after(shown_now, d, categories):
+        """``shown_now`` with ``categories`` of dimension d hidden, and what d must hide besides."""
+        out = [set(x) for x in shown_now]
+        out[d] -= categories
+        out[d] -= hide_categories(dict(sizes_by_dim[d]), k, forced=set(sizes_by_dim[d]) - out[d])
+        return out
+
+    def follows(shown_now, members: set) -> bool:
+        """Whether the figures of the respondents ``members`` follow from what ``shown_now`` shows."""
+        atom_of, sizes, sets = split(shown_now)
+        chosen = {atom_of[r] for r in members}
+        if sum(sizes[a] for a in chosen) != len(members):
+            return False  # no shown set tells these respondents apart from others
+        return derivable(chosen, sets, len(sizes))
+
+    shown_now = [set(x) for x in shown]
+    while True:
+        atom_of, sizes, sets = split(shown_now)
+        found = derivable_small_group(sizes, sets, k)
+        if found is None:
+            return [set(shown[d]) - shown_now[d] for d in range(len(labels))]
+        members = {r for r in range(count) if atom_of[r] in found}
+        touching = sorted({(d, c) for d in range(len(labels)) for c in shown_now[d]
+                           if any(labels[d][r] == c for r in members)}, key=lambda dc: (dc[0], str(dc[1])))
+        if not touching:  # the shown leaves alone give the group away: show no breakdown
+            return [set(shown[d]) for d in range(len(labels))]
+        singles = sorted(touching, key=lambda dc: (sizes_by_dim[dc[0]][dc[1]], dc[0], str(dc[1])))
+        helping = [(d, {c}) for d, c in singles if not follows(after(shown_now, d, {c}), members)]
+        dims = sorted({d for d, _c in touching}, key=lambda d: (sum(sizes_by_dim[d][c] for c in shown_now[d]), d))
+        d, categories = helping[0] if helping else (dims[0], set(shown_now[dims[0]]))
+        shown_now = after(shown_now, d, categories)
 
 
 def riket_allowed(n_by_forbund: Mapping[Hashable, int], own: Hashable, k: int) -> bool:

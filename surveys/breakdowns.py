@@ -15,7 +15,7 @@ import numpy as np
 from sqlalchemy import select
 
 from indicators.answers import AnswerSet
-from indicators.breakdown import NOT_ANSWERED, BreakdownRow, breakdown_cell
+from indicators.breakdown import NOT_ANSWERED, BreakdownRow, breakdown_dimensions
 
 from .extensions import db
 from .models import BackgroundAnswer, Response
@@ -37,8 +37,11 @@ def load_background(forbund_id: int, years: Iterable[int], groups: Iterable[str]
 
 
 def cell_breakdowns(frame, mask: np.ndarray, questionnaire, year: int, gated, k: int,
-                    background: dict[str, dict[str, str]]) -> list[BreakdownRow]:
-    """Breakdown rows of one shown cell (group x year) for every background question of the group."""
+                    background: dict[str, dict[str, str]], views: dict | None = None) -> list[BreakdownRow]:
+    """Breakdown rows of one shown cell (group x year) for every background question of the group.
+
+    ``views``: the plan of every insats view of the cell (``indicators.gate.plan_cell``), so
+    that the breakdowns are checked together with the insatser's own figures (D1)."""
     if gated.responses is None or not questionnaire.background:
         return []
     items = questionnaire.item_ids
@@ -48,15 +51,22 @@ def cell_breakdowns(frame, mask: np.ndarray, questionnaire, year: int, gated, k:
     keep, codes = sel[codes >= 0], codes[codes >= 0]
     response = frame.response[keep]
     item_indicator = {i.id: i.indicator for i in questionnaire.items}
-    rows: list[BreakdownRow] = []
+    dimensions = []
     for question in questionnaire.background:
         categories = (*question.options, NOT_ANSWERED)
         position = {c: u for u, c in enumerate(categories)}
         unit = np.fromiter(
             (position.get(background.get(frame.ids[r], {}).get(question.id, NOT_ANSWERED), len(categories) - 1)
              for r in response), np.int64, response.size)
-        answers = AnswerSet(response, codes, frame.value[keep], items, unit, categories)
-        by_item, by_indicator = breakdown_cell(answers, gated.items, gated.indicators, item_indicator, k)
+        dimensions.append((unit, categories))
+    shown_views = {v: plan for v, plan in (views or {}).items() if v is not None}
+    results = breakdown_dimensions(
+        AnswerSet(response, codes, frame.value[keep], items), dimensions, gated.items, gated.indicators,
+        item_indicator, k, leaf=frame.insats[keep],
+        leaf_items={v: plan.items for v, plan in shown_views.items()},
+        leaf_indicators={v: tuple(plan.indicator_items) for v, plan in shown_views.items()})
+    rows: list[BreakdownRow] = []
+    for question, (by_item, by_indicator) in zip(questionnaire.background, results, strict=True):
         rows += [BreakdownRow(questionnaire.code, year, question.id, "indicator", str(j), cells)
                  for j, cells in by_indicator.items()]
         rows += [BreakdownRow(questionnaire.code, year, question.id, "item", i, cells) for i, cells in by_item.items()]

@@ -7,8 +7,8 @@ The output is an ``indicators.results.ResultSet``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +21,7 @@ from indicators.answers import AnswerSet
 from indicators.catalogue import GROUP_CODES, Instrument, measurement_year
 from indicators.compare import Reference, compare_indicator, compare_item
 from indicators.disclosure import PENDING, TOO_FEW, hide_categories, subgroups_shown
+from indicators.gate import plan_cell
 from indicators.gated import score_cell
 from indicators.multiplicity import adjust_rows
 from indicators.results import CENSUS_GROUPS, CombinedRow, IndicatorRow, ItemRow, ResultSet
@@ -187,8 +188,9 @@ def build_result_set(request: ResultRequest) -> ResultSet:
             for leaf in leaf_of.values():
                 per_leaf[leaf] = per_leaf.get(leaf, 0) + 1
             others = answer_set(frame, cell & ~own, q.item_ids, by_forbund=True) if computed else None
-            gated = score_cell(answer_set(frame, fcell, q.item_ids, by_insats=True), per_leaf, item_indicator,
-                               threshold, view=insats_id, views=insats_views, others=others, own=forbund.id)
+            by_leaf = answer_set(frame, fcell, q.item_ids, by_insats=True)
+            gated = score_cell(by_leaf, per_leaf, item_indicator, threshold, view=insats_id, views=insats_views,
+                               others=others, own=forbund.id)
             cell_reasons = gated.reasons
             if shown:
                 pending = pending_count(forbund.id, insats_id, group, year)
@@ -211,7 +213,8 @@ def build_result_set(request: ResultRequest) -> ResultSet:
                 items.append(ItemRow(group, item.id, item.indicator, dict(item.text), item.scale, year,
                                      result, ref, cmp, cell_reasons.get(item.id)))
             if shown and request.insats is None and year in final_years:
-                breakdowns += cell_breakdowns(frame, fcell, q, year, gated, threshold, background)
+                views = plan_cell(by_leaf, per_leaf, item_indicator, threshold, insats_views)
+                breakdowns += cell_breakdowns(frame, fcell, q, year, gated, threshold, background, views)
             for ind_id, result in gated.indicators.items():
                 ref = ind_refs.get(ind_id) if not result.suppressed else None
                 cmp = compare_indicator(result, ref, unit=forbund.id) if ref is not None else None
