@@ -13,6 +13,7 @@ from ..access import roles_required
 from ..extensions import db
 from ..forms_admin import SERVICE_FIELDS, ButtonForm, ForbundForm, PasswordForm, UserForm, apply_service_error
 from ..models import Forbund, Insats, SurveyLink, User
+from .conflicts import once_more_on_conflict
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -53,6 +54,7 @@ def instruments():
 
 @bp.route("/forbund", methods=["GET", "POST"])
 @roles_required("admin")
+@once_more_on_conflict
 def forbund():
     form = ForbundForm()
     if form.validate_on_submit():
@@ -83,6 +85,7 @@ def _user_form() -> UserForm:
 
 @bp.route("/anvandare", methods=["GET", "POST"])
 @roles_required("admin")
+@once_more_on_conflict
 def users():
     form = _user_form()
     if form.validate_on_submit():

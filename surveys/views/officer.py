@@ -23,6 +23,7 @@ from ..extensions import db
 from ..forms_admin import SERVICE_FIELDS, AskedForm, ButtonForm, CodesForm, InsatsForm, LinkForm, apply_service_error
 from ..instruments import instrument
 from ..instruments import versions as instrument_versions
+from .conflicts import once_more_on_conflict
 from .link_pages import link_rows, questionnaire_names
 
 bp = Blueprint("officer", __name__, url_prefix="/forbund")
@@ -57,6 +58,7 @@ def dashboard():
 
 @bp.route("/insatser", methods=["GET", "POST"])
 @roles_required("officer")
+@once_more_on_conflict
 def insatser():
     forbund = user_forbund()
     form = InsatsForm()
@@ -75,6 +77,7 @@ def insatser():
 
 @bp.route("/insatser/<int:insats_id>", methods=["GET", "POST"])
 @roles_required("officer")
+@once_more_on_conflict
 def insats(insats_id: int):
     obj = insats_or_404(insats_id)
     form = InsatsForm(obj=obj) if request.method == "GET" else InsatsForm()

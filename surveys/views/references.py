@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, NumberRange
 from ..access import roles_required
 from ..extensions import db
 from ..references import MAX_BYTES, ReferenceImportError, delete_source, import_references, list_sources
+from .conflicts import once_more_on_conflict
 
 bp = Blueprint("references", __name__, url_prefix="/admin/referenser")
 
@@ -39,6 +40,7 @@ def index():
 
 @bp.post("/")
 @roles_required("admin")
+@once_more_on_conflict
 def upload():
     form = ReferenceUploadForm()
     if not form.validate_on_submit():

@@ -1,0 +1,97 @@
+"""A double click on "Skapa": the request that loses the race at the unique constraint gets the
+form's own "finns redan" message (or, for a reference file, the same import again), never a 500.
+
+The race is made deterministic: the service's check for an existing name is skipped once, as if
+the other request had stored its row just after the check.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from sqlalchemy import func, select
+
+from surveys import accounts
+from surveys.extensions import db
+from surveys.models import Forbund, Insats, User
+from tests.helpers import form_fields, strip_tags
+
+
+def text(resp) -> str:
+    return html.unescape(strip_tags(resp.get_data(as_text=True)))
+
+
+def post_form(client, path, data):
+    fields = form_fields(client.get(path).get_data(as_text=True))
+    return client.post(path, data={**fields, **data})
+
+
+@pytest.fixture
+def check_skipped_once(monkeypatch):
+    """Make the next existence check of ``name`` in ``module`` find nothing (the race's first step)."""
+
+    def skip(name, module=accounts):
+        original = getattr(module, name)
+        calls = []
+
+        def first_time_nothing(*args, **kwargs):
+            calls.append(1)
+            if len(calls) == 1:
+                return None
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, first_time_nothing)
+        return calls
+
+    return skip
+
+
+def test_insats_created_twice_at_once(client, auth, make_forbund, make_user, make_insats, check_skipped_once):
+    forbund = make_forbund("a", "Förbund A")
+    make_user("officer_a", "officer", forbund)
+    auth.login("officer_a")
+    make_insats(forbund, "Steg för steg")  # what the other request stored
+    calls = check_skipped_once("_check_unique_insats")
+    resp = post_form(client, "/forbund/insatser", {"name": "Steg för steg"})
+    assert resp.status_code == 200 and len(calls) == 2  # handled once more after the conflict
+    assert "Förbundet har redan en insats som heter 'Steg för steg'" in text(resp)
+    assert db.session.scalar(select(func.count()).select_from(Insats)) == 1
+
+
+def test_forbund_and_user_created_twice_at_once(client, auth, make_forbund, make_user, monkeypatch):
+    make_user("root", "admin")
+    auth.login("root")
+    make_forbund("norr", "Norr")
+    real_scalar = db.session.scalar
+    skipped = []
+
+    def scalar_missing_once(statement, *args, **kwargs):
+        if not skipped and "forbund.slug" in str(statement):
+            skipped.append(statement)
+            return None
+        return real_scalar(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "scalar", scalar_missing_once)
+    resp = post_form(client, "/admin/forbund", {"slug": "norr", "name": "Norr igen"})
+    assert resp.status_code == 200 and skipped
+    assert "Det finns redan ett förbund med kortnamnet 'norr'" in text(resp)
+    assert db.session.scalar(select(func.count()).select_from(Forbund)) == 1
+
+    make_user("anna", "admin")
+    skipped.clear()
+
+    def user_missing_once(statement, *args, **kwargs):
+        if not skipped and "users.username" in str(statement).replace('"', "") or (
+                not skipped and "user.username" in str(statement).replace('"', "")):
+            skipped.append(statement)
+            return None
+        return real_scalar(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "scalar", user_missing_once)
+    resp = post_form(client, "/admin/anvandare", {"username": "anna", "role": "admin", "name": "Anna",
+                                                  "password": "Korrekt-häst-batteri-häfte-9", "confirm": "Korrekt-häst-batteri-häfte-9"})
+    page = text(resp)
+    assert resp.status_code == 200 and skipped, page[:1500]
+    assert "'anna' är redan upptaget" in page
+    assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "anna")) == 1
