@@ -15,6 +15,8 @@ import unicodedata
 import pyotp
 from flask import current_app
 from markupsafe import Markup
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit
 from .extensions import db
@@ -76,26 +78,45 @@ def check_new_code(secret: str, code: str) -> bool:
     return _matching_step(secret, code) is not None
 
 
+class AlreadyChanged(Exception):
+    """Another request changed this user's second factor meanwhile (a double click, a second tab):
+    what this request would have shown would not be what is stored."""
+
+
+def _store(user: User, unchanged, **values) -> None:
+    """Write ``values`` to the user's row only if ``unchanged`` (a condition on what this request
+    read) still holds, else raise AlreadyChanged: of two requests at once, exactly one stores."""
+    result = db.session.execute(update(User).where(User.id == user.id, unchanged).values(**values)
+                                .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise AlreadyChanged()
+    for name, value in values.items():
+        set_committed_value(user, name, value)
+
+
 def enable(user: User, secret: str) -> list[str]:
-    """Store the secret and return fresh recovery codes (shown once, stored hashed)."""
-    user.totp_secret = secret
-    user.totp_last_step = None
-    codes = _new_recovery_codes(user)
-    db.session.flush()
+    """Store the secret and return fresh recovery codes (shown once, stored hashed). Raises
+    AlreadyChanged when another request enabled the second factor first."""
+    codes, hashes = _new_recovery_codes()
+    _store(user, User.totp_secret.is_(None), totp_secret=secret, totp_last_step=None, recovery_codes=hashes)
     audit.record("user.2fa_enable", f"användare {user.username}", forbund_id=user.forbund_id, user_id=user.id)
     return codes
 
 
-def _new_recovery_codes(user: User) -> list[str]:
+def _new_recovery_codes() -> tuple[list[str], str]:
+    """Fresh codes to show once, and their hashes as stored."""
     raw = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]  # 40 random bits each
     codes = [f"{c[:5]}-{c[5:]}" for c in raw]
-    user.recovery_codes = json.dumps([_hash_recovery(c) for c in codes])
-    return codes
+    return codes, json.dumps([_hash_recovery(c) for c in codes])
 
 
 def regenerate_recovery_codes(user: User) -> list[str]:
-    codes = _new_recovery_codes(user)
-    db.session.flush()
+    """Replace the recovery codes; raises AlreadyChanged when they changed since this request
+    read them (the other request's codes are the ones stored and shown)."""
+    old = user.recovery_codes
+    codes, hashes = _new_recovery_codes()
+    _store(user, User.recovery_codes.is_(None) if old is None else User.recovery_codes == old,
+           recovery_codes=hashes)
     audit.record("user.2fa_recovery_codes", f"användare {user.username}", forbund_id=user.forbund_id, user_id=user.id)
     return codes
 

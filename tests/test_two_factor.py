@@ -123,3 +123,50 @@ def test_a_code_in_other_digits_is_read_as_the_same_code(app2fa, make_forbund, m
         admin.totp_last_step = None  # the same code may be used once per test round
         db.session.commit()
         assert second_step(client, "".join(digits[int(c)] for c in code)).status_code == 303
+
+
+def test_two_requests_at_once_never_show_codes_that_do_not_work(app2fa, make_forbund, make_user):
+    """A double click on "Slå på" or "Nya återställningskoder": the request that comes second finds
+    the row changed since it read it, stores nothing and shows no codes (they would not work)."""
+    from sqlalchemy import update
+
+    from surveys import twofactor
+    from surveys.models import User
+
+    user = make_user("olle", "officer", make_forbund("a", "A"))
+    db.session.execute(update(User).where(User.id == user.id).values(totp_secret=pyotp.random_base32()))
+    with pytest.raises(twofactor.AlreadyChanged):  # the other request enabled it after this one read
+        twofactor.enable(user, pyotp.random_base32())
+    db.session.rollback()
+    user = db.session.get(User, user.id)
+    first = twofactor.regenerate_recovery_codes(user)
+    db.session.commit()
+    assert user.recovery_codes  # read by this request, then the other request stores its codes
+    db.session.execute(update(User).where(User.id == user.id).values(recovery_codes='["other request"]')
+                       .execution_options(synchronize_session=False))
+    with pytest.raises(twofactor.AlreadyChanged):
+        twofactor.regenerate_recovery_codes(user)
+    db.session.rollback()
+    assert len(first) == 10 and actions().count("user.2fa_recovery_codes") == 1
+
+    secret = pyotp.random_base32()
+    twofactor.enable(db.session.get(User, user.id), secret)
+    db.session.commit()
+    client = app2fa.test_client()
+    login(client, "olle")
+    second_step(client, pyotp.TOTP(secret).now())
+    page = client.get("/konto/tvastegs").get_data(as_text=True)
+    real = twofactor.regenerate_recovery_codes
+
+    def other_request_first(u):
+        db.session.execute(update(User).where(User.id == u.id).values(recovery_codes='["stored by the other"]')
+                           .execution_options(synchronize_session=False))
+        return real(u)
+
+    twofactor.regenerate_recovery_codes = other_request_first
+    try:
+        resp = client.post("/konto/tvastegs/nya-koder", data=form_fields(page), follow_redirects=True)
+    finally:
+        twofactor.regenerate_recovery_codes = real
+    text = resp.get_data(as_text=True)
+    assert "skapades samtidigt av en annan begäran" in text and "<code>" not in text

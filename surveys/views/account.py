@@ -78,7 +78,14 @@ def two_factor():
     form = TotpCodeForm()
     if form.validate_on_submit():
         if twofactor.check_new_code(secret, form.code.data):
-            codes = twofactor.enable(current_user, secret)
+            try:
+                codes = twofactor.enable(current_user, secret)
+            except twofactor.AlreadyChanged:
+                db.session.rollback()
+                session.pop("totp_new", None)
+                flash(_("Tvåstegsverifieringen slogs redan på av en annan begäran (till exempel ett dubbelklick). "
+                        "Om du inte har sparat återställningskoderna som visades då: skapa nya här."), "info")
+                return redirect(url_for("account.two_factor"), code=303)
             db.session.commit()
             session.pop("totp_new", None)
             return render_template("account/recovery_codes.html", codes=codes)
@@ -93,7 +100,14 @@ def two_factor():
 def new_recovery_codes():
     if not ButtonForm().validate_on_submit() or not twofactor.enrolled(current_user):
         abort(400)
-    codes = twofactor.regenerate_recovery_codes(current_user)
+    try:
+        codes = twofactor.regenerate_recovery_codes(current_user)
+    except twofactor.AlreadyChanged:
+        db.session.rollback()
+        flash(_("Nya återställningskoder skapades samtidigt av en annan begäran (till exempel ett dubbelklick), "
+                "så de här visas inte: de skulle inte gälla. Skapa nya koder igen för att se koder som gäller."),
+              "error")
+        return redirect(url_for("account.two_factor"), code=303)
     db.session.commit()
     return render_template("account/recovery_codes.html", codes=codes)
 
