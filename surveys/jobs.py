@@ -83,6 +83,15 @@ class JobLimitError(ValueError):
         self.limit = limit
 
 
+class JobAlreadyQueued(ValueError):
+    """The same job (same kind, förbund, insats, user and parameters) is already waiting or
+    running: a double click, or "Starta igen" sent twice. ``job`` is that job."""
+
+    def __init__(self, job: Job):
+        super().__init__("Samma jobb väntar eller pågår redan.")
+        self.job = job
+
+
 def register_kind(name: str, run: Callable[[Job, Progress], JobResult], *, deleted_by_gallring: bool = True) -> None:
     KINDS[name] = JobKind(name, run, deleted_by_gallring)
 
@@ -104,21 +113,35 @@ def unfinished_count(forbund_id: int) -> int:
     )
 
 
-def create_job(kind: str, *, forbund_id: int, user_id: int | None, params: dict, insats_id: int | None = None) -> Job:
+def create_job(kind: str, *, forbund_id: int, user_id: int | None, params: dict, insats_id: int | None = None,
+               once: bool = False) -> Job:
     """Add a queued job, refusing when the förbund has JOB_LIMIT_PER_FORBUND unfinished jobs.
 
-    Flushes; the caller commits and then calls ``enqueue``.
+    ``once``: raise JobAlreadyQueued instead when the same job (kind, insats, user, parameters)
+    is already waiting or running (a report ordered twice by a double click). Flushes; the
+    caller commits and then calls ``enqueue``.
     """
     if kind not in KINDS:
         raise ValueError(f"Jobb: okänd sorts jobb {kind!r}.")
-    # Serialise job creation per förbund (PostgreSQL row lock; SQLite serialises writers anyway).
-    db.session.execute(select(Forbund.id).where(Forbund.id == forbund_id).with_for_update())
+    # Serialise job creation per förbund: a write to its row, which takes PostgreSQL's row lock and
+    # SQLite's write lock before anything is read, so two requests cannot both pass the checks.
+    db.session.execute(update(Forbund).where(Forbund.id == forbund_id).values(id=Forbund.id),
+                       execution_options={"synchronize_session": False})
     reap_stale()
+    encoded = json.dumps(params)
+    if once:
+        same = db.session.scalar(select(Job).where(
+            Job.kind == kind, Job.forbund_id == forbund_id, Job.status.in_(("queued", "running")),
+            Job.insats_id.is_(None) if insats_id is None else Job.insats_id == insats_id,
+            Job.user_id.is_(None) if user_id is None else Job.user_id == user_id,
+            Job.params == encoded).order_by(Job.created_at.desc()).limit(1))
+        if same is not None:
+            raise JobAlreadyQueued(same)
     limit = int(current_app.config["JOB_LIMIT_PER_FORBUND"])
     if unfinished_count(forbund_id) >= limit:
         raise JobLimitError(limit)
     now = utcnow()
-    job = Job(kind=kind, forbund_id=forbund_id, insats_id=insats_id, user_id=user_id, params=json.dumps(params),
+    job = Job(kind=kind, forbund_id=forbund_id, insats_id=insats_id, user_id=user_id, params=encoded,
               status="queued", progress=0, message="", created_at=now,
               expires_at=now + dt.timedelta(days=_cfg("JOB_EXPIRY_DAYS")))
     db.session.add(job)

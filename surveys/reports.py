@@ -184,10 +184,11 @@ REPORT_STEPS = 6
 
 
 def start_report_job(forbund: Forbund, options: ReportOptions, user_id: int | None) -> Job:
-    """Add a queued report job (``jobs.JobLimitError`` at the förbund's limit). Flushes; the caller
-    commits and then calls ``jobs.enqueue``."""
+    """Add a queued report job (``jobs.JobLimitError`` at the förbund's limit,
+    ``jobs.JobAlreadyQueued`` when the same report is being made). Flushes; the caller commits and
+    then calls ``jobs.enqueue``."""
     return jobs.create_job("report", forbund_id=forbund.id, user_id=user_id, params=asdict(options),
-                           insats_id=options.insats_id)
+                           insats_id=options.insats_id, once=True)
 
 
 def report_options(job: Job) -> ReportOptions:

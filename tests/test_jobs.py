@@ -95,8 +95,8 @@ def test_limit_per_forbund_is_enforced_and_explained(world, app, auth, client):
     a, b, ia, ia2, officer = world
     app.config["JOB_LIMIT_PER_FORBUND"] = 2
     finished(a, officer)  # finished jobs do not count
-    queued(a, officer)
-    queued(a, officer)
+    queued(a, officer, year=2025)
+    queued(a, officer, year=2024)  # (the same report as the one ordered below would be shown instead)
     queued(b)  # nor do other förbunds' jobs
     auth.login("off-a")
     fields = form_fields(client.get("/rapport/").get_data(as_text=True))
@@ -266,3 +266,27 @@ def test_a_job_deleted_by_gallring_while_it_runs_leaves_nothing_behind(world, mo
     jobs.run_job(job_id)
     db.session.expire_all()
     assert db.session.get(Job, job_id) is None and db.session.scalars(select(JobFile)).all() == []
+
+
+def test_the_same_report_ordered_twice_is_one_job(world, app, auth, client):
+    """A double click on "Skapa rapport" (or "Starta igen" sent twice): the second request finds
+    the same job waiting and goes to its page; a different report is a job of its own."""
+    a, b, ia, ia2, officer = world
+    first = queued(a, officer)
+    options = {**OPTIONS}
+    with pytest.raises(jobs.JobAlreadyQueued) as same:
+        jobs.create_job("report", forbund_id=a.id, user_id=officer.id, params=options, once=True)
+    assert same.value.job.id == first.id
+    db.session.rollback()
+    other = jobs.create_job("report", forbund_id=a.id, user_id=officer.id, params={**options, "year": 2025}, once=True)
+    db.session.commit()
+    assert other.id != first.id
+    from surveys.views import reports as report_views
+
+    with app.test_request_context("/rapport/"):
+        from flask_login import login_user
+
+        login_user(officer)
+        resp = report_views._start(a, report_views.ReportOptions(**OPTIONS), "test")
+        assert resp.status_code == 303 and resp.location.endswith(f"/rapport/jobb/{first.id}")
+    assert db.session.scalar(select(func.count()).select_from(Job).where(Job.forbund_id == a.id)) == 2

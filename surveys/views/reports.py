@@ -7,7 +7,7 @@ and reloads itself until the job has ended; the report page lists the förbund's
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -131,6 +131,10 @@ def _start(forbund, options: ReportOptions, detail: str):
     except jobs.JobLimitError:
         db.session.rollback()
         return None
+    except jobs.JobAlreadyQueued as same:
+        db.session.rollback()
+        flash(_("Samma rapport skapas redan; här är den."), "info")
+        return redirect(url_for(".job", job_id=same.job.id), code=303)
     record("report.create", target=f"{options.year}", detail=detail)
     db.session.commit()
     jobs.enqueue(job)
