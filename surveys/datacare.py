@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 
 from . import audit, jobs
 from .extensions import db
+from .locks import lock_forbund
 from .models import Answer, AuditEvent, Response
 
 AUDIT_PAGE_SIZE = 50
@@ -91,6 +92,7 @@ def delete_years(forbund_id: int, years: list[int]) -> list[YearCount]:
     was actually deleted. Answers, background answers and free text go with their response through
     the schema's ON DELETE CASCADE (SQLite enforces foreign keys too: see setup.py).
     """
+    lock_forbund(forbund_id)  # a second request at once (a double click) then counts nothing left
     counts = count_years(forbund_id, years)
     if not any(c.responses for c in counts):
         return counts

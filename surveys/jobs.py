@@ -39,7 +39,8 @@ from sqlalchemy import delete, func, select, update
 
 from .extensions import db
 from .job_models import Job, JobFile
-from .models import Forbund, utcnow
+from .locks import lock_forbund
+from .models import utcnow
 
 #: Why a job failed (``Job.message`` of a failed job); the page explains each in Swedish.
 WORKER_LOST = "worker_lost"
@@ -123,10 +124,7 @@ def create_job(kind: str, *, forbund_id: int, user_id: int | None, params: dict,
     """
     if kind not in KINDS:
         raise ValueError(f"Jobb: okänd sorts jobb {kind!r}.")
-    # Serialise job creation per förbund: a write to its row, which takes PostgreSQL's row lock and
-    # SQLite's write lock before anything is read, so two requests cannot both pass the checks.
-    db.session.execute(update(Forbund).where(Forbund.id == forbund_id).values(id=Forbund.id),
-                       execution_options={"synchronize_session": False})
+    lock_forbund(forbund_id)  # two requests at once cannot both pass the checks below
     reap_stale()
     encoded = json.dumps(params)
     if once:

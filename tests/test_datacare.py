@@ -152,6 +152,31 @@ def test_gallring_recounts_at_confirmation(app, world):
     assert done.status_code == 303 and count() == 0
 
 
+def test_gallring_confirmed_twice_at_once_deletes_and_logs_once(app, world, monkeypatch):
+    """A double click on "Radera": the second request counted before the first deleted; it must
+    say nothing is left, not "klar", and log nothing (the log states what was deleted)."""
+    from surveys import datacare
+
+    add_response(world["a"], 2022)
+    client = logged_in(app, "officer_a")
+    fields = form_fields(_choose(client, [2022]).get_data(as_text=True))
+    seen_before = datacare.count_years(world["a"].id, [2022])
+    assert client.post("/forbund/data/gallring/radera", data=fields).status_code == 303  # the first click
+    real = datacare.count_years
+    calls = []
+
+    def counted_before_the_first_click(forbund_id, years):
+        calls.append(1)
+        return seen_before if len(calls) == 1 else real(forbund_id, years)
+
+    monkeypatch.setattr(datacare, "count_years", counted_before_the_first_click)
+    monkeypatch.setattr(datacare, "response_years", lambda forbund_id: [2022])
+    second = client.post("/forbund/data/gallring/radera", data=fields, follow_redirects=True)
+    assert "Det finns inga svar kvar att gallra" in second.get_data(as_text=True)
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "responses.delete_years")).all()
+    assert len(events) == 1 and len(calls) == 2
+
+
 def test_gallring_scoping_and_csrf(app, world):
     add_response(world["a"], 2022)
     client_b = logged_in(app, "officer_b")

@@ -126,6 +126,9 @@ def gallring_delete():
         return render_template("datacare/confirm.html", forbund=forbund, counts=counts, form=confirm, changed=True), 409
     deleted = datacare.delete_years(forbund.id, years)
     db.session.commit()
+    if not any(c.responses for c in deleted):  # another request (a double click) deleted them just now
+        flash(_("Det finns inga svar kvar att gallra för de valda åren."), "error")
+        return redirect(url_for("datacare.gallring"), code=303)
     flash(
         _("Gallringen är klar: %(responses)d svar med %(answers)d frågesvar raderades för mätår %(years)s.",
           responses=sum(c.responses for c in deleted), answers=sum(c.answers for c in deleted),
