@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     PasswordField,
     RadioField,
@@ -112,6 +113,8 @@ class LinkForm(FlaskForm):
     requires_code = BooleanField(_l("Kräver engångskod (bara chefsgrupp och styrelse)"))
     asked = IntegerField(_l("Antal tillfrågade (valfritt)"), validators=[
         Optional(), NumberRange(min=1, max=100_000, message=_l("Ange ett heltal från 1 till 100 000."))])
+    #: This form's key: the same form sent twice makes one link (links.create_link).
+    form_key = HiddenField()
 
     def validate_closes_on(self, field):
         if field.data and self.opens_on.data and field.data < self.opens_on.data:

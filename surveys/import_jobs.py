@@ -59,7 +59,7 @@ def _run(job: Job, progress: jobs.Progress) -> jobs.JobResult:
     db.session.commit()
     with force_locale(params.get("lang") or "sv"):
         try:
-            result = run_import(forbund_id, user_id, data, params.get("filename", ""), progress=progress)
+            result = run_import(forbund_id, user_id, data, params.get("filename", ""), progress=progress, job_id=job.id)
         except ImportRejected as exc:
             outcome = {"rejected": [str(p) for p in exc.problems], "more": exc.more}
         else:

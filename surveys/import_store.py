@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from indicators.catalogue import Instrument, measurement_year
 
-from . import audit, import_writer
+from . import audit, import_writer, jobs
 from .extensions import db
 from .form_numbers import stored_form_numbers
 from .imports import ImportRejected, ParsedFile, parse
@@ -146,7 +146,7 @@ def _existing_keys(keys: list[str]) -> set[str]:
 
 
 def run_import(forbund_id: int, user_id: int | None, file_bytes: bytes, filename: str = "",
-               progress: Callable[[int, str], None] | None = None) -> ImportResult:
+               progress: Callable[[int, str], None] | None = None, job_id: str | None = None) -> ImportResult:
     """Import a file for a förbund as one unit of work (CLI, request or queued job).
 
     Reads and validates everything first, then writes. On SQLite, where a write locks the whole
@@ -156,6 +156,8 @@ def run_import(forbund_id: int, user_id: int | None, file_bytes: bytes, filename
     does it (its rows block nobody). On any problem nothing is left stored and ImportRejected
     (or the original error) is raised. ``progress(percent, step)`` is told how far it has come (a job's).
     """
+    if jobs.reap_stale():  # an import job whose worker died: its pending rows go below
+        db.session.commit()
     forbund = db.session.get(Forbund, forbund_id)
     if forbund is None:
         raise ImportRejected.single(_l("Förbundet finns inte längre."))
@@ -181,16 +183,16 @@ def run_import(forbund_id: int, user_id: int | None, file_bytes: bytes, filename
                 connection.rollback()
                 raise _conflict() from None
         else:
-            _write_in_steps(connection, records, forbund_id, inst.version, user_id, progress)
+            _write_in_steps(connection, records, forbund_id, inst.version, user_id, progress, job_id)
     _release(records, forbund_id)
     _audit(forbund, planned.result, user_id, filename)
     db.session.commit()
     return planned.result
 
 
-def _write_in_steps(connection, records, forbund_id: int, version: str, user_id, progress) -> None:
+def _write_in_steps(connection, records, forbund_id: int, version: str, user_id, progress, job_id) -> None:
     """SQLite (one writer at a time): short pending steps, then one publishing transaction."""
-    batch = import_writer.new_batch_id()
+    batch = import_writer.new_batch_id(job_id)
     written: list[str] = []
     try:
         for start in range(0, len(records), BATCH_ROWS):

@@ -6,7 +6,7 @@ and result ignores withdrawn responses, so an import written in several short tr
 lets respondents' submissions in between on SQLite, where a write locks the whole database - is
 seen by nobody until :func:`publish` clears the marks in one transaction. A failed import is
 removed by :func:`discard`; one whose process died is removed by :func:`discard_stale` at the
-start of a later import. The batch id starts with the minute it began (so stale batches can be
+start of a later import and by the worker's housekeeping. The batch id starts with the minute it began (so stale batches can be
 recognised); it is cleared when the import completes, and the import itself is in the audit log.
 """
 
@@ -28,15 +28,21 @@ from .models import Answer, BackgroundAnswer, Response
 
 #: Records per executemany call.
 CHUNK = 10_000
-#: A pending batch older than this (minutes) belongs to an import that died.
-STALE_MINUTES = 60
+#: A pending batch older than this (minutes) belongs to an import that died (an import of the
+#: largest file allowed takes seconds). A queued import's batch is dead as soon as its job is not
+#: running any more.
+STALE_MINUTES = 15
+#: How much of a job id a batch id holds (the column has 32 characters).
+JOB_PART = 21
 RESPONSE_COLUMNS = ("id", "submission_key", "link_id", "forbund_id", "insats_id", "questionnaire",
                     "instrument_version", "measurement_year", "submitted_on", "channel", "entered_by_id",
                     "withdrawn", "form_number", "import_batch")
 
 
-def new_batch_id() -> str:
-    return f"{int(time.time() // 60):010d}-{os.urandom(8).hex()}"
+def new_batch_id(job_id: str | None = None) -> str:
+    """The minute the import began, and the job running it (its id's first 21 characters) or a
+    random part: a batch whose job has failed or ended is known dead at once (:func:`discard_stale`)."""
+    return f"{int(time.time() // 60):010d}-{job_id[:JOB_PART] if job_id else os.urandom(8).hex()}"
 
 
 def random_ids(count: int) -> list[str]:
@@ -152,11 +158,21 @@ def discard(connection, ids: list[str]) -> None:
 
 
 def discard_stale(connection) -> int:
-    """Remove what imports that died (older than STALE_MINUTES) left pending; return the count."""
+    """Remove what imports that died left pending: batches older than STALE_MINUTES, and those of
+    a queued import whose job has failed (its worker died) or ended. Return the count."""
+    from .job_models import Job
+
     cutoff = f"{int(time.time() // 60) - STALE_MINUTES:010d}"
-    stale = list(connection.scalars(
-        select(Response.id).where(Response.import_batch.is_not(None), Response.import_batch < cutoff)
-    ))
+    batches = list(connection.scalars(select(Response.import_batch).where(Response.import_batch.is_not(None))
+                                      .distinct()))
+    dead = {b for b in batches if b < cutoff}
+    for batch in set(batches) - dead:
+        owner = batch.partition("-")[2]
+        if len(owner) == JOB_PART:
+            status = connection.scalar(select(Job.status).where(Job.id.startswith(owner, autoescape=True)).limit(1))
+            if status is not None and status not in ("queued", "running"):
+                dead.add(batch)
+    stale = list(connection.scalars(select(Response.id).where(Response.import_batch.in_(dead)))) if dead else []
     connection.rollback()
     if stale:
         discard(connection, stale)

@@ -239,10 +239,15 @@ def delete_forbund_jobs(forbund_id: int) -> int:
 
 
 def housekeeping() -> None:
-    """The worker's periodic task: fail stale jobs, delete expired ones. Commits."""
+    """The worker's periodic task: fail stale jobs, delete expired ones, remove what imports that
+    died left pending (``import_writer.discard_stale``). Commits."""
+    from . import import_writer
+
     reap_stale()
     delete_expired()
     db.session.commit()
+    with db.engine.connect() as connection:
+        import_writer.discard_stale(connection)
 
 
 # --- running a job (the worker) --------------------------------------------------------------

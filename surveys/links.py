@@ -48,6 +48,14 @@ def questionnaire_scope(code: str, version: str | None = None) -> str:
     return inst.questionnaires[code].about
 
 
+class LinkAlreadyCreated(Exception):
+    """The link form was sent again after it had made ``link``."""
+
+    def __init__(self, link: SurveyLink):
+        super().__init__(f"link {link.id} already made from this form")
+        self.link = link
+
+
 def create_link(
     forbund: Forbund,
     questionnaire: str,
@@ -60,11 +68,22 @@ def create_link(
     created_by: User | None = None,
     instrument_version: str | None = None,
     asked: int | None = None,
+    form_key: str | None = None,
 ) -> SurveyLink:
     """Create a link with an unguessable token (256 bits from ``secrets``).
 
     `asked` is how many people are asked to answer through it (for the response rate), or None.
+    `form_key`: the key of the form sent (a hidden field); when a link was made from the same form
+    already (a double click, a resend), LinkAlreadyCreated is raised with that link. The key is
+    unique in the database, so of two requests at once one stores and the other, handled again
+    (``views.conflicts``), finds it.
     """
+    if form_key:
+        earlier = db.session.scalar(select(SurveyLink).where(SurveyLink.form_key == form_key))
+        if earlier is not None and earlier.forbund_id == forbund.id:
+            raise LinkAlreadyCreated(earlier)
+        if earlier is not None:
+            form_key = None  # another förbund's key (never by chance): no repeat check for this one
     if instrument_version and instrument_version not in versions():
         raise ServiceError("instrument_version", _l("Versionen %(version)s finns inte eller kunde inte läsas.",
                                                     version=instrument_version))
@@ -106,6 +125,7 @@ def create_link(
         requires_code=bool(requires_code),
         created_by_id=created_by.id if created_by else None,
         asked=asked,
+        form_key=form_key or None,
     )
     db.session.add(link)
     db.session.flush()

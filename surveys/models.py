@@ -159,6 +159,9 @@ class SurveyLink(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     #: How many people were asked to answer through this link (for the response rate); None unknown.
     asked: Mapped[int | None] = mapped_column(Integer)
+    #: The key of the form that created the link (a hidden field): the same form sent again (a
+    #: double click, a resend) finds this link instead of making a second one.
+    form_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     forbund: Mapped[Forbund] = relationship()
     insats: Mapped[Insats | None] = relationship()
@@ -243,6 +246,10 @@ def unreleased_rows():
 #: query repeats the condition word for word (SQLite uses a partial index only then).
 Index("ix_response_unreleased", Response.forbund_id, Response.questionnaire, Response.measurement_year,
       Response.insats_id, sqlite_where=unreleased_rows(), postgresql_where=unreleased_rows())
+#: The pending rows of imports, read by every import and the worker's housekeeping
+#: (``import_writer.discard_stale``): few or none, so the index stays small.
+Index("ix_response_import_batch", Response.import_batch, sqlite_where=Response.import_batch.is_not(None),
+      postgresql_where=Response.import_batch.is_not(None))
 
 
 class Answer(db.Model):

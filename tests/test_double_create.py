@@ -95,3 +95,50 @@ def test_forbund_and_user_created_twice_at_once(client, auth, make_forbund, make
     assert resp.status_code == 200 and skipped, page[:1500]
     assert "'anna' är redan upptaget" in page
     assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "anna")) == 1
+
+
+def test_link_form_sent_twice_makes_one_link(client, auth, make_forbund, make_user, make_insats):
+    from surveys.models import SurveyLink
+
+    forbund = make_forbund("a", "Förbund A")
+    make_user("officer_a", "officer", forbund)
+    auth.login("officer_a")
+    x = make_insats(forbund, "X")
+    fields = form_fields(client.get("/forbund/lankar/ny").get_data(as_text=True))
+    assert len(fields["form_key"]) >= 16
+    data = {**fields, "questionnaire": "DP", "insats": str(x.id), "opens_on": "2026-03-01", "closes_on": "2026-04-30"}
+    first = client.post("/forbund/lankar/ny", data=data)
+    again = client.post("/forbund/lankar/ny", data=data)  # a double click, or the back button and resend
+    assert first.status_code == again.status_code == 303 and first.location == again.location
+    assert "Länken var redan skapad" in text(client.get(again.location))
+    assert db.session.scalar(select(func.count()).select_from(SurveyLink)) == 1
+    other = form_fields(client.get("/forbund/lankar/ny").get_data(as_text=True))  # a new form: a new link
+    assert client.post("/forbund/lankar/ny", data={**data, "form_key": other["form_key"]}).status_code == 303
+    assert db.session.scalar(select(func.count()).select_from(SurveyLink)) == 2
+
+
+def test_link_form_sent_twice_at_once_makes_one_link(client, auth, make_forbund, make_user, make_insats, monkeypatch):
+    """The race: both requests looked for the key before either stored it; the unique key
+    refuses the second, which is handled again and finds the first link."""
+    from surveys.models import SurveyLink
+
+    forbund = make_forbund("a", "Förbund A")
+    make_user("officer_a", "officer", forbund)
+    auth.login("officer_a")
+    x = make_insats(forbund, "X")
+    fields = form_fields(client.get("/forbund/lankar/ny").get_data(as_text=True))
+    data = {**fields, "questionnaire": "DP", "insats": str(x.id), "opens_on": "2026-03-01", "closes_on": "2026-04-30"}
+    assert client.post("/forbund/lankar/ny", data=data).status_code == 303
+    real_scalar = db.session.scalar
+    skipped = []
+
+    def key_missing_once(statement, *args, **kwargs):
+        if not skipped and "survey_link.form_key" in str(statement):
+            skipped.append(statement)
+            return None
+        return real_scalar(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "scalar", key_missing_once)
+    again = client.post("/forbund/lankar/ny", data=data)
+    assert again.status_code == 303 and skipped
+    assert db.session.scalar(select(func.count()).select_from(SurveyLink)) == 1

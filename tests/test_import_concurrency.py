@@ -140,3 +140,42 @@ def test_pending_rows_of_another_import_conflict_and_stale_ones_are_removed(app,
     db.session.commit()
     assert run_import(forbund_id, None, csv_rows(2), "svar.csv").created == 2
     assert total() == 2 and visible() == 2
+
+
+def test_rows_left_by_an_import_job_whose_worker_died_go_at_once(app, world):
+    """An import job's batch is dead as soon as its job is: the file imports again at once (not an
+    hour later), and the worker's housekeeping removes such rows too."""
+    from surveys import jobs
+    from surveys.imports import parse
+    from surveys.instruments import instrument
+    from surveys.job_models import Job
+
+    forbund_id = world["forbund"].id
+    job = jobs.create_job("import", forbund_id=forbund_id, user_id=None, params={"filename": "svar.csv"})
+    job.status = "running"
+    db.session.commit()
+
+    def leave_pending_row(first=1):
+        with import_writer.import_connection() as connection:
+            parsed = parse(csv_rows(2, first), db.session.get(type(world["forbund"]), forbund_id), instrument())
+            db.session.rollback()
+            import_writer.write(connection, [(None, parsed.rows[0])], forbund_id=forbund_id, version="2026.1",
+                                entered_by_id=None, batch=import_writer.new_batch_id(job.id))
+            connection.commit()
+
+    leave_pending_row()
+    with pytest.raises(ImportRejected, match="En annan import sparar samma formulär"):
+        run_import(forbund_id, None, csv_rows(2), "svar.csv")  # its job still runs: the rows are live
+    db.session.execute(Job.__table__.update().values(status="failed"))  # the worker died (reap_stale)
+    db.session.commit()
+    assert run_import(forbund_id, None, csv_rows(2), "svar.csv").created == 2
+    assert total() == 2 and visible() == 2
+
+    db.session.execute(Job.__table__.update().values(status="running"))
+    db.session.commit()
+    leave_pending_row(first=10)
+    db.session.execute(Job.__table__.update().values(status="failed"))
+    db.session.commit()
+    assert total() == 3
+    jobs.housekeeping()
+    assert total() == 2 and visible() == 2

@@ -20,9 +20,11 @@ from .. import accounts, audit, links
 from ..access import insats_or_404, link_or_404, roles_required, user_forbund, visible_insatser
 from ..clock import today
 from ..extensions import db
+from ..forms import new_submission_key
 from ..forms_admin import SERVICE_FIELDS, AskedForm, ButtonForm, CodesForm, InsatsForm, LinkForm, apply_service_error
 from ..instruments import instrument
 from ..instruments import versions as instrument_versions
+from ..responses import SUBMISSION_KEY
 from .conflicts import once_more_on_conflict
 from .link_pages import link_rows, questionnaire_names
 
@@ -142,10 +144,12 @@ def _link_form(forbund) -> LinkForm:
 
 @bp.route("/lankar/ny", methods=["GET", "POST"])
 @roles_required("officer")
+@once_more_on_conflict
 def new_link():
     forbund = user_forbund()
     form = _link_form(forbund)
     if request.method == "GET":
+        form.form_key.data = new_submission_key()
         form.insats.data = request.args.get("insats", "")
         start, end = _year_bounds(_current_year())
         form.opens_on.data = max(today(), start)
@@ -158,7 +162,12 @@ def new_link():
                 label=form.label.data or "", requires_code=form.requires_code.data, created_by=current_user,
                 asked=form.asked.data,
                 instrument_version=form.instrument_version.data or None,
+                form_key=form.form_key.data if SUBMISSION_KEY.match(form.form_key.data or "") else None,
             )
+        except links.LinkAlreadyCreated as repeat:
+            db.session.rollback()
+            flash(_("Länken var redan skapad: formuläret skickades två gånger. Här är den."), "info")
+            return redirect(url_for("links.show", link_id=repeat.link.id), code=303)
         except ValueError as exc:
             db.session.rollback()
             apply_service_error(form, exc, SERVICE_FIELDS)
