@@ -18,6 +18,7 @@ from sqlalchemy import case, func, select, update
 from . import audit
 from .errors import ServiceError
 from .extensions import db
+from .locks import lock_forbund
 from .models import ROLES, Forbund, Insats, User, utcnow
 from .passwords import MIN_PASSWORD_LENGTH, check_strength, hash_password, verify
 
@@ -72,6 +73,7 @@ def _check_unique_insats(forbund_id: int, name: str, exclude_id: int | None = No
 
 def create_insats(forbund: Forbund, name: str) -> Insats:
     name = _clean_name(name)
+    lock_forbund(forbund.id)  # "Fall X" and "FALL X" at once: the second sees the first (any case)
     _check_unique_insats(forbund.id, name)
     insats = Insats(forbund_id=forbund.id, name=name)
     db.session.add(insats)
@@ -84,6 +86,7 @@ def rename_insats(insats: Insats, name: str) -> Insats:
     name = _clean_name(name)
     if name == insats.name:
         return insats
+    lock_forbund(insats.forbund_id)
     _check_unique_insats(insats.forbund_id, name, exclude_id=insats.id)
     old = insats.name
     insats.name = name
