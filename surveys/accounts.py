@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit
 from .errors import ServiceError
@@ -156,13 +157,19 @@ def create_user(
     return user
 
 
-def deactivate_user(user: User) -> User:
-    """Deactivate an account; a new session token ends every session it has."""
-    user.active = False
-    user.session_token = secrets.token_hex(16)
-    db.session.flush()
+def deactivate_user(user: User) -> bool:
+    """Deactivate an account; a new session token ends every session it has. False when it was
+    inactive already (also when another request deactivated it a moment ago: nothing is logged)."""
+    token = secrets.token_hex(16)
+    done = db.session.execute(update(User).where(User.id == user.id, User.active.is_(True))
+                              .values(active=False, session_token=token), execution_options={"synchronize_session": False})
+    if done.rowcount != 1:
+        db.session.expire(user)
+        return False
+    set_committed_value(user, "active", False)
+    set_committed_value(user, "session_token", token)
     audit.record("user.deactivate", f"användare {user.username}", forbund_id=user.forbund_id)
-    return user
+    return True
 
 
 def reset_password(user: User, password: str) -> User:
@@ -177,9 +184,15 @@ def reset_password(user: User, password: str) -> User:
     return user
 
 
+class PasswordAlreadyChanged(ValueError):
+    """The form was sent again after it had changed the password (a double click, a resend)."""
+
+
 def change_own_password(user: User, current: str, new: str) -> User:
     """The user changes their own password; every other session of theirs ends."""
     if not verify(user.password_hash, current or ""):
+        if new and verify(user.password_hash, new):
+            raise PasswordAlreadyChanged()  # the new password is already the one stored
         raise ServiceError("current", _l("Stämmer inte."))
     if new == current:
         raise ServiceError("password", _l("Välj ett annat lösenord än det nuvarande."))

@@ -13,7 +13,8 @@ from itertools import groupby
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from indicators.catalogue import Instrument, Item, Questionnaire, measurement_year
 
@@ -150,7 +151,13 @@ def withdraw_entry(user: User, response: Response) -> bool:
     if response.withdrawn:
         return False
     lock_cell(response.forbund_id, response.insats_id, response.questionnaire, response.measurement_year)
-    response.withdrawn = True
+    # Only if nobody withdrew it meanwhile (a double click): of two requests at once one does it.
+    done = db.session.execute(update(Response).where(Response.id == response.id, Response.withdrawn.is_(False))
+                              .values(withdrawn=True), execution_options={"synchronize_session": False})
+    if done.rowcount != 1:
+        db.session.expire(response)
+        return False
+    set_committed_value(response, "withdrawn", True)
     audit.record(
         "paper.withdraw",
         target=f"pappersenkät {response.questionnaire}" + (f", insats {response.insats.name}" if response.insats else ""),

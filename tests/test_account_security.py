@@ -90,6 +90,11 @@ def test_user_changes_own_password(client, make_forbund, make_user):
     assert check_password_hash(user.password_hash, NEW_PASSWORD)
     assert client.get("/forbund/").status_code == 200  # this session goes on
     assert [e.action for e in events("user.change_password")] == ["user.change_password"]
+    # The same form sent again (a double click): not "Stämmer inte", and nothing changes.
+    again = client.post("/konto/losenord", data={**fields, "current": PASSWORD, "password": NEW_PASSWORD,
+                                                 "confirm": NEW_PASSWORD}, follow_redirects=True)
+    assert "Ditt lösenord är redan bytt till det nya" in again.get_data(as_text=True)
+    assert len(events("user.change_password")) == 1
 
 
 def test_admin_reset_forces_a_change_before_anything_else(make_app, make_forbund, make_user):

@@ -91,6 +91,10 @@ def test_deactivate_user_ends_their_session(app, client, admin, make_forbund, ma
     again = other.post("/login", data={**fields, "username": "officer_a", "password": PASSWORD})
     assert again.status_code == 200 and "Fel användarnamn eller lösenord" in again.get_data(as_text=True)
     assert db.session.scalar(select(AuditEvent.action).where(~AuditEvent.action.startswith("login"))) == "user.deactivate"
+    # Sent again (another admin a moment ago, or a double click): said so, logged once.
+    resp = post_form(client, f"/admin/anvandare/{officer.id}/inaktivera", {}, page=f"/admin/anvandare/{officer.id}")
+    assert "var redan inaktiverat" in client.get(resp.location).get_data(as_text=True)
+    assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.deactivate")).all()) == 1
 
 
 def test_reset_password_ends_sessions_and_sets_new_password(client, admin, make_forbund, make_user):

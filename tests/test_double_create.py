@@ -142,3 +142,19 @@ def test_link_form_sent_twice_at_once_makes_one_link(client, auth, make_forbund,
     again = client.post("/forbund/lankar/ny", data=data)
     assert again.status_code == 303 and skipped
     assert db.session.scalar(select(func.count()).select_from(SurveyLink)) == 1
+
+
+def test_link_for_an_insats_closed_meanwhile_says_so(client, auth, make_forbund, make_user, make_insats):
+    from surveys.models import SurveyLink
+
+    forbund = make_forbund("a", "Förbund A")
+    make_user("officer_a", "officer", forbund)
+    auth.login("officer_a")
+    x = make_insats(forbund, "X")
+    fields = form_fields(client.get("/forbund/lankar/ny").get_data(as_text=True))
+    x.closed = True  # closed by a colleague while the form was open
+    db.session.commit()
+    resp = client.post("/forbund/lankar/ny", data={**fields, "questionnaire": "DP", "insats": str(x.id),
+                                                   "opens_on": "2026-03-01", "closes_on": "2026-04-30"})
+    assert resp.status_code == 200 and "X är avslutad och kan inte få nya länkar" in text(resp)
+    assert db.session.scalar(select(func.count()).select_from(SurveyLink)) == 0

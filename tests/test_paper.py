@@ -227,6 +227,9 @@ def test_list_and_withdraw_own_entries(client, auth, world):
     assert "Återkallad" in client.get("/papper/").get_data(as_text=True)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "paper.withdraw"))
     assert event.user_id == world["staff"].id
+    again = client.post(f"/papper/svar/{current.id}/aterkalla", data={"csrf_token": token}, follow_redirects=True)
+    assert "Pappersenkäten var redan återkallad" in again.get_data(as_text=True)
+    assert len(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "paper.withdraw")).all()) == 1
     # Last year's entry cannot be withdrawn any more.
     old = db.session.scalar(select(Response).where(Response.measurement_year == 2025))
     assert client.post(f"/papper/svar/{old.id}/aterkalla", data={"csrf_token": token}).status_code == 404

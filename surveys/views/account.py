@@ -53,6 +53,10 @@ def password():
     if form.validate_on_submit():
         try:
             accounts.change_own_password(current_user, form.current.data, form.password.data)
+        except accounts.PasswordAlreadyChanged:
+            db.session.rollback()
+            flash(_("Ditt lösenord är redan bytt till det nya."), "success")
+            return redirect(url_for("account.index"), code=303)
         except ValueError as exc:
             db.session.rollback()
             apply_service_error(form, exc, SERVICE_FIELDS)

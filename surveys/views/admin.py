@@ -127,7 +127,10 @@ def deactivate_user(user_id: int):
     if target.id == current_user.id:
         flash(_("Du kan inte inaktivera ditt eget konto."), "error")
         return redirect(url_for("admin.user", user_id=target.id), code=303)
-    accounts.deactivate_user(target)
+    if not accounts.deactivate_user(target):
+        db.session.rollback()
+        flash(_("Kontot %(name)s var redan inaktiverat.", name=target.username), "info")
+        return redirect(url_for("admin.user", user_id=target.id), code=303)
     db.session.commit()
     flash(_("Kontot %(name)s är inaktiverat och alla dess inloggningar har avslutats.", name=target.username), "success")
     return redirect(url_for("admin.user", user_id=target.id), code=303)

@@ -131,8 +131,11 @@ def _link_form(forbund) -> LinkForm:
         SelectChoice(code, f"{names[code]} ({code}) – " + (_("per insats") if q.about == "insats" else _("hela förbundet")))
         for code, q in inst.questionnaires.items()
     ]
+    # A closed insats is not offered, but one closed while the form was open is accepted here, so
+    # that the service says why it cannot get a link ("... är avslutad").
     form.insats.choices = [SelectChoice("", _("Ingen insats (chefsgrupp och styrelse)"))] + [
-        SelectChoice(str(i.id), i.name) for i in visible_insatser() if not i.closed
+        SelectChoice(str(i.id), i.name) for i in visible_insatser()
+        if not i.closed or (request.method == "POST" and str(i.id) == request.form.get("insats"))
     ]
     default = current_app.config["DEFAULT_INSTRUMENT_VERSION"]
     form.instrument_version.choices = [

@@ -293,4 +293,7 @@ def withdraw(response_id: str):
     if paper.withdraw_entry(current_user, response):
         db.session.commit()
         flash(_("Pappersenkäten är återkallad och räknas inte längre med i resultaten."), "success")
+    else:
+        db.session.rollback()
+        flash(_("Pappersenkäten var redan återkallad."), "info")
     return redirect(url_for("paper.index"), code=303)
