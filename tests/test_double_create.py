@@ -47,6 +47,22 @@ def check_skipped_once(monkeypatch):
     return skip
 
 
+def found_nothing_once(monkeypatch, column: str) -> list:
+    """The next ``db.session.scalar`` query on ``column`` finds nothing (the other request stores
+    its row just after this one looked); returns the list of skipped queries."""
+    real_scalar = db.session.scalar
+    skipped: list = []
+
+    def scalar(statement, *args, **kwargs):
+        if not skipped and column in str(statement).replace('"', ""):
+            skipped.append(statement)
+            return None
+        return real_scalar(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "scalar", scalar)
+    return skipped
+
+
 def test_insats_created_twice_at_once(client, auth, make_forbund, make_user, make_insats, check_skipped_once):
     forbund = make_forbund("a", "Förbund A")
     make_user("officer_a", "officer", forbund)
@@ -63,32 +79,15 @@ def test_forbund_and_user_created_twice_at_once(client, auth, make_forbund, make
     make_user("root", "admin")
     auth.login("root")
     make_forbund("norr", "Norr")
-    real_scalar = db.session.scalar
-    skipped = []
-
-    def scalar_missing_once(statement, *args, **kwargs):
-        if not skipped and "forbund.slug" in str(statement):
-            skipped.append(statement)
-            return None
-        return real_scalar(statement, *args, **kwargs)
-
-    monkeypatch.setattr(db.session, "scalar", scalar_missing_once)
+    skipped = found_nothing_once(monkeypatch, "forbund.slug")
     resp = post_form(client, "/admin/forbund", {"slug": "norr", "name": "Norr igen"})
     assert resp.status_code == 200 and skipped
     assert "Det finns redan ett förbund med kortnamnet 'norr'" in text(resp)
     assert db.session.scalar(select(func.count()).select_from(Forbund)) == 1
 
     make_user("anna", "admin")
-    skipped.clear()
-
-    def user_missing_once(statement, *args, **kwargs):
-        if not skipped and "users.username" in str(statement).replace('"', "") or (
-                not skipped and "user.username" in str(statement).replace('"', "")):
-            skipped.append(statement)
-            return None
-        return real_scalar(statement, *args, **kwargs)
-
-    monkeypatch.setattr(db.session, "scalar", user_missing_once)
+    monkeypatch.undo()
+    skipped = found_nothing_once(monkeypatch, "user.username")
     resp = post_form(client, "/admin/anvandare", {"username": "anna", "role": "admin", "name": "Anna",
                                                   "password": "Korrekt-häst-batteri-häfte-9", "confirm": "Korrekt-häst-batteri-häfte-9"})
     page = text(resp)
@@ -129,16 +128,7 @@ def test_link_form_sent_twice_at_once_makes_one_link(client, auth, make_forbund,
     fields = form_fields(client.get("/forbund/lankar/ny").get_data(as_text=True))
     data = {**fields, "questionnaire": "DP", "insats": str(x.id), "opens_on": "2026-03-01", "closes_on": "2026-04-30"}
     assert client.post("/forbund/lankar/ny", data=data).status_code == 303
-    real_scalar = db.session.scalar
-    skipped = []
-
-    def key_missing_once(statement, *args, **kwargs):
-        if not skipped and "survey_link.form_key" in str(statement):
-            skipped.append(statement)
-            return None
-        return real_scalar(statement, *args, **kwargs)
-
-    monkeypatch.setattr(db.session, "scalar", key_missing_once)
+    skipped = found_nothing_once(monkeypatch, "survey_link.form_key")
     again = client.post("/forbund/lankar/ny", data=data)
     assert again.status_code == 303 and skipped
     assert db.session.scalar(select(func.count()).select_from(SurveyLink)) == 1
