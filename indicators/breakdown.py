@@ -265,7 +265,9 @@ def breakdown_dimensions(
                             shown_leaves=[v for v, targets in (viewers or {}).items() if target in set(targets)])
         for d, categories in enumerate(extra):
             if categories:
-                forced[d][target] = categories
+                # Everything but what the audit left shown: the second pass must not show again a
+                # category the first pass had hidden only to protect one hidden now.
+                forced[d][target] = set(dimensions[d][1]) - (shown[d] - categories)
 
     for item in first[0][0] if first else ():
         code = answers.items.index(item)

@@ -19,10 +19,10 @@ The rules, with k the reporting threshold:
   least three of them each contribute at least k; a riket indicator only when the riket of
   every item it averages is shown too (:func:`riket_indicator_allowed`).
 - Linked breakdowns (D1): kön, åldersgrupp, time in the intervention and the insatser each split
-  the same total; a group none of them shows can follow from several together (women + the
-  16-29 year olds - everyone). Categories are hidden until no group of 1..k-1 respondents
-  follows from them, checked with exact arithmetic (:func:`derivable_small_group`,
-  :func:`hide_linked`).
+  the same total; combining them isolates respondents none of them shows alone (women - the
+  16-29 year olds = the older women - the young men). Categories are hidden until every
+  combination of the shown sets involves 0 or at least k respondents (:func:`hide_linked`,
+  :mod:`indicators.linked`).
 - Item pairs (D1): an indicator's standard error, and so its interval and test, holds the
   covariance of the respondents who answered both of two of its items; it is shown only when
   every such group holds 0 or at least k (:func:`overlap_allows_interval`).
@@ -38,7 +38,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from numbers import Integral
 
-from indicators.exact import orthogonal_coordinates
+from indicators.linked import small_combination, supported_within
 from indicators.suppression import check_threshold
 
 #: Reason codes for a hidden figure (renderers translate them, see ``HIDDEN_REASONS``).
@@ -104,103 +104,6 @@ def hide_categories(
     return frozenset(hidden)
 
 
-#: How many unions of small atoms :func:`derivable_small_group` may look at before it stops and
-#: answers conservatively (as if one were derivable).
-DERIVATION_SEARCH_LIMIT = 200_000
-
-
-def derivable_small_group(sizes: Sequence[int], shown_sets: Iterable[Iterable[int]], k: int) -> frozenset | None:
-    """D1 across linked splits of one total: find a group of 1..k-1 respondents whose figures
-    follow from the figures of the shown sets, or None.
-
-    Parameters
-    ----------
-    sizes : sequence of int
-        Respondents in each atom: the atoms partition the respondents counted in a figure (an
-        item's valid answers, an indicator's respondents) into those no shown set tells apart.
-    shown_sets : iterable of collections of atom indices
-        Each set of respondents whose figures are shown (the total, each shown insats, each
-        shown category of every breakdown).
-    k : int
-
-    Returns
-    -------
-    frozenset of atom indices, or None
-        A union of atoms holding 1..k-1 respondents whose indicator vector is a linear
-        combination of the shown sets' (then its n, sum, sum of squares and counts per answer
-        follow, each figure of a set being the sum over its atoms), or None when there is
-        none. Exact integer arithmetic; when the search would exceed
-        :data:`DERIVATION_SEARCH_LIMIT` unions, every atom smaller than k is returned
-        (conservative: the caller hides more).
-
-    Notes
-    -----
-    Two breakdowns of one total are linked: with kön and åldersgrupp shown, women + the
-    16-29 year olds - everyone = the young women - the older men. When nobody is an older
-    man, that is the young women's figure, whatever each breakdown hides on its own
-    (:func:`hide_categories`). A union A is derivable exactly when its vector is orthogonal to
-    the null space of the shown sets; with w[a] an atom's null-space coordinates
-    (:func:`indicators.exact.orthogonal_coordinates`), when the w[a] of A sum to zero.
-    """
-    k = check_threshold(k)
-    sizes = [int(n) for n in sizes]
-    w = orthogonal_coordinates(_indicator_rows(shown_sets, len(sizes)), len(sizes))
-    small = [a for a, n in enumerate(sizes) if 0 < n < k]
-    # Each w[a] as one integer, its entries the digits in base `base` (balanced): a sum of at most
-    # k - 1 of them is 0 exactly when the vectors sum to 0, and adding integers is fast.
-    base = 2 * k * max((abs(x) for a in small for x in w[a]), default=1) + 1
-    powers = [base**j for j in range(len(w[0]) if w else 0)]
-    code = {a: sum(x * powers[j] for j, x in enumerate(w[a]) if x) for a in small}
-    half = k // 2  # a union of at most k - 1 atoms is two parts of at most k // 2 atoms each
-    parts: dict[int, list[tuple[tuple[int, ...], int]]] = {}
-    seen = 0
-
-    def grow(start: int, chosen: tuple[int, ...], n: int, total: int) -> bool:
-        nonlocal seen
-        for pos in range(start, len(small)):
-            a = small[pos]
-            if n + sizes[a] >= k:
-                continue
-            seen += 1
-            if seen > DERIVATION_SEARCH_LIMIT:
-                return False
-            union = (*chosen, a)
-            vec = total + code[a]
-            parts.setdefault(vec, []).append((union, n + sizes[a]))
-            if len(union) < half and not grow(pos + 1, union, n + sizes[a], vec):
-                return False
-        return True
-
-    if not grow(0, (), 0, 0):
-        return frozenset(small)
-    if 0 in parts:
-        return frozenset(parts[0][0][0])
-    for vec, unions in parts.items():
-        for union, n in unions:
-            for other, m in parts.get(-vec, ()):
-                if n + m < k and not set(union) & set(other):
-                    return frozenset((*union, *other))
-    return None
-
-
-def _indicator_rows(shown_sets: Iterable[Iterable[int]], width: int) -> list[list[int]]:
-    rows = []
-    for members in shown_sets:
-        row = [0] * width
-        for a in members:
-            row[a] = 1
-        rows.append(row)
-    return rows
-
-
-def derivable(union: Iterable[int], shown_sets: Iterable[Iterable[int]], atoms: int) -> bool:
-    """Whether the figures of a union of atoms follow from those of the shown sets (see
-    :func:`derivable_small_group`; ``atoms`` is how many atoms there are)."""
-    w = orthogonal_coordinates(_indicator_rows(shown_sets, atoms), atoms)
-    chosen = set(union)
-    return all(sum(w[a][j] for a in chosen) == 0 for j in range(len(w[0]) if w else 0))
-
-
 def hide_linked(
     labels: Sequence[Sequence[Hashable]],
     shown: Sequence[Iterable[Hashable]],
@@ -226,11 +129,13 @@ def hide_linked(
     Returns
     -------
     list of sets, one per dimension
-        While some group of 1..k-1 respondents follows from the total, the shown leaves and
-        the shown categories together (:func:`indicators.disclosure.derivable_small_group`),
-        more is hidden: of the categories holding one of that group, the one with the fewest
-        respondents whose hiding (with what its breakdown must then hide besides) stops the
-        group from following, else the whole breakdown with the fewest respondents among them.
+        While some combination of the total, the shown leaves and the shown categories involves
+        only 1..k-1 respondents (:func:`indicators.linked.small_combination`: their counts per
+        answer code, and so their answers, would follow), more is hidden: of the categories
+        holding one of them, the one with the fewest respondents whose hiding (with what its
+        breakdown must then hide besides) leaves no combination of those respondents alone,
+        else the whole breakdown with the fewest respondents among them. The caller must show
+        exactly the categories left: hiding more is safe, showing again one hidden here is not.
     """
     count = len(labels[0]) if labels else 0
     sizes_by_dim = [Counter(lab) for lab in labels]
@@ -261,17 +166,16 @@ def hide_linked(
         return out
 
     def follows(shown_now, members: set) -> bool:
-        """Whether the figures of the respondents ``members`` follow from what ``shown_now`` shows."""
+        """Whether a combination of what ``shown_now`` shows involves only the respondents ``members``."""
         atom_of, sizes, sets = split(shown_now)
-        chosen = {atom_of[r] for r in members}
-        if sum(sizes[a] for a in chosen) != len(members):
-            return False  # no shown set tells these respondents apart from others
-        return derivable(chosen, sets, len(sizes))
+        inside = Counter(atom_of[r] for r in members)
+        chosen = {a for a, n in inside.items() if n == sizes[a]}  # atoms of these respondents only
+        return bool(chosen) and supported_within(sizes, sets, chosen)
 
     shown_now = [set(x) for x in shown]
     while True:
         atom_of, sizes, sets = split(shown_now)
-        found = derivable_small_group(sizes, sets, k)
+        found = small_combination(sizes, sets, k)
         if found is None:
             return [set(shown[d]) - shown_now[d] for d in range(len(labels))]
         members = {r for r in range(count) if atom_of[r] in found}
