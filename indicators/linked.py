@@ -53,20 +53,7 @@ def supported_within(sizes: Sequence[int], shown_sets: Iterable[Iterable[int]], 
 
 
 def _rank_mod(rows: list[list[int]]) -> int:
-    rows = [[x % _P for x in r] for r in rows]
-    rank, width = 0, len(rows[0]) if rows else 0
-    for c in range(width):
-        pivot = next((i for i in range(rank, len(rows)) if rows[i][c]), None)
-        if pivot is None:
-            continue
-        rows[rank], rows[pivot] = rows[pivot], rows[rank]
-        inverse = pow(rows[rank][c], _P - 2, _P)
-        for i in range(len(rows)):
-            if i != rank and rows[i][c]:
-                f = rows[i][c] * inverse % _P
-                rows[i] = [(x - f * y) % _P for x, y in zip(rows[i], rows[rank], strict=True)]
-        rank += 1
-    return rank
+    return len(_echelon_mod(rows)[1])
 
 
 def small_combination(sizes: Sequence[int], shown_sets: Iterable[Iterable[int]], k: int) -> frozenset | None:
@@ -172,27 +159,13 @@ def _kernel_vector(columns_by_row: list[list[int]]) -> list[int] | None:
     t = len(columns_by_row)
     if t == 1:
         return [1]
-    # Solve M^T λ = 0: M^T is (t-1) x t; reduce it mod P.
-    m = [[columns_by_row[i][j] % _P for i in range(t)] for j in range(t - 1)]
-    pivots, rank = [], 0
-    for c in range(t):
-        pivot = next((i for i in range(rank, len(m)) if m[i][c]), None)
-        if pivot is None:
-            continue
-        m[rank], m[pivot] = m[pivot], m[rank]
-        inverse = pow(m[rank][c], _P - 2, _P)
-        m[rank] = [x * inverse % _P for x in m[rank]]
-        for i in range(len(m)):
-            if i != rank and m[i][c]:
-                f = m[i][c]
-                m[i] = [(x - f * y) % _P for x, y in zip(m[i], m[rank], strict=True)]
-        pivots.append(c)
-        rank += 1
-    if rank != t - 1:
+    # Solve M^T λ = 0: reduce M^T, (t-1) x t, and read the one free unknown off its echelon form.
+    echelon, pivots = _echelon_mod([[columns_by_row[i][j] for i in range(t)] for j in range(t - 1)])
+    if len(pivots) != t - 1:
         return None
     free = next(c for c in range(t) if c not in pivots)
     kernel = [0] * t
     kernel[free] = 1
-    for row, c in zip(m, pivots, strict=False):
+    for row, c in zip(echelon, pivots, strict=True):
         kernel[c] = -row[free] % _P
     return kernel

@@ -96,55 +96,51 @@ def test_forbund_and_user_created_twice_at_once(client, auth, make_forbund, make
     assert db.session.scalar(select(func.count()).select_from(User).where(User.username == "anna")) == 1
 
 
-def test_link_form_sent_twice_makes_one_link(client, auth, make_forbund, make_user, make_insats):
-    from surveys.models import SurveyLink
-
+@pytest.fixture
+def link_form(client, auth, make_forbund, make_user, make_insats):
+    """An officer's fresh link form for insats X: (the insats, the form's fields with a DP link)."""
     forbund = make_forbund("a", "Förbund A")
     make_user("officer_a", "officer", forbund)
     auth.login("officer_a")
     x = make_insats(forbund, "X")
     fields = form_fields(client.get("/forbund/lankar/ny").get_data(as_text=True))
-    assert len(fields["form_key"]) >= 16
-    data = {**fields, "questionnaire": "DP", "insats": str(x.id), "opens_on": "2026-03-01", "closes_on": "2026-04-30"}
+    return x, {**fields, "questionnaire": "DP", "insats": str(x.id), "opens_on": "2026-03-01", "closes_on": "2026-04-30"}
+
+
+def links_stored() -> int:
+    from surveys.models import SurveyLink
+
+    return db.session.scalar(select(func.count()).select_from(SurveyLink))
+
+
+def test_link_form_sent_twice_makes_one_link(client, link_form):
+    _x, data = link_form
+    assert len(data["form_key"]) >= 16
     first = client.post("/forbund/lankar/ny", data=data)
     again = client.post("/forbund/lankar/ny", data=data)  # a double click, or the back button and resend
     assert first.status_code == again.status_code == 303 and first.location == again.location
     assert "Länken var redan skapad" in text(client.get(again.location))
-    assert db.session.scalar(select(func.count()).select_from(SurveyLink)) == 1
+    assert links_stored() == 1
     other = form_fields(client.get("/forbund/lankar/ny").get_data(as_text=True))  # a new form: a new link
     assert client.post("/forbund/lankar/ny", data={**data, "form_key": other["form_key"]}).status_code == 303
-    assert db.session.scalar(select(func.count()).select_from(SurveyLink)) == 2
+    assert links_stored() == 2
 
 
-def test_link_form_sent_twice_at_once_makes_one_link(client, auth, make_forbund, make_user, make_insats, monkeypatch):
+def test_link_form_sent_twice_at_once_makes_one_link(client, link_form, monkeypatch):
     """The race: both requests looked for the key before either stored it; the unique key
     refuses the second, which is handled again and finds the first link."""
-    from surveys.models import SurveyLink
-
-    forbund = make_forbund("a", "Förbund A")
-    make_user("officer_a", "officer", forbund)
-    auth.login("officer_a")
-    x = make_insats(forbund, "X")
-    fields = form_fields(client.get("/forbund/lankar/ny").get_data(as_text=True))
-    data = {**fields, "questionnaire": "DP", "insats": str(x.id), "opens_on": "2026-03-01", "closes_on": "2026-04-30"}
+    _x, data = link_form
     assert client.post("/forbund/lankar/ny", data=data).status_code == 303
     skipped = found_nothing_once(monkeypatch, "survey_link.form_key")
     again = client.post("/forbund/lankar/ny", data=data)
     assert again.status_code == 303 and skipped
-    assert db.session.scalar(select(func.count()).select_from(SurveyLink)) == 1
+    assert links_stored() == 1
 
 
-def test_link_for_an_insats_closed_meanwhile_says_so(client, auth, make_forbund, make_user, make_insats):
-    from surveys.models import SurveyLink
-
-    forbund = make_forbund("a", "Förbund A")
-    make_user("officer_a", "officer", forbund)
-    auth.login("officer_a")
-    x = make_insats(forbund, "X")
-    fields = form_fields(client.get("/forbund/lankar/ny").get_data(as_text=True))
+def test_link_for_an_insats_closed_meanwhile_says_so(client, link_form):
+    x, data = link_form
     x.closed = True  # closed by a colleague while the form was open
     db.session.commit()
-    resp = client.post("/forbund/lankar/ny", data={**fields, "questionnaire": "DP", "insats": str(x.id),
-                                                   "opens_on": "2026-03-01", "closes_on": "2026-04-30"})
+    resp = client.post("/forbund/lankar/ny", data=data)
     assert resp.status_code == 200 and "X är avslutad och kan inte få nya länkar" in text(resp)
-    assert db.session.scalar(select(func.count()).select_from(SurveyLink)) == 0
+    assert links_stored() == 0
