@@ -56,6 +56,7 @@ def score_cell(
     views: tuple = (),
     others: AnswerSet | None = None,
     own: Hashable = None,
+    plans: Mapping | None = None,
 ) -> GatedCell:
     """Score the cell of one view of one förbund.
 
@@ -73,8 +74,12 @@ def score_cell(
         For a computed riket: the released answers of the OTHER förbund (units = förbund).
         Riket is "riket utom förbundet": the viewer's own förbund never enters it.
     own : the viewer's förbund id (checked against ``others``' units)
+    plans : ``plan_cell(forbund_answers, responses_per_leaf, item_indicator, k, views)``, when the
+        caller has it already (it needs every view's plan for the breakdowns)
     """
-    plan = plan_cell(forbund_answers, responses_per_leaf, item_indicator, k, views)[view]
+    if plans is None:
+        plans = plan_cell(forbund_answers, responses_per_leaf, item_indicator, k, views)
+    plan = plans[view]
     if forbund_answers.units is not None and view is not None:
         pos = [u for u, leaf in enumerate(forbund_answers.units) if leaf == view]
         mask = forbund_answers.unit == (pos[0] if pos else -2)

@@ -14,12 +14,11 @@ from collections.abc import Iterable
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit
 from .errors import ServiceError
 from .extensions import db
-from .locks import lock_forbund
+from .locks import change_if, lock_forbund
 from .models import ROLES, Forbund, Insats, User, utcnow
 from .passwords import MIN_PASSWORD_LENGTH, check_strength, hash_password, verify
 
@@ -160,14 +159,8 @@ def create_user(
 def deactivate_user(user: User) -> bool:
     """Deactivate an account; a new session token ends every session it has. False when it was
     inactive already (also when another request deactivated it a moment ago: nothing is logged)."""
-    token = secrets.token_hex(16)
-    done = db.session.execute(update(User).where(User.id == user.id, User.active.is_(True))
-                              .values(active=False, session_token=token), execution_options={"synchronize_session": False})
-    if done.rowcount != 1:
-        db.session.expire(user)
+    if not change_if(user, User.active.is_(True), active=False, session_token=secrets.token_hex(16)):
         return False
-    set_committed_value(user, "active", False)
-    set_committed_value(user, "session_token", token)
     audit.record("user.deactivate", f"användare {user.username}", forbund_id=user.forbund_id)
     return True
 

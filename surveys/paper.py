@@ -13,8 +13,7 @@ from itertools import groupby
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import select
 
 from indicators.catalogue import Instrument, Item, Questionnaire, measurement_year
 
@@ -23,6 +22,7 @@ from .clock import today
 from .errors import ServiceError
 from .extensions import db
 from .instruments import questionnaires_about
+from .locks import change_if
 from .models import Insats, Response, SurveyLink, User
 from .releases import lock_cell, refresh_for
 from .responses import Submission, submit_response
@@ -152,12 +152,8 @@ def withdraw_entry(user: User, response: Response) -> bool:
         return False
     lock_cell(response.forbund_id, response.insats_id, response.questionnaire, response.measurement_year)
     # Only if nobody withdrew it meanwhile (a double click): of two requests at once one does it.
-    done = db.session.execute(update(Response).where(Response.id == response.id, Response.withdrawn.is_(False))
-                              .values(withdrawn=True), execution_options={"synchronize_session": False})
-    if done.rowcount != 1:
-        db.session.expire(response)
+    if not change_if(response, Response.withdrawn.is_(False), withdrawn=True):
         return False
-    set_committed_value(response, "withdrawn", True)
     audit.record(
         "paper.withdraw",
         target=f"pappersenkät {response.questionnaire}" + (f", insats {response.insats.name}" if response.insats else ""),

@@ -189,8 +189,9 @@ def build_result_set(request: ResultRequest) -> ResultSet:
                 per_leaf[leaf] = per_leaf.get(leaf, 0) + 1
             others = answer_set(frame, cell & ~own, q.item_ids, by_forbund=True) if computed else None
             by_leaf = answer_set(frame, fcell, q.item_ids, by_insats=True)
+            views = plan_cell(by_leaf, per_leaf, item_indicator, threshold, insats_views)
             gated = score_cell(by_leaf, per_leaf, item_indicator, threshold, view=insats_id, views=insats_views,
-                               others=others, own=forbund.id)
+                               others=others, own=forbund.id, plans=views)
             cell_reasons = gated.reasons
             if shown:
                 pending = pending_count(forbund.id, insats_id, group, year)
@@ -213,7 +214,6 @@ def build_result_set(request: ResultRequest) -> ResultSet:
                 items.append(ItemRow(group, item.id, item.indicator, dict(item.text), item.scale, year,
                                      result, ref, cmp, cell_reasons.get(item.id)))
             if shown and request.insats is None and year in final_years:
-                views = plan_cell(by_leaf, per_leaf, item_indicator, threshold, insats_views)
                 breakdowns += cell_breakdowns(frame, fcell, q, year, gated, threshold, background, views)
             for ind_id, result in gated.indicators.items():
                 ref = ind_refs.get(ind_id) if not result.suppressed else None

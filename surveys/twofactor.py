@@ -15,11 +15,10 @@ import unicodedata
 import pyotp
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit
 from .extensions import db
+from .locks import change_if
 from .models import User
 from .qr import qr_svg_inline
 
@@ -86,12 +85,8 @@ class AlreadyChanged(Exception):
 def _store(user: User, unchanged, **values) -> None:
     """Write ``values`` to the user's row only if ``unchanged`` (a condition on what this request
     read) still holds, else raise AlreadyChanged: of two requests at once, exactly one stores."""
-    result = db.session.execute(update(User).where(User.id == user.id, unchanged).values(**values)
-                                .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if not change_if(user, unchanged, **values):
         raise AlreadyChanged()
-    for name, value in values.items():
-        set_committed_value(user, name, value)
 
 
 def enable(user: User, secret: str) -> list[str]:
