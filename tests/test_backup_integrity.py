@@ -122,9 +122,10 @@ def test_a_truncated_backup_is_refused_and_nothing_is_written(backup_file, tmp_p
     if cut == "line":  # cut at a line boundary: every remaining line is valid JSON
         short.write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
         words = "saknar sitt avslutande manifest"
-    elif cut == "middle":
-        text = "".join(lines)
-        short.write_text(text[: len(text) // 2], encoding="utf-8")
+    elif cut == "middle":  # cut inside a line (never at its end), wherever the demo's line lengths fall
+        half = len(lines) // 2
+        line = lines[half]
+        short.write_text("".join(lines[:half]) + line[: len(line) // 2], encoding="utf-8")
         words = "trasig"
     else:  # the manifest kept, rows lost
         short.write_text("".join(lines[:100] + lines[-1:]), encoding="utf-8")
