@@ -13,17 +13,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import combinations
-from math import comb
 
 from indicators.exact import reduced_rows
 
-#: How many candidate supports :func:`small_combination` may examine before it stops and answers
-#: conservatively (as if a small combination existed, so that the caller hides more). Larger
-#: shows more categories of finely split data and costs time: on the demo data 300 gives about
-#: 2 s per förbund and three years, 20,000 about 50 s.
-SEARCH_LIMIT = 300
-#: A prime for the quick rank tests (every candidate found is checked again exactly).
-_P = (1 << 61) - 1
+#: How many sub-searches :func:`small_combination` may run before it stops and answers
+#: conservatively (as if a small combination existed, so that the caller hides more). With k = 5
+#: no figure of the demo comes near it (the most any needed was about 1,300, a few ms); it
+#: bounds the time of finely split data and of a larger threshold, whose search grows with k.
+SEARCH_LIMIT = 20_000
+#: A prime below 2**30 for the searches (every support found is checked again exactly).
+_P = 1_000_000_007
+
+
+class _Inconclusive(Exception):
+    """The search cannot decide (a rank lost modulo the prime, or :data:`SEARCH_LIMIT`)."""
 
 
 def _rows(shown_sets: Iterable[Iterable[int]], order: Sequence[int]) -> list[list[int]]:
@@ -52,8 +55,12 @@ def supported_within(sizes: Sequence[int], shown_sets: Iterable[Iterable[int]], 
     return bool(_within(sizes, list(shown_sets), sorted(set(atoms))))
 
 
-def _rank_mod(rows: list[list[int]]) -> int:
-    return len(_echelon_mod(rows)[1])
+def _lives_within(basis: list[list[int]], support: set[int]) -> bool:
+    """Exactly: whether a non-zero combination of ``basis`` (independent integer rows) is zero
+    on every column outside ``support``."""
+    rest = [[x for j, x in enumerate(r) if j not in support] for r in basis]
+    width = len(rest[0]) if rest else 0
+    return len(reduced_rows(rest, width)[0] if width else []) < len(basis)
 
 
 def small_combination(sizes: Sequence[int], shown_sets: Iterable[Iterable[int]], k: int) -> frozenset | None:
@@ -70,13 +77,14 @@ def small_combination(sizes: Sequence[int], shown_sets: Iterable[Iterable[int]],
     -----
     Only atoms with fewer than k respondents can be in such a combination. The combinations that
     are zero on every larger atom form a space V (:func:`_within`); if V is {0} there is none.
-    Otherwise the candidates are the supports of V's vectors with the fewest atoms. When V is
-    small, each of them vanishes on t - 1 coordinates that fix it up to a factor (t = dim V)
-    and every such choice of coordinates is tried; else every set of atoms with fewer than k
-    respondents that holds a pivot of V's echelon basis, smallest first. Beyond
-    :data:`SEARCH_LIMIT` candidates the answer is conservative (every small atom of V), so the
-    caller hides more rather than risk showing a combination unchecked. Candidates are found with
-    ranks modulo a prime and confirmed with exact integer ranks.
+    Otherwise the question is whether V holds a non-zero vector whose atoms weigh (in
+    respondents) less than k: a light codeword of the code V, with the atoms' sizes as weights.
+    :func:`_light_support` answers it exactly, modulo a prime, by information sets (as in the
+    Brouwer-Zimmermann search for a code's minimum distance); a support it finds is checked
+    again with exact integer ranks. Where the prime could mislead (a rank lost modulo it, or a
+    support that is not confirmed) or the search would exceed :data:`SEARCH_LIMIT`, the answer is
+    conservative (every small atom of V), so the caller hides more rather than risk showing a
+    combination unchecked.
     """
     sizes = [int(n) for n in sizes]
     shown_sets = [list(s) for s in shown_sets]
@@ -87,85 +95,179 @@ def small_combination(sizes: Sequence[int], shown_sets: Iterable[Iterable[int]],
     cols = [j for j in range(len(small)) if any(r[j] for r in basis)]
     basis = [[r[j] for j in cols] for r in basis]
     atom = [small[j] for j in cols]
-    t = len(basis)
-
-    def confirmed(support: set[int]) -> frozenset | None:
-        if not 0 < sum(sizes[atom[j]] for j in support) < k:
-            return None
-        rest = [[r[j] for j in range(len(cols)) if j not in support] for r in basis]
-        if len(reduced_rows(rest, len(cols) - len(support))[0] if rest and rest[0] else []) < t:
-            return frozenset(atom[j] for j in support)
-        return None
-
-    if comb(len(cols), t - 1) <= SEARCH_LIMIT:
-        for zeros in combinations(range(len(cols)), t - 1):
-            kernel = _kernel_vector([[r[j] for j in zeros] for r in basis])
-            if kernel is None:
-                continue
-            values = [sum(x * r[j] for x, r in zip(kernel, basis, strict=True)) % _P for j in range(len(cols))]
-            found = confirmed({j for j, v in enumerate(values) if v})
-            if found is not None:
-                return found
-        return None
-    # With the basis in reduced echelon form, a combination λ·rows has λ_i at row i's pivot column:
-    # one that vanishes outside S uses only the rows whose pivots lie in S, and those rows,
-    # restricted to the columns outside S, must be dependent (a rank test of at most k-1 rows).
-    echelon, pivots = _echelon_mod(basis)
-    pivot_row = {c: i for i, c in enumerate(pivots)}
     weight = [sizes[a] for a in atom]
-    examined = 0
-    for size in range(1, k):
-        for support in combinations(range(len(cols)), size):
-            rows = [pivot_row[j] for j in support if j in pivot_row]
-            if not rows or sum(weight[j] for j in support) >= k:
-                continue
-            examined += 1
-            if examined > SEARCH_LIMIT:
-                return frozenset(atom)  # too many to look at: as if there were one (hide more)
-            chosen = set(support)
-            rest = [[echelon[i][j] for j in range(len(cols)) if j not in chosen] for i in rows]
-            if _rank_mod(rest) < len(rows):
-                found = confirmed(chosen)
+    try:
+        found = _light_support(basis, weight, k)
+    except _Inconclusive:
+        return frozenset(atom)
+    if found is None:
+        return None
+    support = set(found)
+    if 0 < sum(weight[j] for j in support) < k and _lives_within(basis, support):
+        return frozenset(atom[j] for j in support)
+    return frozenset(atom)  # found modulo the prime only: as if there were one (hide more)
+
+
+def _light_support(basis: list[list[int]], weight: list[int], k: int) -> list[int] | None:
+    """Columns weighing less than k in all that carry a non-zero vector of the row space of
+    ``basis`` (independent rows, no zero column) modulo the prime, or None when there is none.
+
+    Take disjoint information sets I_1..I_q (sets of columns on which the rows are independent;
+    found greedily) and, for each, the systematic form of the basis (the identity on I_i). A
+    vector v of weight below k weighs at most (k-1) // q on one of them, since they are
+    disjoint; on that I_i, v is the combination of the rows of the systematic form at its
+    non-zero columns there. So every set R of at most that weight of each I_i is tried: is some
+    combination of R's rows light on the columns outside I_i (:func:`_vanishing_combination`)?
+    Raises _Inconclusive when the rows are dependent modulo the prime (no information set) or
+    beyond :data:`SEARCH_LIMIT` sets R.
+    """
+    t, m = len(basis), len(weight)
+    rows = [[x % _P for x in r] for r in basis]
+    forms = []
+    rest = list(range(m))
+    while rest:
+        form = _systematic(rows, rest)
+        if form is None:
+            break
+        forms.append(form)
+        taken = set(form[1])
+        rest = [c for c in rest if c not in taken]
+    if not forms:
+        raise _Inconclusive
+    cap = (k - 1) // len(forms)  # 0 when there are k-1 or more: every vector weighs >= 1 on each
+    searches = 0
+    for form, pivots in forms:
+        info = set(pivots)
+        others = [c for c in range(m) if c not in info]
+        for size in range(1, cap + 1):
+            for chosen in combinations(range(t), size):
+                own = sum(weight[pivots[a]] for a in chosen)
+                if own > cap:
+                    continue
+                searches += 1
+                if searches > SEARCH_LIMIT:
+                    raise _Inconclusive
+                found = _vanishing_combination([form[a] for a in chosen], others, weight, k - 1 - own)
                 if found is not None:
-                    return found
+                    return [pivots[a] for a in chosen] + found
     return None
 
 
-def _echelon_mod(rows: list[list[int]]) -> tuple[list[list[int]], list[int]]:
-    """Reduced row echelon form modulo the prime (pivots 1, zeros above and below), and the pivot
-    column of each row (the rows are independent)."""
-    rows = [[x % _P for x in r] for r in rows]
+def _systematic(rows: list[list[int]], order: list[int]) -> tuple[list[list[int]], list[int]] | None:
+    """The rows in reduced echelon form (pivots 1) with pivot columns chosen greedily in
+    ``order`` (an information set), and those columns; None when ``order`` does not hold one."""
+    t = len(rows)
+    rows = [list(r) for r in rows]
     pivots: list[int] = []
-    rank, width = 0, len(rows[0]) if rows else 0
-    for c in range(width):
-        pivot = next((i for i in range(rank, len(rows)) if rows[i][c]), None)
+    for c in order:
+        rank = len(pivots)
+        pivot = next((i for i in range(rank, t) if rows[i][c]), None)
         if pivot is None:
             continue
         rows[rank], rows[pivot] = rows[pivot], rows[rank]
         inverse = pow(rows[rank][c], _P - 2, _P)
-        rows[rank] = [x * inverse % _P for x in rows[rank]]
-        for i in range(len(rows)):
-            if i != rank and rows[i][c]:
-                f = rows[i][c]
-                rows[i] = [(x - f * y) % _P for x, y in zip(rows[i], rows[rank], strict=True)]
+        row = rows[rank] = [x * inverse % _P for x in rows[rank]]
+        for i in range(t):
+            f = rows[i][c]
+            if i != rank and f:
+                rows[i] = [(x - f * y) % _P for x, y in zip(rows[i], row, strict=True)]
         pivots.append(c)
-        rank += 1
-    return rows[:rank], pivots
+        if len(pivots) == t:
+            return rows, pivots
+    return None
 
 
-def _kernel_vector(columns_by_row: list[list[int]]) -> list[int] | None:
-    """For a t x (t-1) matrix (row i: basis vector i on the chosen coordinates), a non-zero λ
-    (mod the prime) with λ · column = 0 for every column, when the kernel has dimension 1."""
-    t = len(columns_by_row)
-    if t == 1:
-        return [1]
-    # Solve M^T λ = 0: reduce M^T, (t-1) x t, and read the one free unknown off its echelon form.
-    echelon, pivots = _echelon_mod([[columns_by_row[i][j] for i in range(t)] for j in range(t - 1)])
-    if len(pivots) != t - 1:
-        return None
-    free = next(c for c in range(t) if c not in pivots)
-    kernel = [0] * t
-    kernel[free] = 1
-    for row, c in zip(echelon, pivots, strict=True):
-        kernel[c] = -row[free] % _P
-    return kernel
+def _vanishing_combination(rows: list[list[int]], columns: list[int], weight: list[int],
+                           budget: int) -> list[int] | None:
+    """Of ``columns``, a set weighing at most ``budget`` outside which some non-zero
+    combination of ``rows`` (modulo the prime) is zero, or None."""
+    if len(rows) == 1:
+        found = [j for j in columns if rows[0][j]]
+        return found if sum(weight[j] for j in found) <= budget else None
+    if len(rows) == 2:
+        # λ_a·a + λ_b·b is zero on column j exactly when λ_b/λ_a = -a_j/b_j: one class of
+        # columns (by the ratio b_j/a_j) vanishes together, every other column stays.
+        a, b = rows
+        classes: dict[int, int] = {}
+        for j in columns:
+            if a[j] or b[j]:
+                key = b[j] * pow(a[j], _P - 2, _P) % _P if a[j] else -1
+                classes[key] = classes.get(key, 0) + weight[j]
+        keep = max(classes, key=classes.__getitem__) if classes else None
+        if sum(classes.values()) - classes.get(keep, 0) > budget:
+            return None
+        return [j for j in columns if (a[j] or b[j])
+                and (b[j] * pow(a[j], _P - 2, _P) % _P if a[j] else -1) != keep]
+    vectors = [(j, weight[j], tuple(r[j] for r in rows)) for j in columns]
+    return _branch([v for v in vectors if any(v[2])], len(rows), budget)
+
+
+def _branch(vectors: list[tuple[int, int, tuple[int, ...]]], d: int, budget: int) -> list[int] | None:
+    """Columns (index, weight, coordinates in F^d) all non-zero: a set of them weighing at most
+    ``budget`` outside which some non-zero μ in F^d is orthogonal to every column, or None.
+
+    Each column is either in the set (it costs its weight) or orthogonal to μ (μ then lives in a
+    space of one dimension less). A hyperplane misses at least one column of every basis, so
+    disjoint bases among the columns bound the weight from below."""
+    if sum(w for _, w, _ in vectors) <= budget:
+        return [j for j, _, _ in vectors]
+    if d == 1:
+        return None  # μ is a non-zero multiple of one vector: orthogonal to no non-zero column
+    bound, rest, first = 0, vectors, None
+    while True:
+        basis = _independent(rest, d)
+        if len(basis) < d:
+            if first is None:
+                return []  # the columns span less than F^d: some μ is orthogonal to all
+            break
+        if first is None:
+            first = [rest[i] for i in basis]
+        bound += min(rest[i][1] for i in basis)
+        if bound > budget:
+            return None
+        chosen = set(basis)
+        rest = [v for i, v in enumerate(rest) if i not in chosen]
+    column = max(first, key=lambda v: v[1])
+    others = [v for v in vectors if v is not column]
+    found = _branch(_orthogonal_to(others, column[2]), d - 1, budget)
+    if found is None and column[1] <= budget:
+        found = _branch(others, d, budget - column[1])
+        if found is not None:
+            found = [column[0], *found]
+    return found
+
+
+def _independent(vectors: list[tuple[int, int, tuple[int, ...]]], d: int) -> list[int]:
+    """Positions of a maximal independent subset of the vectors' coordinates, chosen greedily."""
+    echelon: list[tuple[int, list[int]]] = []
+    chosen: list[int] = []
+    for i, (_, _, coordinates) in enumerate(vectors):
+        v = list(coordinates)
+        for p, r in echelon:
+            f = v[p]
+            if f:
+                v = [(x - f * y) % _P for x, y in zip(v, r, strict=True)]
+        q = next((c for c in range(d) if v[c]), None)
+        if q is None:
+            continue
+        inverse = pow(v[q], _P - 2, _P)
+        echelon.append((q, [x * inverse % _P for x in v]))
+        chosen.append(i)
+        if len(chosen) == d:
+            break
+    return chosen
+
+
+def _orthogonal_to(vectors, y: tuple[int, ...]):
+    """The vectors in coordinates of {μ : μ·y = 0} (a basis e_i - (y_i/y_q)·e_q, i ≠ q), the
+    zero ones left out."""
+    q = next(c for c, x in enumerate(y) if x)
+    inverse = pow(y[q], _P - 2, _P)
+    ratios = [x * inverse % _P for x in y]
+    out = []
+    for j, w, z in vectors:
+        zq = z[q]
+        projected = tuple((z[i] - ratios[i] * zq) % _P for i in range(len(z)) if i != q)
+        if any(projected):
+            out.append((j, w, projected))
+    return out

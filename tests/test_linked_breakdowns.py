@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import random
 from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from indicators import linked
 from indicators.disclosure import hide_linked
 from indicators.linked import small_combination, supported_within
 
@@ -83,6 +85,59 @@ def test_small_combination_agrees_with_the_brute_force(case):
     if found is not None:
         assert 0 < sum(sizes[a] for a in found) < k
         assert found in expected and supported_within(sizes, sets, found)
+
+
+def random_structure(rng, width_range=(6, 12)):
+    """Atoms of sizes 1..12 (most below 5) and up to 12 shown sets of random density."""
+    width = rng.randint(*width_range)
+    sizes = [rng.choice([1, 1, 1, 2, 3, 4, 5, 8, 12]) for _ in range(width)]
+    density = rng.random()
+    sets = [range(width)] + [[a for a in range(width) if rng.random() < density] or [0]
+                             for _ in range(rng.randint(1, 12))]
+    return sizes, sets, rng.choice([3, 4, 5, 5, 6])
+
+
+def test_small_combination_agrees_with_the_brute_force_on_wider_cases():
+    # Wider than the hypothesis cases above: several information sets, supports of 3 and 4
+    # atoms, and the general search of three or more rows (seeded: the same cases each run).
+    rng = random.Random(20261203)
+    found_some = 0
+    for _ in range(150):
+        sizes, sets, k = random_structure(rng)
+        expected = small_supports(sizes, sets, k)
+        found = small_combination(sizes, sets, k)
+        assert (found is None) == (not expected), (sizes, [list(s) for s in sets], k)
+        if found is not None:
+            found_some += 1
+            assert found in expected
+    assert 25 < found_some < 125  # both answers occur
+
+
+def test_a_prime_that_misleads_only_hides_more(monkeypatch):
+    # The search runs modulo a prime and checks what it finds exactly. With the prime 2 its
+    # ranks are often wrong; the answer may then be conservative (every small atom), but it is
+    # never None while a small combination exists.
+    monkeypatch.setattr(linked, "_P", 2)
+    rng = random.Random(3)
+    conservative = 0
+    for _ in range(150):
+        sizes, sets, k = random_structure(rng)
+        expected = small_supports(sizes, sets, k)
+        found = small_combination(sizes, sets, k)
+        if expected:
+            assert found is not None, (sizes, [list(s) for s in sets], k)
+        if found is not None and found not in expected:
+            conservative += 1
+    assert conservative > 0  # the prime did mislead, and the answer hid more
+
+
+def test_beyond_the_search_limit_the_answer_is_conservative(monkeypatch):
+    # total, kvinna, 16-29 over: young women (1), older women (2), young men (2), older men (5);
+    # kvinna alone is 3 people, and so is 16-29
+    sizes, sets = [1, 2, 2, 5], [[0, 1, 2, 3], [0, 1], [0, 2]]
+    assert small_combination(sizes, sets, 5) in {frozenset({0, 1}), frozenset({0, 2})}
+    monkeypatch.setattr(linked, "SEARCH_LIMIT", 0)
+    assert small_combination(sizes, sets, 5) == frozenset({0, 1, 2})  # every small atom
 
 
 def test_young_women_from_kon_and_alder():
