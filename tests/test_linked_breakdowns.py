@@ -97,16 +97,20 @@ def random_structure(rng, width_range=(6, 12)):
     return sizes, sets, rng.choice([3, 4, 5, 5, 6])
 
 
+def seeded_cases(seed: int, count: int = 150):
+    """(case, the brute force's supports, small_combination's answer) for seeded random cases."""
+    rng = random.Random(seed)
+    for _ in range(count):
+        sizes, sets, k = random_structure(rng)
+        yield (sizes, [list(s) for s in sets], k), small_supports(sizes, sets, k), small_combination(sizes, sets, k)
+
+
 def test_small_combination_agrees_with_the_brute_force_on_wider_cases():
     # Wider than the hypothesis cases above: several information sets, supports of 3 and 4
     # atoms, and the general search of three or more rows (seeded: the same cases each run).
-    rng = random.Random(20261203)
     found_some = 0
-    for _ in range(150):
-        sizes, sets, k = random_structure(rng)
-        expected = small_supports(sizes, sets, k)
-        found = small_combination(sizes, sets, k)
-        assert (found is None) == (not expected), (sizes, [list(s) for s in sets], k)
+    for case, expected, found in seeded_cases(20261203):
+        assert (found is None) == (not expected), case
         if found is not None:
             found_some += 1
             assert found in expected
@@ -118,14 +122,10 @@ def test_a_prime_that_misleads_only_hides_more(monkeypatch):
     # ranks are often wrong; the answer may then be conservative (every small atom), but it is
     # never None while a small combination exists.
     monkeypatch.setattr(linked, "_P", 2)
-    rng = random.Random(3)
     conservative = 0
-    for _ in range(150):
-        sizes, sets, k = random_structure(rng)
-        expected = small_supports(sizes, sets, k)
-        found = small_combination(sizes, sets, k)
+    for case, expected, found in seeded_cases(3):
         if expected:
-            assert found is not None, (sizes, [list(s) for s in sets], k)
+            assert found is not None, case
         if found is not None and found not in expected:
             conservative += 1
     assert conservative > 0  # the prime did mislead, and the answer hid more
