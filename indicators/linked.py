@@ -44,7 +44,8 @@ def _rows(shown_sets: Iterable[Iterable[int]], order: Sequence[int]) -> list[lis
 def _within(sizes: Sequence[int], shown_sets, inside: Sequence[int]) -> list[list[int]]:
     """A basis (integer rows over ``inside``) of the combinations of the shown sets that are zero
     on every atom not in ``inside``."""
-    outside = [a for a in range(len(sizes)) if a not in set(inside)]
+    members = set(inside)
+    outside = [a for a in range(len(sizes)) if a not in members]
     order = [*outside, *inside]
     reduced, pivots = reduced_rows(_rows(shown_sets, order), len(order))
     return [r[len(outside):] for r, p in zip(reduced, pivots, strict=True) if p >= len(outside)]
