@@ -140,8 +140,9 @@ def _light_support(basis: list[list[int]], weight: list[int], k: int) -> list[in
     for form, pivots in forms:
         info = set(pivots)
         others = [c for c in range(m) if c not in info]
+        light = [a for a in range(t) if weight[pivots[a]] <= cap]
         for size in range(1, cap + 1):
-            for chosen in combinations(range(t), size):
+            for chosen in combinations(light, size):
                 own = sum(weight[pivots[a]] for a in chosen)
                 if own > cap:
                     continue
