@@ -11,8 +11,7 @@ A combination is harmless only when it involves at least k respondents.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from itertools import combinations
+from collections.abc import Iterable, Iterator, Sequence
 
 from indicators.exact import reduced_rows
 
@@ -122,7 +121,7 @@ def _light_support(basis: list[list[int]], weight: list[int], k: int) -> list[in
     Raises _Inconclusive when the rows are dependent modulo the prime (no information set) or
     beyond :data:`SEARCH_LIMIT` sets R.
     """
-    t, m = len(basis), len(weight)
+    m = len(weight)
     rows = [[x % _P for x in r] for r in basis]
     forms = []
     rest = list(range(m))
@@ -140,12 +139,10 @@ def _light_support(basis: list[list[int]], weight: list[int], k: int) -> list[in
     for form, pivots in forms:
         info = set(pivots)
         others = [c for c in range(m) if c not in info]
-        light = [a for a in range(t) if weight[pivots[a]] <= cap]
+        own_weight = [weight[p] for p in pivots]
         for size in range(1, cap + 1):
-            for chosen in combinations(light, size):
-                own = sum(weight[pivots[a]] for a in chosen)
-                if own > cap:
-                    continue
+            for chosen in _light_subsets(own_weight, size, cap):
+                own = sum(own_weight[a] for a in chosen)
                 searches += 1
                 if searches > SEARCH_LIMIT:
                     raise _Inconclusive
@@ -153,6 +150,24 @@ def _light_support(basis: list[list[int]], weight: list[int], k: int) -> list[in
                 if found is not None:
                     return [pivots[a] for a in chosen] + found
     return None
+
+
+def _light_subsets(weights: list[int], size: int, cap: int) -> Iterator[tuple[int, ...]]:
+    """Every set of ``size`` positions whose weights add up to at most ``cap``, each once (as
+    increasing positions), the lighter positions first; the sets over ``cap`` are never visited."""
+    order = sorted(range(len(weights)), key=lambda a: (weights[a], a))
+
+    def extend(start: int, chosen: tuple[int, ...], room: int) -> Iterator[tuple[int, ...]]:
+        if len(chosen) == size:
+            yield tuple(sorted(chosen))
+            return
+        for i in range(start, len(order)):
+            w = weights[order[i]]
+            if w * (size - len(chosen)) > room:
+                break  # the lightest way to fill the set from here is already too heavy
+            yield from extend(i + 1, (*chosen, order[i]), room - w)
+
+    return extend(0, (), cap)
 
 
 def _systematic(rows: list[list[int]], order: list[int]) -> tuple[list[list[int]], list[int]] | None:
