@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from .extensions import db
-from .import_store import duplicate_warning, run_import, summary_text
+from .import_store import import_warnings, run_import, summary_text
 from .imports import MAX_BYTES, ImportRejected
 from .models import Forbund
 
@@ -33,8 +33,7 @@ def register(app: Flask) -> None:
         except ImportRejected as exc:
             raise click.ClickException(f"Filen importerades inte:\n{exc}\nInget importerades.") from None
         click.echo(summary_text(result))
-        warning = duplicate_warning(result)
-        if warning:
+        for warning in import_warnings(result):
             click.echo(f"Obs! {warning}", err=True)
         if timing:
             click.echo(f"Tid: {time.perf_counter() - started:.2f} s", err=True)

@@ -64,7 +64,7 @@ def _run(job: Job, progress: jobs.Progress) -> jobs.JobResult:
             outcome = {"rejected": [str(p) for p in exc.problems], "more": exc.more}
         else:
             outcome = {"rows": result.rows, "created": result.created, "existing": result.existing,
-                       "without_number": result.without_number}
+                       "without_number": result.without_number, "closed": result.closed}
     return jobs.JobResult(message=json.dumps(outcome, ensure_ascii=False))
 
 
@@ -77,7 +77,8 @@ def outcome(job: Job) -> dict:
     if not isinstance(data, dict):
         return {}
     if "rows" in data:
-        return {"result": ImportResult(data["rows"], data["created"], data["existing"], data.get("without_number", 0))}
+        return {"result": ImportResult(data["rows"], data["created"], data["existing"], data.get("without_number", 0),
+                                       data.get("closed", 0))}
     return data
 
 

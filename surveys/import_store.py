@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask_babel import gettext, ngettext
+from flask_babel import format_date, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +33,7 @@ from .form_numbers import stored_form_numbers
 from .imports import ImportRejected, ParsedFile, parse
 from .instruments import instrument
 from .models import Forbund, Response
-from .releases import refresh_cell
+from .releases import closed_since, refresh_cell, year_closed
 
 #: Responses written per transaction by run_import (about 0.1-0.3 s of write lock each on SQLite).
 BATCH_ROWS = 5_000
@@ -48,6 +48,9 @@ class ImportResult:
     existing: int
     #: Rows that had no form number: re-importing a changed file would store them again.
     without_number: int = 0
+    #: New rows dated in a measurement year that has ended: stored, but never counted in its
+    #: results (an ended year is final: ``surveys.releases.year_closed``).
+    closed: int = 0
 
 
 def file_key(parsed: ParsedFile, forbund: Forbund) -> str:
@@ -89,6 +92,7 @@ def plan(forbund: Forbund, parsed: ParsedFile) -> Plan:
         created=len(records),
         existing=len(rows) - len(records),
         without_number=len(keys),
+        closed=sum(1 for _key, r in records if year_closed(measurement_year(r.submitted_on))),
     )
     return Plan(records, result)
 
@@ -221,7 +225,24 @@ def summary_text(result: ImportResult) -> str:
                    rows=result.rows, new=new, existing=result.existing)
 
 
-def duplicate_warning(result: ImportResult) -> str | None:
+def import_warnings(result: ImportResult) -> list[str]:
+    """What the officer must know about a stored import: rows dated in an ended measurement
+    year (they will never count), and rows without form numbers."""
+    warnings = []
+    if result.closed:
+        warnings.append(ngettext(
+            "%(num)d nytt formulär är daterat före %(start)s, i ett mätår som har slutat. Ett avslutat mätår är "
+            "slutligt: formuläret är sparat men räknas inte i resultaten.",
+            "%(num)d nya formulär är daterade före %(start)s, i mätår som har slutat. Ett avslutat mätår är "
+            "slutligt: formulären är sparade men räknas inte i resultaten.",
+            result.closed, start=format_date(closed_since(), "long")))
+    duplicate = _duplicate_warning(result)
+    if duplicate:
+        warnings.append(duplicate)
+    return warnings
+
+
+def _duplicate_warning(result: ImportResult) -> str | None:
     """The warning for rows without form numbers, or None when every row had one."""
     if not result.without_number:
         return None

@@ -17,6 +17,7 @@ Services flush; the request or CLI command commits.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from flask import current_app
@@ -45,6 +46,12 @@ def pending_additions():
 def year_closed(year: int) -> bool:
     """A measurement year is closed (final) once its 31 October has passed."""
     return year < measurement_year(today())
+
+
+def closed_since() -> dt.date:
+    """The first day of the current measurement year: answers dated before it are in a closed
+    year, stored but never released (1 November of the year before the current one's label)."""
+    return dt.date(measurement_year(today()) - 1, 11, 1)
 
 
 def pending_withdrawals():

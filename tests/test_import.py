@@ -77,6 +77,21 @@ def test_reimport_does_not_duplicate(runner, tmp_path, world):
     assert count() == 2  # identical rows are still two questionnaires
 
 
+def test_rows_of_an_ended_measurement_year_are_stored_with_a_warning_and_never_counted(runner, tmp_path, world):
+    # FIXED_TODAY 2026-03-15: measurement year 2026 began on 1 November 2025; 2025 is final.
+    late = [f"{n};DP;Steg för steg;2025-10-{n:02d};4" for n in range(10, 16)]
+    text = "\n".join(["formular;questionnaire;insats;date;DP01", *late, "99;DP;Steg för steg;2025-11-01;5"]) + "\n"
+    result = run_import(runner, tmp_path, text)
+    assert result.exit_code == 0, result.output
+    assert "7 nya" in result.output
+    assert "Obs! 6 nya formulär är daterade före 1 november 2025, i mätår som har slutat" in result.output
+    assert "formulären är sparade men räknas inte i resultaten" in result.output
+    ended = db.session.scalars(select(Response).where(Response.measurement_year == 2025)).all()
+    assert len(ended) == 6 and not any(r.released for r in ended)  # six would be released in an open year
+    again = run_import(runner, tmp_path, text)  # nothing new: nothing to warn about
+    assert "0 nya" in again.output and "mätår som har slutat" not in again.output
+
+
 def test_same_file_into_another_forbund_is_new(runner, tmp_path, world):
     text = "questionnaire,insats,date,CH01\nCH,,2026-01-15,4\n"
     run_import(runner, tmp_path, text, slug="a")
@@ -184,9 +199,12 @@ def test_upload_page_imports_and_reports(client, auth, world):
     assert len(rows) == 2 and all(r.entered_by_id == world["officer"].id and r.channel == "import" for r in rows)
     resp = _upload(client, content)
     assert "0 nya, 2 fanns redan" in client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert count() == 2
+    late = _upload(client, f"{HEADER}\nDP,Steg för steg,2025-10-30,4,,,,\n".encode())
+    page = client.get(late.headers["Location"]).get_data(as_text=True)
+    assert "1 nytt formulär är daterat före 1 november 2025, i ett mätår som har slutat" in page
+    assert count() == 3
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "responses.import")).all()
-    assert len(events) == 2 and all(e.user_id == world["officer"].id for e in events)
+    assert len(events) == 3 and all(e.user_id == world["officer"].id for e in events)
 
 
 def test_upload_page_shows_row_and_reason(client, auth, world):

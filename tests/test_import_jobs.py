@@ -51,8 +51,12 @@ def test_large_upload_runs_as_a_job_and_reports_on_its_page(app, client, auth, w
     page = client.get(resp.headers["Location"])
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "30 formulär i filen: 30 nya, 0 fanns redan" in html
-    assert count() == 35
-    job = db.session.scalar(select(Job))
+    assert "mätår som har slutat" not in html
+    late = upload(client, rows(25, first=500).replace(b"2026-01-15", b"2025-10-15"))
+    html = client.get(late.headers["Location"]).get_data(as_text=True)
+    assert "25 nya formulär är daterade före 1 november 2025, i mätår som har slutat" in html
+    assert count() == 60
+    job = db.session.scalars(select(Job)).first()
     assert job.kind == "import" and job.status == "done"
     assert count(JobFile) == 0  # the uploaded answers are not kept with the job
     # Another förbund's officer cannot see the job.

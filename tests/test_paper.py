@@ -137,6 +137,24 @@ def test_date_decides_measurement_year_and_defaults_to_today(client, auth, world
     assert dates == [dt.date(2025, 11, 3), dt.date(2026, 3, 15)]
 
 
+def test_a_form_dated_in_an_ended_measurement_year_is_stored_with_a_warning_and_never_counted(client, auth, world):
+    # FIXED_TODAY 2026-03-15: measurement year 2026 began on 1 November 2025; 2025 is final.
+    auth.login("staff")
+    url = f"/papper/registrera/DA/insats/{world['mine'].id}"
+    hint = strip_tags(client.get(url).get_data(as_text=True))
+    assert "Formulär daterade före 1 november 2025 hör till ett mätår som har slutat" in hint
+    for _ in range(5):  # five: a release would show them if the year were open
+        resp, _fields = _enter(client, url, {"DA01": "5"}, date="2025-10-31")
+        assert resp.status_code == 303
+        page = strip_tags(client.get(resp.headers["Location"]).get_data(as_text=True))
+        assert "Pappersenkäten är sparad" in page
+        assert "mätåret 2025, som slutade den 31 oktober 2025" in page and "räknas inte i resultaten" in page
+    stored = db.session.scalars(select(Response)).all()
+    assert len(stored) == 5 and not any(r.released for r in stored)
+    resp, _fields = _enter(client, url, {"DA01": "5"}, date="2025-11-01")  # the current year: no warning
+    assert "som slutade den 31 oktober" not in strip_tags(client.get(resp.headers["Location"]).get_data(as_text=True))
+
+
 def test_date_with_spaces_around_it_is_read_and_a_bad_date_is_named(client, auth, world):
     auth.login("staff")
     url = f"/papper/registrera/DA/insats/{world['mine'].id}"
@@ -215,6 +233,7 @@ def test_list_and_withdraw_own_entries(client, auth, world):
     url = f"/papper/registrera/DP/insats/{world['mine'].id}"
     _enter(client, url, {"DP01": "4"}, date="2026-01-10")
     _enter(client, url, {"DP01": "2"}, date="2025-06-01")  # measurement year 2025: not listed
+    assert "2025-06-01" in client.get(url).get_data(as_text=True)  # the warning that 2025 has ended
     html = client.get("/papper/").get_data(as_text=True)
     assert "2026-01-10" in html and "2025-06-01" not in html
     current = db.session.scalar(select(Response).where(Response.measurement_year == 2026))

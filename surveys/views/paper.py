@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -25,6 +26,7 @@ from ..forms_admin import TrimmedDateField
 from ..instruments import instrument, questionnaires_about
 from ..models import Response, SurveyLink
 from ..qr import qr_svg_inline
+from ..releases import closed_since, year_closed
 from ..responses import SubmissionError
 from . import paper_double
 
@@ -247,6 +249,10 @@ def _entry_page(code: str, *, insats=None, link=None):
                 db.session.commit()
                 if created:
                     flash(_("Pappersenkäten är sparad. Du kan skriva in nästa."), "success")
+                    if year_closed(measurement_year(submitted_on)):
+                        flash(_("Datumet %(date)s ligger i mätåret %(year)d, som slutade den 31 oktober %(year)d. "
+                                "Ett avslutat mätår är slutligt: formuläret är sparat men räknas inte i resultaten.",
+                                date=submitted_on.isoformat(), year=measurement_year(submitted_on)), "warning")
                 else:
                     flash(_("Den här pappersenkäten var redan sparad; den sparades inte en gång till."), "success")
                 return redirect(request.path, code=303)
@@ -274,7 +280,7 @@ def _entry_page(code: str, *, insats=None, link=None):
         form.submitted_on.data = today()
     return render_template(
         "paper/enter.html", form=form, q=q, lang=ENTRY_LANG, insats=insats or (link.insats if link else None),
-        link=link, forbund=user_forbund(), diff=diff,
+        link=link, forbund=user_forbund(), diff=diff, closed_since=format_date(closed_since(), "long"),
         second_entry=request.method == "GET" and bool(request.args.get("andra"))
         and paper_double.first_for(request.path) is not None,
     ), status

@@ -12,7 +12,7 @@ from flask_wtf.file import FileField, FileRequired
 from .. import import_jobs, jobs
 from ..access import roles_required, user_forbund
 from ..extensions import db
-from ..import_store import duplicate_warning, run_import, summary_text
+from ..import_store import import_warnings, run_import, summary_text
 from ..import_template import template_xlsx
 from ..imports import ImportRejected, check_header
 from ..instruments import instrument
@@ -46,8 +46,7 @@ def import_file():
             status = 400
         else:
             flash(summary_text(result), "success")
-            warning = duplicate_warning(result)
-            if warning:
+            for warning in import_warnings(result):
                 flash(warning, "warning")
             return redirect(url_for("paper.import_file"), code=303)
     elif request.method == "POST":
@@ -88,7 +87,7 @@ def import_job(job_id: str):
     result = outcome.get("result")
     html = render_template(
         "paper/import_job.html", job=job, forbund=user_forbund(), result=result,
-        summary=summary_text(result) if result else None, warning=duplicate_warning(result) if result else None,
+        summary=summary_text(result) if result else None, warnings=import_warnings(result) if result else [],
         problems=outcome.get("rejected"), more=outcome.get("more", 0),
     )
     response = Response(html)
