@@ -15,10 +15,11 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from indicators.exact import reduced_rows
 
-#: How many sub-searches :func:`small_combination` may run before it stops and answers
-#: conservatively (as if a small combination existed, so that the caller hides more). With k = 5
-#: no figure of the demo comes near it (the most any needed was about 1,300, a few ms); it
-#: bounds the time of finely split data and of a larger threshold, whose search grows with k.
+#: How many steps (sets of rows tried, nodes of the branch and bound) :func:`small_combination`
+#: may take before it stops and answers conservatively (as if a small combination existed, so
+#: that the caller hides more): at most a second or two. With k = 5 no figure of the demo comes
+#: near it (the most any needed was about 2,500); it bounds the time of finely split data and
+#: of a larger threshold, whose search grows with k.
 SEARCH_LIMIT = 20_000
 #: A prime below 2**30 for the searches (every support found is checked again exactly).
 _P = 1_000_000_007
@@ -87,7 +88,8 @@ def small_combination(sizes: Sequence[int], shown_sets: Iterable[Iterable[int]],
     combination unchecked.
     """
     sizes = [int(n) for n in sizes]
-    shown_sets = [list(s) for s in shown_sets]
+    # An atom of no respondents adds nothing to any figure: a combination may involve it freely.
+    shown_sets = [[a for a in s if sizes[a] > 0] for s in shown_sets]
     small = [a for a, n in enumerate(sizes) if 0 < n < k]
     basis = _within(sizes, shown_sets, small)
     if not basis:
@@ -119,7 +121,7 @@ def _light_support(basis: list[list[int]], weight: list[int], k: int) -> list[in
     non-zero columns there. So every set R of at most that weight of each I_i is tried: is some
     combination of R's rows light on the columns outside I_i (:func:`_vanishing_combination`)?
     Raises _Inconclusive when the rows are dependent modulo the prime (no information set) or
-    beyond :data:`SEARCH_LIMIT` sets R.
+    beyond :data:`SEARCH_LIMIT` steps.
     """
     m = len(weight)
     rows = [[x % _P for x in r] for r in basis]
@@ -135,7 +137,7 @@ def _light_support(basis: list[list[int]], weight: list[int], k: int) -> list[in
     if not forms:
         raise _Inconclusive
     cap = (k - 1) // len(forms)  # 0 when there are k-1 or more: every vector weighs >= 1 on each
-    searches = 0
+    work = [0]  # steps taken: sets of rows tried and nodes of _branch (see SEARCH_LIMIT)
     for form, pivots in forms:
         info = set(pivots)
         others = [c for c in range(m) if c not in info]
@@ -143,10 +145,8 @@ def _light_support(basis: list[list[int]], weight: list[int], k: int) -> list[in
         for size in range(1, cap + 1):
             for chosen in _light_subsets(own_weight, size, cap):
                 own = sum(own_weight[a] for a in chosen)
-                searches += 1
-                if searches > SEARCH_LIMIT:
-                    raise _Inconclusive
-                found = _vanishing_combination([form[a] for a in chosen], others, weight, k - 1 - own)
+                _step(work)
+                found = _vanishing_combination([form[a] for a in chosen], others, weight, k - 1 - own, work)
                 if found is not None:
                     return [pivots[a] for a in chosen] + found
     return None
@@ -194,8 +194,15 @@ def _systematic(rows: list[list[int]], order: list[int]) -> tuple[list[list[int]
     return None
 
 
+def _step(work: list[int]) -> None:
+    """Count one step of the search; beyond :data:`SEARCH_LIMIT` it cannot decide in time."""
+    work[0] += 1
+    if work[0] > SEARCH_LIMIT:
+        raise _Inconclusive
+
+
 def _vanishing_combination(rows: list[list[int]], columns: list[int], weight: list[int],
-                           budget: int) -> list[int] | None:
+                           budget: int, work: list[int]) -> list[int] | None:
     """Of ``columns``, a set weighing at most ``budget`` outside which some non-zero
     combination of ``rows`` (modulo the prime) is zero, or None."""
     if len(rows) == 1:
@@ -216,16 +223,18 @@ def _vanishing_combination(rows: list[list[int]], columns: list[int], weight: li
         return [j for j in columns if (a[j] or b[j])
                 and (b[j] * pow(a[j], _P - 2, _P) % _P if a[j] else -1) != keep]
     vectors = [(j, weight[j], tuple(r[j] for r in rows)) for j in columns]
-    return _branch([v for v in vectors if any(v[2])], len(rows), budget)
+    return _branch([v for v in vectors if any(v[2])], len(rows), budget, work)
 
 
-def _branch(vectors: list[tuple[int, int, tuple[int, ...]]], d: int, budget: int) -> list[int] | None:
+def _branch(vectors: list[tuple[int, int, tuple[int, ...]]], d: int, budget: int,
+            work: list[int]) -> list[int] | None:
     """Columns (index, weight, coordinates in F^d) all non-zero: a set of them weighing at most
     ``budget`` outside which some non-zero μ in F^d is orthogonal to every column, or None.
 
     Each column is either in the set (it costs its weight) or orthogonal to μ (μ then lives in a
     space of one dimension less). A hyperplane misses at least one column of every basis, so
     disjoint bases among the columns bound the weight from below."""
+    _step(work)
     if sum(w for _, w, _ in vectors) <= budget:
         return [j for j, _, _ in vectors]
     if d == 1:
@@ -246,9 +255,9 @@ def _branch(vectors: list[tuple[int, int, tuple[int, ...]]], d: int, budget: int
         rest = [v for i, v in enumerate(rest) if i not in chosen]
     column = max(first, key=lambda v: v[1])
     others = [v for v in vectors if v is not column]
-    found = _branch(_orthogonal_to(others, column[2]), d - 1, budget)
+    found = _branch(_orthogonal_to(others, column[2]), d - 1, budget, work)
     if found is None and column[1] <= budget:
-        found = _branch(others, d, budget - column[1])
+        found = _branch(others, d, budget - column[1], work)
         if found is not None:
             found = [column[0], *found]
     return found

@@ -140,6 +140,37 @@ def test_beyond_the_search_limit_the_answer_is_conservative(monkeypatch):
     assert small_combination(sizes, sets, 5) == frozenset({0, 1, 2})  # every small atom
 
 
+def test_an_atom_of_no_respondents_does_not_hide_a_combination():
+    # The one set holds atom 0 (one person) and atom 1 (nobody): its total is that person's answer.
+    assert small_combination([1, 0], [[0, 1]], 5) == frozenset({0})
+    assert small_combination([5, 0], [[0, 1]], 5) is None
+
+
+def test_the_branch_and_bound_counts_against_the_limit(monkeypatch):
+    # Dense random sets over atoms of one respondent each with a large threshold: a search the
+    # limit must stop (its steps include the branch and bound's nodes), answering conservatively.
+    rng = random.Random(11)
+    sizes = [1] * 41
+    sets = [range(41)] + [[a for a in range(41) if rng.random() < 0.5] for _ in range(30)]
+    calls = {"step": 0, "rows": 0, "branch": 0}
+
+    def counted(name, function):
+        def wrapper(*args):
+            calls[name] += 1
+            return function(*args)
+        return wrapper
+
+    monkeypatch.setattr(linked, "_step", counted("step", linked._step))
+    monkeypatch.setattr(linked, "_vanishing_combination", counted("rows", linked._vanishing_combination))
+    monkeypatch.setattr(linked, "_branch", counted("branch", linked._branch))
+    monkeypatch.setattr(linked, "SEARCH_LIMIT", 500)
+    assert small_combination(sizes, sets, 11) == frozenset(range(41))  # every small atom
+    # every set of rows tried and every node of the branch and bound was one step; the 501st stopped
+    # it (in a node, already called, or before a set of rows, not yet tried)
+    assert calls["branch"] > 0 and calls["step"] == 501
+    assert calls["rows"] + calls["branch"] in (500, 501)
+
+
 def test_young_women_from_kon_and_alder():
     # atoms: the young woman (1), older women (5), young men (5); no older men
     sets = [[0, 1, 2], [0, 1], [2], [0, 2], [1]]  # total, kvinna, man, 16-29, 30-44
