@@ -33,7 +33,7 @@ from .form_numbers import stored_form_numbers
 from .imports import ImportRejected, ParsedFile, parse
 from .instruments import instrument
 from .models import Forbund, Response
-from .releases import closed_since, refresh_cell, year_closed
+from .releases import closed_since, dated_in_closed_year, refresh_cell
 
 #: Responses written per transaction by run_import (about 0.1-0.3 s of write lock each on SQLite).
 BATCH_ROWS = 5_000
@@ -92,7 +92,7 @@ def plan(forbund: Forbund, parsed: ParsedFile) -> Plan:
         created=len(records),
         existing=len(rows) - len(records),
         without_number=len(keys),
-        closed=sum(1 for _key, r in records if year_closed(measurement_year(r.submitted_on))),
+        closed=sum(1 for _key, r in records if dated_in_closed_year(r.submitted_on)),
     )
     return Plan(records, result)
 

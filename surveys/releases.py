@@ -54,6 +54,11 @@ def closed_since() -> dt.date:
     return dt.date(measurement_year(today()) - 1, 11, 1)
 
 
+def dated_in_closed_year(day: dt.date) -> bool:
+    """Whether an answer dated ``day`` belongs to a closed year (stored, never released)."""
+    return year_closed(measurement_year(day))
+
+
 def pending_withdrawals():
     """SQL condition: a released response withdrawn since, its withdrawal not yet released."""
     return and_(Response.released.is_(true()), Response.withdrawn.is_(true()), Response.withdrawal_released.is_(false()))

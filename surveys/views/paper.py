@@ -26,7 +26,7 @@ from ..forms_admin import TrimmedDateField
 from ..instruments import instrument, questionnaires_about
 from ..models import Response, SurveyLink
 from ..qr import qr_svg_inline
-from ..releases import closed_since, year_closed
+from ..releases import closed_since, dated_in_closed_year
 from ..responses import SubmissionError
 from . import paper_double
 
@@ -249,7 +249,7 @@ def _entry_page(code: str, *, insats=None, link=None):
                 db.session.commit()
                 if created:
                     flash(_("Pappersenkäten är sparad. Du kan skriva in nästa."), "success")
-                    if year_closed(measurement_year(submitted_on)):
+                    if dated_in_closed_year(submitted_on):
                         flash(_("Datumet %(date)s ligger i mätåret %(year)d, som slutade den 31 oktober %(year)d. "
                                 "Ett avslutat mätår är slutligt: formuläret är sparat men räknas inte i resultaten.",
                                 date=submitted_on.isoformat(), year=measurement_year(submitted_on)), "warning")
