@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from respondents import Stats, fill_in, get_form, percentiles, post_answer, request, run_users  # noqa: E402
-from servers import SECRET, Gunicorn, TempPostgres  # noqa: E402
+from servers import SECRET, CpuMeter, Gunicorn, TempPostgres  # noqa: E402
 
 # --- the database -------------------------------------------------------------------------------
 
@@ -101,7 +101,8 @@ def stored_keys(database_url: str) -> Counter:
     return keys
 
 
-def phase_ceiling(port: int, users: int, per_user: int, max_seconds: float) -> float:
+def phase_ceiling(port: int, users: int, per_user: int, max_seconds: float) -> tuple[float, int]:
+    """Every user requests /healthz ``per_user`` times; return the rate and the requests answered."""
     stats = Stats()
 
     def work(n, deadline):
@@ -121,7 +122,7 @@ def phase_ceiling(port: int, users: int, per_user: int, max_seconds: float) -> f
     done = len(stats.latencies["GET"])
     print(f"  ceiling  /healthz: {done} requests in {elapsed:.1f} s = {done / elapsed:7.1f} req/s   "
           f"{percentiles(stats.latencies['GET'])}   outcomes {dict(stats.outcomes)}")
-    return done / elapsed
+    return done / elapsed, done
 
 
 def phase_answering(port: int, token: str, users: int, rounds: int, max_seconds: float, retry_share: float,
@@ -173,9 +174,10 @@ GOALS = {"GET": 0.50, "POST": 0.35}
 
 
 def split_round(port: int, token: str, users: int, rounds: int, fetches: int, max_seconds: float, repeat: int,
-                retriers: set[int], stats: Stats) -> tuple[Stats, float, float]:
+                retriers: set[int], stats: Stats, meter: CpuMeter, cpu: dict[str, Counter]) -> tuple[Stats, float, float]:
     """One round of :func:`phase_split`: the fetches, then the submissions; return the round's
-    latencies (outcomes and keys go to ``stats``) and the two phases' durations."""
+    latencies (outcomes and keys go to ``stats``) and the two phases' durations. The CPU each
+    side spent is added to ``cpu["GET"]`` and ``cpu["POST"]``."""
     round_stats = Stats(acknowledged=stats.acknowledged, sent=stats.sent, lock=stats.lock, outcomes=stats.outcomes)
     filled: dict[int, list[tuple[dict, str, str]]] = {n: [] for n in range(users)}
 
@@ -200,13 +202,17 @@ def split_round(port: int, token: str, users: int, rounds: int, fetches: int, ma
                 stats.count("duplicate post " + second.split(":")[0])
             stats.count("final " + outcome)
 
+    before = meter.snapshot()
     get_elapsed = run_users(users, fetch, max_seconds)
+    between = meter.snapshot()
     post_elapsed = run_users(users, submit, max_seconds)
+    cpu["GET"].update(meter.spent(before, between))
+    cpu["POST"].update(meter.spent(between, meter.snapshot()))
     return round_stats, get_elapsed, post_elapsed
 
 
 def phase_split(port: int, token: str, users: int, rounds: int, max_seconds: float, retry_share: float,
-                fetches: int, repeats: int) -> Stats:
+                fetches: int, repeats: int, meter: CpuMeter) -> Stats:
     """GET and POST measured apart, each against a /healthz ceiling measured right before it.
 
     The machine's speed drifts from one second to the next (a shared VM), and each phase lasts
@@ -216,18 +222,30 @@ def phase_split(port: int, token: str, users: int, rounds: int, max_seconds: flo
     the ceiling phase), each as a new respondent (own cookie jar), and fills in the first
     ``rounds`` of them as a browser would, before the POST phase; then every user submits those,
     and a share of the users send a submission twice with the same key.
+
+    It also prints the CPU time per request of each step, by side (the app's workers, the
+    database server, the load generator), summed over the rounds (:class:`servers.CpuMeter`):
+    on this machine every step is bound by its two cores, so a step's rate is about the ceiling
+    times the ceiling's CPU per request divided by the step's.
     """
     stats = Stats()
     rng = random.Random(7)
     retriers = {n for n in range(users) if rng.random() < retry_share}
     ratios: dict[str, list[float]] = {"GET": [], "POST": []}
     latencies: dict[str, list[float]] = {"GET": [], "POST": []}
+    cpu: dict[str, Counter] = {"ceiling": Counter(), "GET": Counter(), "POST": Counter()}
+    requests = Counter()
 
     for repeat in range(repeats):
-        ceiling = phase_ceiling(port, users, fetches, max_seconds)
+        before = meter.snapshot()
+        ceiling, answered = phase_ceiling(port, users, fetches, max_seconds)
+        cpu["ceiling"].update(meter.spent(before, meter.snapshot()))
+        requests["ceiling"] += answered
         round_stats, get_elapsed, post_elapsed = split_round(port, token, users, rounds, fetches, max_seconds,
-                                                             repeat, retriers, stats)
+                                                             repeat, retriers, stats, meter, cpu)
         gets, posts = round_stats.latencies["GET"], round_stats.latencies["POST"]
+        requests["GET"] += len(gets)
+        requests["POST"] += len(posts)
         rates = {"GET": len(gets) / get_elapsed, "POST": len(posts) / post_elapsed}
         line = []
         for kind in ("GET", "POST"):
@@ -245,9 +263,27 @@ def phase_split(port: int, token: str, users: int, rounds: int, max_seconds: flo
         spread = " ".join(f"{r:.1%}" for r in ratios[kind])
         print(f"    {label}: {ratio:6.1%} of the ceiling (goal >= {GOALS[kind]:.0%}: {verdict}; rounds {spread})   "
               f"{percentiles(latencies[kind])}")
+    print_cpu(cpu, requests)
     print(f"    outcomes: {dict(sorted(stats.outcomes.items()))}")
     stats.latencies = latencies
     return stats
+
+
+def print_cpu(cpu: dict[str, Counter], requests: Counter) -> None:
+    """CPU milliseconds per request of each step, by side, and the share of the ceiling's rate a
+    step bound by the processor alone would reach (ceiling's CPU per request / the step's)."""
+    per_request = {kind: {side: 1000 * seconds / requests[kind] for side, seconds in cpu[kind].items()}
+                   for kind in cpu if requests[kind]}
+    print("  CPU per request, all rounds (app workers + database server + load generator = total):")
+    ceiling_total = sum(per_request.get("ceiling", {}).values())
+    for kind, label in (("ceiling", "/healthz          "), ("GET", "GET  questionnaire"), ("POST", "POST submission   ")):
+        if kind not in per_request:
+            continue
+        sides = per_request[kind]
+        total = sum(sides.values())
+        bound = f"; bound by CPU alone: {ceiling_total / total:6.1%} of the ceiling" if kind != "ceiling" and total else ""
+        print(f"    {label}: {sides.get('app', 0):5.2f} + {sides.get('database', 0):5.2f} + "
+              f"{sides.get('load generator', 0):5.2f} = {total:5.2f} ms{bound}")
 
 
 def check(database_url: str, stats: Stats, before: Counter) -> bool:
@@ -282,8 +318,9 @@ def bench(db_kind: str, args) -> bool:
         try:
             print(f"  gunicorn -w {args.workers}, {args.users} virtual users, rate limits off "
                   f"(SURVEYS_RATELIMIT_ENABLED=false)")
+            meter = CpuMeter(server.proc.pid, pg.pid() if pg else None)
             stats = phase_split(server.port, token, args.users, args.rounds, args.max_seconds, args.retry_share,
-                                args.ceiling_requests, args.repeats)
+                                args.ceiling_requests, args.repeats, meter)
             ok &= check(url, stats, Counter())
             before = stored_keys(url)
             stats = phase_answering(server.port, token, args.users, args.rounds, args.max_seconds, args.retry_share,

@@ -59,6 +59,10 @@ class TempPostgres:
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 
+    def pid(self) -> int:
+        """The postmaster's process id (its backends are its children)."""
+        return int((self.dir / "data" / "postmaster.pid").read_text().split()[0])
+
     def version(self) -> str:
         out = subprocess.run([str(self.bin / "postgres"), "--version"], capture_output=True, text=True)
         return out.stdout.strip()
@@ -119,3 +123,48 @@ def _healthz(port: int) -> int:
         return conn.getresponse().status
     finally:
         conn.close()
+
+
+# --- CPU time by process ------------------------------------------------------------------------
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of one process (all its threads), or 0 if it has gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+class CpuMeter:
+    """CPU time spent by each side of a benchmark between two snapshots, read from ``/proc``:
+    the app (gunicorn's master and workers), the database server (PostgreSQL's postmaster and
+    every backend; nothing for SQLite, which runs inside the workers) and the load generator
+    (this process, all its threads). Two cores' worth of CPU shared by all three is what limits
+    a phase's rate, so the ratio of two phases' CPU per request explains the ratio of their rates.
+    A process that ends between two snapshots loses its time (do not measure across faults)."""
+
+    def __init__(self, app_pid: int, database_pid: int | None = None):
+        self.roots = {"app": app_pid, "database": database_pid}
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        out: dict[str, dict[int, float]] = {"load generator": {os.getpid(): _cpu_seconds(os.getpid())}}
+        for side, root in self.roots.items():
+            out[side] = {pid: _cpu_seconds(pid) for pid in ([root, *_children(root)] if root else [])}
+        return out
+
+    @staticmethod
+    def spent(before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]) -> dict[str, float]:
+        """Seconds of CPU per side between two snapshots (processes seen in ``after``)."""
+        return {side: sum(t - before.get(side, {}).get(pid, 0.0) for pid, t in pids.items())
+                for side, pids in after.items()}
