@@ -8,7 +8,8 @@ Run by hand (not a test), from the repository root::
 
 For each database: a fresh database, migrated and seeded with one förbund, one insats, an open DP
 link and an officer. A synthetic CSV file (seeded; every DP item answered with 1-6 or 9, a form
-number per row) is imported
+number per row, dated in the current measurement year so that the import also releases its
+rows, spec D2) is imported
 
 1. as the CLI does (``surveys.import_store.run_import``: read, validate, bulk insert, commit), and
 2. over the web (the officer's upload, ``POST /papper/import``, with the Flask test client): a
@@ -25,6 +26,7 @@ import times next to the 10 s goal and the submissions' latency (worst and media
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import io
 import multiprocessing
 import os
@@ -51,14 +53,28 @@ GOAL_SUBMIT_S = 1.0
 PASSWORD = "bench-import-losen-2026"
 
 
+def current_year_days() -> list[str]:
+    """Every day of the current measurement year up to today (it begins on 1 November): forms
+    dated in it are released by the import (a form dated in an ended year is stored but never
+    released, and would leave the release out of the time)."""
+    today = dt.date.today()
+    day = dt.date(today.year if today.month >= 11 else today.year - 1, 11, 1)
+    days = []
+    while day <= today:
+        days.append(day.isoformat())
+        day += dt.timedelta(days=1)
+    return days
+
+
 def synthetic_csv(rows: int, first_number: int, items: tuple[str, ...], insats: str, seed_: int = 14) -> bytes:
     rng = random.Random(seed_)
+    days = current_year_days()
     codes = ["1", "2", "3", "4", "5", "6", "9", ""]
     weights = [4, 6, 10, 18, 24, 20, 6, 12]
     out = io.StringIO()
     out.write(";".join(["formular", "questionnaire", "insats", "date", *items]) + "\r\n")
     for n in range(rows):
-        day = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        day = rng.choice(days)
         answers = rng.choices(codes, weights, k=len(items))
         if not any(answers):
             answers[0] = "4"
@@ -131,15 +147,19 @@ def prepare(database_url: str):
     return app, token, items, insats, forbund_id
 
 
-def counts(app) -> tuple[int, int]:
+def counts(app) -> tuple[int, int, int, int]:
+    """Responses, answers, imported responses, and imported responses released (spec D2)."""
     from sqlalchemy import func, select
 
     from surveys.extensions import db
     from surveys.models import Answer, Response
 
     with app.app_context():
+        imported = select(func.count()).select_from(Response).where(Response.channel == "import")
         result = (db.session.scalar(select(func.count()).select_from(Response)),
-                  db.session.scalar(select(func.count()).select_from(Answer)))
+                  db.session.scalar(select(func.count()).select_from(Answer)),
+                  db.session.scalar(imported),
+                  db.session.scalar(imported.where(Response.released.is_(True))))
         db.session.remove()
     return result
 
@@ -220,9 +240,10 @@ def bench(db_kind: str, rows: int) -> bool:
         started = time.perf_counter()
         again = import_cli(app, forbund_id, cli_file)()
         print(f"  {'re-import (same file)':<22} {time.perf_counter() - started:6.2f} s   {again}")
-        responses, answers = counts(app)
-        print(f"  stored: {responses} responses, {answers} answers")
-        return ok and again.startswith(f"0 nya, {rows} fanns redan")
+        responses, answers, imported, released = counts(app)
+        print(f"  stored: {responses} responses, {answers} answers; imported {imported}, released {released} "
+              "(forms dated in the current measurement year: released as the import makes them count)")
+        return ok and again.startswith(f"0 nya, {rows} fanns redan") and released > 0.99 * imported
     finally:
         if pg is not None:
             pg.stop()

@@ -10,7 +10,9 @@ The file is read and validated completely (:func:`surveys.imports.parse`) before
 starts; the write is a few executemany INSERTs with ids made client-side
 (:mod:`surveys.import_writer`). :func:`import_responses` writes in the caller's transaction and
 flushes; :func:`run_import` - the unit of work of the CLI, the upload page and a queued job -
-writes in short invisible steps and commits itself, so respondents are not held up.
+writes in short invisible steps and commits itself, so respondents are not held up; it
+releases the new rows (spec D2) as they become visible, decided on the file's rows alone
+(:func:`released_with_import`), so no step of it reads or locks what the whole file holds.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import format_date, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from indicators.catalogue import Instrument, measurement_year
+from indicators.disclosure import releasable
 
 from . import audit, import_writer, jobs
 from .extensions import db
@@ -33,7 +37,7 @@ from .form_numbers import stored_form_numbers
 from .imports import ImportRejected, ParsedFile, parse
 from .instruments import instrument
 from .models import Forbund, Response
-from .releases import closed_since, dated_in_closed_year, refresh_cell
+from .releases import closed_since, dated_in_closed_year, refresh_cell, year_closed
 
 #: Responses written per transaction by run_import (about 0.1-0.3 s of write lock each on SQLite).
 BATCH_ROWS = 5_000
@@ -139,6 +143,42 @@ def _release(records, forbund_id: int) -> None:
         refresh_cell(forbund_id, insats_id, code, year)
 
 
+def new_rows_by_cell(ids: list[str], records) -> dict[tuple, dict[str, set[str]]]:
+    """The new rows (ids aligned with ``records``) by leaf cell (insats, questionnaire, year):
+    response id -> the items it has a valid answer to."""
+    cells: dict[tuple, dict[str, set[str]]] = {}
+    for response_id, (_key, row) in zip(ids, records, strict=True):
+        cell = cells.setdefault((row.insats_id, row.questionnaire.code, measurement_year(row.submitted_on)), {})
+        cell[response_id] = {item for item, value in row.answers.items() if value is not None}
+    return cells
+
+
+def released_with_import(cells: dict[tuple, dict[str, set[str]]], k: int) -> set[str]:
+    """The new rows that are written released (or, on SQLite, published released), decided on
+    the file's rows alone, cell by cell (spec D2, ``indicators.disclosure.releasable``): each
+    item's n in a cell grows by 0 or at least k, whatever else the cell holds. Nobody sees
+    these rows before the import's commit, so no other release can take any of them, and the
+    release needs neither a read of them nor a lock on the cell while they are written. Rows of
+    a closed (final) year are never released. :func:`_release_cells` then adds what the cell
+    already had pending, if it can."""
+    chosen: set[str] = set()
+    for (_insats, _code, year), rows in cells.items():
+        if not year_closed(year):
+            chosen |= releasable(rows, k)
+    return chosen
+
+
+def _release_cells(connection, cells: dict[tuple, dict[str, set[str]]], released: set[str], forbund_id: int) -> None:
+    """In the import's last transaction, after its rows are in place: each cell's release (the
+    rows ``released`` already written so, read from memory) takes the cell's pending rows along
+    when it can (``surveys.releases.refresh_cell``). What it reads is only what was pending and
+    the file's held-back rows, never the whole file, so the lock it holds (SQLite's writer, a
+    PostgreSQL cell lock) is short however large the file."""
+    for (insats_id, code, year), rows in sorted(cells.items(), key=lambda c: (c[0][0] or 0, c[0][1], c[0][2])):
+        releasing = {rid: items for rid, items in rows.items() if rid in released}
+        refresh_cell(forbund_id, insats_id, code, year, connection=connection, releasing=releasing)
+
+
 def _existing_keys(keys: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(keys), 500):
@@ -174,6 +214,9 @@ def run_import(forbund_id: int, user_id: int | None, file_bytes: bytes, filename
     records = planned.records
     if progress:
         progress(10, "writing")
+    ids = import_writer.random_ids(len(records))
+    cells = new_rows_by_cell(ids, records)
+    released = released_with_import(cells, current_app.config["REPORTING_THRESHOLD"])
     with import_writer.import_connection() as connection:
         import_writer.discard_stale(connection)
         if connection.dialect.name != "sqlite":
@@ -181,34 +224,39 @@ def run_import(forbund_id: int, user_id: int | None, file_bytes: bytes, filename
             # transaction is all or nothing and holds no respondent up.
             try:
                 import_writer.write(connection, records, forbund_id=forbund_id, version=inst.version,
-                                    entered_by_id=user_id, batch=None)
+                                    entered_by_id=user_id, batch=None, ids=ids, released=released)
+                _release_cells(connection, cells, released, forbund_id)
                 connection.commit()
             except IntegrityError:
                 connection.rollback()
                 raise _conflict() from None
         else:
-            _write_in_steps(connection, records, forbund_id, inst.version, user_id, progress, job_id)
-    _release(records, forbund_id)
+            _write_in_steps(connection, records, ids, cells, released, forbund_id, inst.version, user_id, progress,
+                            job_id)
     _audit(forbund, planned.result, user_id, filename)
     db.session.commit()
     return planned.result
 
 
-def _write_in_steps(connection, records, forbund_id: int, version: str, user_id, progress, job_id) -> None:
-    """SQLite (one writer at a time): short pending steps, then one publishing transaction."""
+def _write_in_steps(connection, records, ids: list[str], cells, released, forbund_id: int, version: str, user_id,
+                    progress, job_id) -> None:
+    """SQLite (one writer at a time): short pending steps, then one publishing transaction that
+    releases ``released`` and, with them, what it can of the cells' other pending rows."""
     batch = import_writer.new_batch_id(job_id)
     written: list[str] = []
     try:
         for start in range(0, len(records), BATCH_ROWS):
             written += import_writer.write(connection, records[start : start + BATCH_ROWS], forbund_id=forbund_id,
-                                           version=version, entered_by_id=user_id, batch=batch)
+                                           version=version, entered_by_id=user_id, batch=batch,
+                                           ids=ids[start : start + BATCH_ROWS])
             connection.commit()
             if progress:
                 progress(10 + 85 * len(written) // max(1, len(records)), "writing")
             if start + BATCH_ROWS < len(records):
                 time.sleep(PAUSE_SQLITE)  # let a waiting respondent's submission take the write lock
         import_writer.durable(connection)
-        import_writer.publish(connection, written, batch)
+        import_writer.publish(connection, written, batch, released)  # SQLite's write lock from here on
+        _release_cells(connection, cells, released, forbund_id)
         connection.commit()
     except BaseException as exc:
         connection.rollback()

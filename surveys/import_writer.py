@@ -16,6 +16,7 @@ import datetime as dt
 import os
 import sqlite3
 import time
+from collections.abc import Set
 from contextlib import contextmanager
 
 from sqlalchemy import select, update
@@ -36,7 +37,7 @@ STALE_MINUTES = 15
 JOB_PART = 21
 RESPONSE_COLUMNS = ("id", "submission_key", "link_id", "forbund_id", "insats_id", "questionnaire",
                     "instrument_version", "measurement_year", "submitted_on", "channel", "entered_by_id",
-                    "withdrawn", "form_number", "import_batch")
+                    "withdrawn", "form_number", "import_batch", "released")
 
 
 def new_batch_id(job_id: str | None = None) -> str:
@@ -57,13 +58,15 @@ def random_ids(count: int) -> list[str]:
 
 
 def write(connection, records, *, forbund_id: int, version: str, entered_by_id: int | None,
-          batch: str | None) -> list[str]:
+          batch: str | None, ids: list[str] | None = None, released: Set[str] = frozenset()) -> list[str]:
     """Insert responses given as (submission key, row) with their answers; return their ids.
 
     ``row`` has ``insats_id``, ``questionnaire``, ``submitted_on``, ``form_number``, ``answers``
     and ``background``. Raises IntegrityError when a key or form number is already stored.
+    ``ids``: the rows' ids (new ones by default). With a ``batch`` the rows are pending (hidden
+    until :func:`publish`); without one, those whose id is in ``released`` are written released.
     """
-    ids = random_ids(len(records))
+    ids = random_ids(len(records)) if ids is None else ids
     years: dict[dt.date, int] = {}
     responses, answers, background = [], [], []
     pending = batch is not None
@@ -72,7 +75,7 @@ def write(connection, records, *, forbund_id: int, version: str, entered_by_id: 
         year = years.get(day) or years.setdefault(day, measurement_year(day))
         responses.append((response_id, key or f"frm-{response_id}", None, forbund_id, row.insats_id,
                           row.questionnaire.code, version, year, day, "import", entered_by_id, pending,
-                          row.form_number, batch))
+                          row.form_number, batch, not pending and response_id in released))
         answers.extend((response_id, item_id, value) for item_id, value in row.answers.items())
         background.extend((response_id, qid, value) for qid, value in row.background.items())
     _executemany(connection, Response.__table__.name, RESPONSE_COLUMNS, responses)
@@ -135,15 +138,21 @@ def _copy(connection, table: str, columns: tuple[str, ...], records: list[tuple]
         raise IntegrityError(str(statement.as_string(raw)), None, exc) from None
 
 
-def publish(connection, ids: list[str], batch: str) -> None:
-    """Make a pending batch visible (the caller commits this as the import's last step)."""
+def publish(connection, ids: list[str], batch: str, released: Set[str] = frozenset()) -> None:
+    """Make the pending batch ``batch`` (its rows are ``ids``) visible, the rows whose id is in
+    ``released`` released (the caller commits this as the import's last step). The rows kept
+    unreleased (usually none) are named; the others go in one statement that finds them by the
+    batch's index, which takes SQLite's write lock for less time than naming 50,000 ids."""
     table = Response.__table__
-    for start in range(0, len(ids), 500):
+    kept = [rid for rid in ids if rid not in released]
+    for start in range(0, len(kept), 500):
         connection.execute(
             update(table)
-            .where(table.c.id.in_(ids[start : start + 500]), table.c.import_batch == batch)
+            .where(table.c.id.in_(kept[start : start + 500]), table.c.import_batch == batch)
             .values(withdrawn=False, import_batch=None)
         )
+    connection.execute(update(table).where(table.c.import_batch == batch)
+                       .values(withdrawn=False, import_batch=None, released=True))
 
 
 def discard(connection, ids: list[str]) -> None:

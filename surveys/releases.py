@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 
 from flask import current_app
 from sqlalchemy import BigInteger, and_, bindparam, false, func, literal_column, or_, select, true, update
@@ -89,14 +90,15 @@ def _pending_select(dialect, condition: str, without_insats: bool):
     )
 
 
-def _read(cell: dict, condition: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+def _read(cell: dict, condition: str, connection=None) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """Response id -> the items it has a valid answer to, for the responses of one leaf cell
     (``cell``: forbund_id, insats_id, questionnaire, year) that meet ``condition``: the
-    unreleased ones first, then the released ones."""
+    unreleased ones first, then the released ones. On ``connection``, the session's by default."""
     # It runs after every submission, inside the write transaction: compiled once, run on the
     # session's connection, a row per response.
     without_insats = cell["insats_id"] is None
-    rows = precompiled.execute(db.session.connection(), ("pending", condition, without_insats),
+    connection = connection if connection is not None else db.session.connection()
+    rows = precompiled.execute(connection, ("pending", condition, without_insats),
                                lambda dialect: _pending_select(dialect, condition, without_insats), cell)
     out: tuple[dict[str, set[str]], dict[str, set[str]]] = ({}, {})
     for rid, released, items in rows:
@@ -104,7 +106,7 @@ def _read(cell: dict, condition: str) -> tuple[dict[str, set[str]], dict[str, se
     return out
 
 
-def lock_cell(forbund_id: int, insats_id: int | None, questionnaire: str, year: int) -> None:
+def lock_cell(forbund_id: int, insats_id: int | None, questionnaire: str, year: int, connection=None) -> None:
     """PostgreSQL: hold the leaf cell's release lock until the transaction ends.
 
     Transactions there run side by side, each seeing only the rows others have committed. Two
@@ -116,7 +118,7 @@ def lock_cell(forbund_id: int, insats_id: int | None, questionnaire: str, year: 
     withdrawal), so that no two transactions wait for each other. SQLite has one writer at a
     time and needs nothing; the lock is an advisory lock on a number derived from the cell.
     """
-    connection = db.session.connection()
+    connection = connection if connection is not None else db.session.connection()
     if connection.dialect.name == "postgresql":
         name = f"release {forbund_id} {insats_id} {questionnaire} {year}".encode()
         key = int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big", signed=True)
@@ -128,31 +130,44 @@ def _lock_statement(_dialect):
 
 
 def refresh_cell(forbund_id: int, insats_id: int | None, questionnaire: str, year: int, *,
-                 allow_closed: bool = False) -> int:
+                 allow_closed: bool = False, connection=None, releasing: Mapping[str, set[str]] | None = None) -> int:
     """Release what may be released in one leaf cell; return how many responses changed.
 
     At most one release per call: pending additions first; pending withdrawals only when no
     addition was released (a mixed step could change an item's n by less than k). The cell is
-    locked first (:func:`lock_cell`).
+    locked first (:func:`lock_cell`). ``connection``: the session's by default.
+
+    ``releasing``: rows (id -> items with a valid answer) that the caller releases itself in
+    this transaction, an import's new rows, decided on their own (:func:`indicators.disclosure
+    .releasable`) and not read back here. The cell's pending rows join them when the release of
+    all together still changes every count by 0 or at least k (then only those pending rows are
+    updated); otherwise they stay pending, and this release is the caller's rows alone.
     """
     if year_closed(year) and not allow_closed:
         return 0
     db.session.flush()
-    lock_cell(forbund_id, insats_id, questionnaire, year)
+    connection = connection if connection is not None else db.session.connection()
+    lock_cell(forbund_id, insats_id, questionnaire, year, connection)
     k = current_app.config["REPORTING_THRESHOLD"]
     cell = {"forbund_id": forbund_id, "insats_id": insats_id, "questionnaire": questionnaire, "year": year}
-    additions, withdrawals = _read(cell, "pending")
-    chosen = releasable(additions, k)
+    additions, withdrawals = _read(cell, "pending", connection)
     column = "released"
-    if not chosen:
-        # Without a pending withdrawal there is nothing to release; the cell's visible answers
-        # (which grow with every response) are read only when there is.
-        if withdrawals:
-            chosen = releasable(withdrawals, k, visible=_read(cell, "visible")[1])  # visible = released
-        column = "withdrawal_released"
-    if chosen:
-        ids = sorted(chosen)
-        connection = db.session.connection()
+    if releasing:
+        chosen = releasable({**additions, **releasing}, k)
+        if not chosen >= set(releasing):
+            chosen = frozenset(releasing)
+        update_ids = chosen - set(releasing)
+    else:
+        chosen = releasable(additions, k)
+        if not chosen:
+            # Without a pending withdrawal there is nothing to release; the cell's visible answers
+            # (which grow with every response) are read only when there is.
+            if withdrawals:
+                chosen = releasable(withdrawals, k, visible=_read(cell, "visible", connection)[1])  # visible = released
+            column = "withdrawal_released"
+        update_ids = chosen
+    if update_ids:
+        ids = sorted(update_ids)
         for start in range(0, len(ids), 500):
             batch = ids[start:start + 500]
             precompiled.execute(connection, ("release", column, len(batch)), _release_statement(column, len(batch)),

@@ -179,3 +179,60 @@ def test_rows_left_by_an_import_job_whose_worker_died_go_at_once(app, world):
     assert total() == 3
     jobs.housekeeping()
     assert total() == 2 and visible() == 2
+
+
+# --- releases (spec D2) of an import --------------------------------------------------------
+
+
+def released() -> set[str]:
+    db.session.rollback()
+    return set(db.session.scalars(select(Response.id).where(Response.released.is_(True))))
+
+
+def reads_of_pending_rows(monkeypatch) -> list[int]:
+    """How many pending rows each read of a cell's releases returns (``releases._read``)."""
+    from surveys import releases
+
+    sizes: list[int] = []
+    real = releases._read
+
+    def counting(cell, condition, connection=None):
+        out = real(cell, condition, connection)
+        sizes.append(len(out[0]) + len(out[1]))
+        return out
+
+    monkeypatch.setattr(releases, "_read", counting)
+    return sizes
+
+
+def test_an_import_releases_its_rows_without_reading_them_back(app, world, monkeypatch):
+    """The file's rows are released as they become visible, decided on the file alone: the
+    release reads only what the cell had pending, so its lock is short whatever the file's size."""
+    monkeypatch.setattr(import_store, "BATCH_ROWS", 40)
+    sizes = reads_of_pending_rows(monkeypatch)
+    run_import(world["forbund"].id, None, csv_rows(100), "svar.csv")
+    assert len(released()) == 100
+    assert sizes == [0]  # one cell, nothing else pending: not one of the file's 100 rows read back
+
+
+def test_pending_web_answers_are_released_with_an_import(app, world):
+    for _ in range(3):
+        outcome: dict = {}
+        submit_as_respondent(app, world["token"], outcome)
+        assert outcome["status"] == 303
+    assert released() == set()  # 3 < k: pending
+    run_import(world["forbund"].id, None, csv_rows(10), "svar.csv")
+    assert len(released()) == 13  # one release: the three web answers joined the file's ten
+
+
+def test_a_row_the_file_cannot_release_alone_waits(app, world):
+    """Ten forms answer DP01; one also answers DP02, which would then have an n of 1: that form
+    is held back (and stays pending), the other nine are released."""
+    lines = ["formular;questionnaire;insats;date;DP01;DP02"]
+    lines += [f"{n};DP;Steg för steg;2026-01-15;4;{'3' if n == 1 else ''}" for n in range(1, 11)]
+    run_import(world["forbund"].id, None, ("\n".join(lines) + "\n").encode(), "svar.csv")
+    held = db.session.scalar(select(Response.id).where(Response.form_number == "1"))
+    shown = released()
+    assert len(shown) == 9 and held not in shown
+    assert db.session.scalar(select(func.count()).select_from(Answer).where(
+        Answer.response_id.in_(shown), Answer.item_id == "DP02", Answer.value.is_not(None))) == 0
