@@ -24,11 +24,8 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,7 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from load import machine, seed  # noqa: E402
 from respondents import request, run_users  # noqa: E402
-from servers import SECRET, CpuMeter, TempPostgres, _healthz, free_port  # noqa: E402
+from servers import CpuMeter, Gunicorn, throwaway_database  # noqa: E402
 
 
 def make_app():
@@ -72,68 +69,42 @@ BODY = "&".join([f"DP{i:02d}={i % 6 + 1}" for i in range(1, 11)]
 
 
 def bench(db_kind: str, args) -> None:
-    pg = None
-    tmp = Path(tempfile.mkdtemp(prefix="bench."))
-    proc = None
-    try:
-        if db_kind == "postgres":
-            pg = TempPostgres()
-            pg.start()
-            url = pg.url
-            print(f"\n== PostgreSQL ({pg.version()}) ==")
-        else:
-            url = f"sqlite:///{tmp / 'bench.sqlite'}"
-            print("\n== SQLite (WAL) ==")
+    with throwaway_database(db_kind) as (url, tmp, pg):
+        print(f"\n== PostgreSQL ({pg.version()}) ==" if pg else "\n== SQLite (WAL) ==")
         seed(url)  # migrated like bench/load.py's database
-        port = free_port()
-        env = {**os.environ, "DATABASE_URL": url, "SURVEYS_RATELIMIT_ENABLED": "false", "SURVEYS_SECRET_KEY": SECRET,
-               "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)])}
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--backlog", "2048",
-             "--log-level", "warning", "floor:make_app()"], cwd=ROOT, env=env)
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if _healthz(port) == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("gunicorn did not start") from None
-                time.sleep(0.2)
-        meter = CpuMeter(proc.pid, pg.pid() if pg else None)
-        ratios = []
-        for n in range(args.rounds):
-            rates = {}
-            for label, method, path, body, per_user in (("/healthz", "GET", "/healthz", None, 10),
-                                                         ("/floor  ", "POST", "/floor", BODY, 5)):
-                failed = []
+        server = Gunicorn(url, args.workers, tmp / "gunicorn.log", app="floor:make_app()",
+                          env={"PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)])})
+        try:
+            meter = CpuMeter(server.proc.pid, pg.pid() if pg else None)
+            ratios = []
+            for n in range(args.rounds):
+                rates = {}
+                for label, method, path, body, per_user in (("/healthz", "GET", "/healthz", None, 10),
+                                                             ("/floor  ", "POST", "/floor", BODY, 5)):
+                    failed: list[int] = []
 
-                def work(_user, _deadline, method=method, path=path, body=body, per_user=per_user, failed=failed):
-                    for _ in range(per_user):
-                        status = request(port, method, path, body)[0]
-                        if status not in (200, 303):
-                            failed.append(status)
+                    def work(_user, _deadline, method=method, path=path, body=body, per_user=per_user,
+                             failed=failed):
+                        for _ in range(per_user):
+                            status = request(server.port, method, path, body)[0]
+                            if status not in (200, 303):
+                                failed.append(status)
 
-                before, started = meter.snapshot(), time.monotonic()
-                run_users(args.users, work, 120)
-                elapsed, spent = time.monotonic() - started, meter.spent(before, meter.snapshot())
-                count = args.users * per_user
-                rates[label] = (count - len(failed)) / elapsed
-                sides = " + ".join(f"{1000 * spent.get(side, 0) / count:.2f}"
-                                   for side in ("app", "database", "load generator"))
-                print(f"    round {n + 1} {label} {rates[label]:7.1f} req/s; CPU per request (app + database + "
-                      f"load generator) {sides} = {1000 * sum(spent.values()) / count:.2f} ms"
-                      + (f"; refused {len(failed)}" if failed else ""))
-            ratios.append(rates["/floor  "] / rates["/healthz"])
+                    before, started = meter.snapshot(), time.monotonic()
+                    run_users(args.users, work, 120)
+                    elapsed, spent = time.monotonic() - started, meter.spent(before, meter.snapshot())
+                    count = args.users * per_user
+                    rates[label] = (count - len(failed)) / elapsed
+                    sides = " + ".join(f"{1000 * spent.get(side, 0) / count:.2f}"
+                                       for side in ("app", "database", "load generator"))
+                    print(f"    round {n + 1} {label} {rates[label]:7.1f} req/s; CPU per request (app + database + "
+                          f"load generator) {sides} = {1000 * sum(spent.values()) / count:.2f} ms"
+                          + (f"; refused {len(failed)}" if failed else ""))
+                ratios.append(rates["/floor  "] / rates["/healthz"])
+        finally:
+            server.stop()
         print(f"  floor: {statistics.median(ratios):.1%} of the /healthz ceiling, median of {args.rounds} rounds "
               f"({' '.join(f'{r:.1%}' for r in ratios)}); the POST goal of issue 14 is 35 %")
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(15)
-        if pg:
-            pg.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> int:

@@ -33,10 +33,8 @@ import os
 import platform
 import random
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -46,7 +44,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from load import seed  # noqa: E402
 from respondents import hidden_fields  # noqa: E402
-from servers import SECRET, TempPostgres  # noqa: E402
+from servers import SECRET, throwaway_database  # noqa: E402
 
 GOAL_IMPORT_S = 10.0
 GOAL_SUBMIT_S = 1.0
@@ -218,15 +216,7 @@ def report(label: str, elapsed: float, submitter: Submitter, outcome) -> None:
 
 
 def bench(db_kind: str, rows: int) -> bool:
-    pg = None
-    tmp = Path(tempfile.mkdtemp(prefix="bench-import."))
-    try:
-        if db_kind == "postgres":
-            pg = TempPostgres()
-            pg.start()
-            url = pg.url
-        else:
-            url = f"sqlite:///{tmp / 'bench.sqlite'}"
+    with throwaway_database(db_kind, prefix="bench-import.") as (url, _tmp, _pg):
         app, token, items, insats, forbund_id = prepare(url)
         cli_file = synthetic_csv(rows, 1, items, insats)
         web_file = synthetic_csv(rows, 1_000_001, items, insats, seed_=16)
@@ -244,10 +234,6 @@ def bench(db_kind: str, rows: int) -> bool:
         print(f"  stored: {responses} responses, {answers} answers; imported {imported}, released {released} "
               "(forms dated in the current measurement year: released as the import makes them count)")
         return ok and again.startswith(f"0 nya, {rows} fanns redan") and released > 0.99 * imported
-    finally:
-        if pg is not None:
-            pg.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> int:

@@ -34,11 +34,9 @@ import datetime as dt
 import os
 import platform
 import random
-import shutil
 import signal
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -49,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from respondents import Stats, fill_in, get_form, percentiles, post_answer, request, run_users  # noqa: E402
-from servers import SECRET, CpuMeter, Gunicorn, TempPostgres  # noqa: E402
+from servers import SECRET, CpuMeter, Gunicorn, throwaway_database  # noqa: E402
 
 # --- the database -------------------------------------------------------------------------------
 
@@ -299,18 +297,12 @@ def check(database_url: str, stats: Stats, before: Counter) -> bool:
 
 
 def bench(db_kind: str, args) -> bool:
-    pg = None
-    tmp = Path(tempfile.mkdtemp(prefix="bench."))
-    try:
-        if db_kind == "postgres":
-            pg = TempPostgres()
-            pg.start()
-            url = pg.url
+    with throwaway_database(db_kind) as (url, tmp, pg):
+        if pg:
             print(f"\n== PostgreSQL ({pg.version()}) ==")
         else:
             import sqlite3
 
-            url = f"sqlite:///{tmp / 'bench.sqlite'}"
             print(f"\n== SQLite {sqlite3.sqlite_version} (WAL, busy_timeout 30 s) ==")
         token = seed(url)
         server = Gunicorn(url, args.workers, tmp / "gunicorn.log")
@@ -365,10 +357,6 @@ def bench(db_kind: str, args) -> bool:
         finally:
             server.stop()
         return ok
-    finally:
-        if pg:
-            pg.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def machine() -> str:

@@ -11,6 +11,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,8 +70,32 @@ class TempPostgres:
         return out.stdout.strip()
 
 
+@contextmanager
+def throwaway_database(kind: str, prefix: str = "bench.") -> Iterator[tuple[str, Path, TempPostgres | None]]:
+    """A fresh, empty database for one benchmark run: ``kind`` "postgres" (its own cluster on
+    loopback) or "sqlite" (a file in a temporary folder). Yields (database URL, the temporary
+    folder for the run's other files, the cluster or None); removes everything afterwards."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    pg = None
+    try:
+        if kind == "postgres":
+            pg = TempPostgres()
+            pg.start()
+            yield pg.url, tmp, pg
+        else:
+            yield f"sqlite:///{tmp / 'bench.sqlite'}", tmp, None
+    finally:
+        if pg is not None:
+            pg.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 class Gunicorn:
-    def __init__(self, database_url: str, workers: int, log: Path, env: dict[str, str] | None = None):
+    """``gunicorn -w workers`` serving ``app`` (the project's app by default) on a free loopback
+    port, against ``database_url``, rate limits off; started when made, ready when it returns."""
+
+    def __init__(self, database_url: str, workers: int, log: Path, env: dict[str, str] | None = None,
+                 app: str = "app:create_app()"):
         self.port = free_port()
         self.log_path = log
         self.log = open(log, "w")  # tracebacks of the refused requests during the faults go here
@@ -77,7 +103,7 @@ class Gunicorn:
                "SURVEYS_SECRET_KEY": SECRET, **(env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{self.port}",
-             "--backlog", "2048", "--graceful-timeout", "5", "--log-level", "warning", "app:create_app()"],
+             "--backlog", "2048", "--graceful-timeout", "5", "--log-level", "warning", app],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 90  # a busy machine imports slowly
