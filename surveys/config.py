@@ -18,8 +18,6 @@ class Defaults:
     #: Largest accepted request body (uploads included), in bytes.
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
     #: hide_parameters: SQL parameters (submission keys, free text) never appear in error messages.
-    #: (PostgreSQL and SQLite check a pooled connection without the pre-ping's round trip:
-    #: surveys.pg_liveness, surveys.sqlite_writer.)
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"

@@ -24,13 +24,12 @@ UPLOAD_FIELDS = {"file"}
 
 
 def configure_extensions(app: Flask) -> None:
-    from . import logs, pg_liveness
+    from . import logs
 
     logs.install(app.logger)  # no respondent path, SQL parameter or answer text in any log line
     app.request_class = CleanRequest  # control characters removed from every text input
-    uri = app.config["SQLALCHEMY_DATABASE_URI"]
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = pg_liveness.engine_options(
-        uri, sqlite_writer.engine_options(uri, app.config["SQLALCHEMY_ENGINE_OPTIONS"]))
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = sqlite_writer.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config["SQLALCHEMY_ENGINE_OPTIONS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir(app), render_as_batch=True, compare_type=True)
 
