@@ -173,9 +173,14 @@ def _release_cells(connection, cells: dict[tuple, dict[str, set[str]]], released
     rows ``released`` already written so, read from memory) takes the cell's pending rows along
     when it can (``surveys.releases.refresh_cell``). What it reads is only what was pending and
     the file's held-back rows, never the whole file, so the lock it holds (SQLite's writer, a
-    PostgreSQL cell lock) is short however large the file."""
+    PostgreSQL cell lock) is short however large the file. A cell whose measurement year has
+    closed since the release was decided (the import ran over midnight on 31 October) gets its
+    rows back unreleased: a closed year's figures are final."""
     for (insats_id, code, year), rows in sorted(cells.items(), key=lambda c: (c[0][0] or 0, c[0][1], c[0][2])):
         releasing = {rid: items for rid, items in rows.items() if rid in released}
+        if releasing and year_closed(year):
+            import_writer.unrelease(connection, sorted(releasing))
+            continue
         refresh_cell(forbund_id, insats_id, code, year, connection=connection, releasing=releasing)
 
 
@@ -261,7 +266,7 @@ def _write_in_steps(connection, records, ids: list[str], cells, released, forbun
     except BaseException as exc:
         connection.rollback()
         import_writer.discard(connection, written)
-        if isinstance(exc, IntegrityError):
+        if isinstance(exc, IntegrityError | import_writer.BatchChanged):
             raise _conflict() from None
         raise
 

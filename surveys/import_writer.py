@@ -138,30 +138,51 @@ def _copy(connection, table: str, columns: tuple[str, ...], records: list[tuple]
         raise IntegrityError(str(statement.as_string(raw)), None, exc) from None
 
 
+class BatchChanged(Exception):
+    """The rows of a pending batch are not all there any more when it is published (another
+    import took it for a dead one and removed part of it): the import is refused, nothing
+    published."""
+
+
 def publish(connection, ids: list[str], batch: str, released: Set[str] = frozenset()) -> None:
     """Make the pending batch ``batch`` (its rows are ``ids``) visible, the rows whose id is in
     ``released`` released (the caller commits this as the import's last step). The rows kept
     unreleased (usually none) are named; the others go in one statement that finds them by the
-    batch's index, which takes SQLite's write lock for less time than naming 50,000 ids."""
+    batch's index, which takes SQLite's write lock for less time than naming 50,000 ids.
+    Raises BatchChanged (the caller rolls back) unless every row of ``ids`` was published: a
+    release decided on the whole file must not be made of part of it."""
     table = Response.__table__
     kept = [rid for rid in ids if rid not in released]
+    published = 0
     for start in range(0, len(kept), 500):
-        connection.execute(
+        published += connection.execute(
             update(table)
             .where(table.c.id.in_(kept[start : start + 500]), table.c.import_batch == batch)
             .values(withdrawn=False, import_batch=None)
-        )
-    connection.execute(update(table).where(table.c.import_batch == batch)
-                       .values(withdrawn=False, import_batch=None, released=True))
+        ).rowcount
+    published += connection.execute(update(table).where(table.c.import_batch == batch)
+                                    .values(withdrawn=False, import_batch=None, released=True)).rowcount
+    if published != len(ids):
+        raise BatchChanged(batch)
+
+
+def unrelease(connection, ids: list[str]) -> None:
+    """Take back the release of rows written released in the current transaction (their year
+    closed while the import ran: a closed year's figures are final)."""
+    table = Response.__table__
+    for start in range(0, len(ids), 500):
+        connection.execute(update(table).where(table.c.id.in_(ids[start : start + 500])).values(released=False))
 
 
 def discard(connection, ids: list[str]) -> None:
-    """Delete pending responses and their answers, committing per chunk."""
+    """Delete pending responses and their answers, committing per chunk. Only rows still
+    pending (marked with a batch) go, answers included: a batch published meanwhile stays whole."""
     table = Response.__table__
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
+        pending = select(table.c.id).where(table.c.id.in_(chunk), table.c.import_batch.is_not(None))
         for child in (Answer.__table__, BackgroundAnswer.__table__):
-            connection.execute(child.delete().where(child.c.response_id.in_(chunk)))
+            connection.execute(child.delete().where(child.c.response_id.in_(pending)))
         connection.execute(table.delete().where(table.c.id.in_(chunk), table.c.import_batch.is_not(None)))
         connection.commit()
 

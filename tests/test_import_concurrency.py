@@ -236,3 +236,52 @@ def test_a_row_the_file_cannot_release_alone_waits(app, world):
     assert len(shown) == 9 and held not in shown
     assert db.session.scalar(select(func.count()).select_from(Answer).where(
         Answer.response_id.in_(shown), Answer.item_id == "DP02", Answer.value.is_not(None))) == 0
+
+
+def test_rows_of_a_year_that_closes_while_the_import_runs_are_not_released(app, world, monkeypatch):
+    """The release is decided before writing; if 31 October ends meanwhile, the year is final."""
+    from surveys import releases
+
+    app.config["FIXED_TODAY"] = "2026-10-31"
+    target = "publish" if sqlite() else "write"
+    real = getattr(import_writer, target)
+
+    def at_midnight(*args, **kwargs):
+        app.config["FIXED_TODAY"] = "2026-11-01"
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(import_writer, target, at_midnight)
+    text = "\n".join([HEADER] + [f"{n};DP;Steg för steg;2026-10-20;4;" for n in range(1, 11)]) + "\n"
+    assert run_import(world["forbund"].id, None, text.encode(), "svar.csv").created == 10
+    assert releases.year_closed(2026)
+    assert visible() == 10 and released() == set()
+
+
+def test_a_batch_partly_removed_before_it_is_published_is_refused_whole(app, world, monkeypatch):
+    """SQLite: another import took the batch for a dead one and removed part of it; publishing
+    the rest would release part of what was decided on the whole file."""
+    if not sqlite():
+        pytest.skip("the batch is written in steps on SQLite only")
+    real = import_writer.publish
+
+    def part_removed_first(connection, ids, batch, released=frozenset()):
+        import_writer.discard(connection, ids[:6])  # what another import's discard_stale would do
+        return real(connection, ids, batch, released)
+
+    monkeypatch.setattr(import_writer, "publish", part_removed_first)
+    with pytest.raises(ImportRejected):
+        run_import(world["forbund"].id, None, csv_rows(10), "svar.csv")
+    assert total() == 0 and total(Answer) == 0 and released() == set()
+    monkeypatch.setattr(import_writer, "publish", real)
+    assert run_import(world["forbund"].id, None, csv_rows(10), "svar.csv").created == 10  # a retry works
+
+
+def test_discarding_a_published_import_leaves_its_answers(app, world):
+    """A reaper that read a batch as stale just before it was published removes nothing of it."""
+    run_import(world["forbund"].id, None, csv_rows(10), "svar.csv")
+    ids = sorted(db.session.scalars(select(Response.id)))
+    answers = total(Answer)
+    db.session.rollback()
+    with import_writer.import_connection() as connection:
+        import_writer.discard(connection, ids)
+    assert total() == 10 and total(Answer) == answers > 0
