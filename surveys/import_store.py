@@ -125,22 +125,24 @@ def import_responses(
     never commits). :func:`run_import` is the faster path that lets respondents in meanwhile."""
     parsed = parse(data, forbund, inst, source)
     planned = plan(forbund, parsed)
+    ids, cells, released = _release_plan(planned.records)
+    connection = db.session.connection()
     try:
-        import_writer.write(db.session.connection(), planned.records, forbund_id=forbund.id, version=inst.version,
-                            entered_by_id=entered_by_id, batch=None)
+        import_writer.write(connection, planned.records, forbund_id=forbund.id, version=inst.version,
+                            entered_by_id=entered_by_id, batch=None, ids=ids, released=released)
     except IntegrityError:
         db.session.rollback()
         raise _conflict() from None
-    _release(planned.records, forbund.id)
+    _release_cells(connection, cells, released, forbund.id)
     _audit(forbund, planned.result, entered_by_id, source)
     return planned.result
 
 
-def _release(records, forbund_id: int) -> None:
-    """Refresh the releases (spec D2) of every leaf cell the imported rows went into."""
-    cells = {(row.insats_id, row.questionnaire.code, measurement_year(row.submitted_on)) for _key, row in records}
-    for insats_id, code, year in sorted(cells, key=lambda c: (c[0] or 0, c[1], c[2])):
-        refresh_cell(forbund_id, insats_id, code, year)
+def _release_plan(records) -> tuple[list[str], dict[tuple, dict[str, set[str]]], set[str]]:
+    """New ids for ``records``, the rows by leaf cell, and those released with the import."""
+    ids = import_writer.random_ids(len(records))
+    cells = new_rows_by_cell(ids, records)
+    return ids, cells, released_with_import(cells, current_app.config["REPORTING_THRESHOLD"])
 
 
 def new_rows_by_cell(ids: list[str], records) -> dict[tuple, dict[str, set[str]]]:
@@ -219,9 +221,7 @@ def run_import(forbund_id: int, user_id: int | None, file_bytes: bytes, filename
     records = planned.records
     if progress:
         progress(10, "writing")
-    ids = import_writer.random_ids(len(records))
-    cells = new_rows_by_cell(ids, records)
-    released = released_with_import(cells, current_app.config["REPORTING_THRESHOLD"])
+    ids, cells, released = _release_plan(records)
     with import_writer.import_connection() as connection:
         import_writer.discard_stale(connection)
         if connection.dialect.name != "sqlite":

@@ -90,14 +90,13 @@ def _pending_select(dialect, condition: str, without_insats: bool):
     )
 
 
-def _read(cell: dict, condition: str, connection=None) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+def _read(connection, cell: dict, condition: str) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """Response id -> the items it has a valid answer to, for the responses of one leaf cell
     (``cell``: forbund_id, insats_id, questionnaire, year) that meet ``condition``: the
-    unreleased ones first, then the released ones. On ``connection``, the session's by default."""
+    unreleased ones first, then the released ones."""
     # It runs after every submission, inside the write transaction: compiled once, run on the
-    # session's connection, a row per response.
+    # transaction's connection, a row per response.
     without_insats = cell["insats_id"] is None
-    connection = connection if connection is not None else db.session.connection()
     rows = precompiled.execute(connection, ("pending", condition, without_insats),
                                lambda dialect: _pending_select(dialect, condition, without_insats), cell)
     out: tuple[dict[str, set[str]], dict[str, set[str]]] = ({}, {})
@@ -150,20 +149,21 @@ def refresh_cell(forbund_id: int, insats_id: int | None, questionnaire: str, yea
     lock_cell(forbund_id, insats_id, questionnaire, year, connection)
     k = current_app.config["REPORTING_THRESHOLD"]
     cell = {"forbund_id": forbund_id, "insats_id": insats_id, "questionnaire": questionnaire, "year": year}
-    additions, withdrawals = _read(cell, "pending", connection)
+    additions, withdrawals = _read(connection, cell, "pending")
     column = "released"
     if releasing:
+        own = frozenset(releasing)
         chosen = releasable({**additions, **releasing}, k)
-        if not chosen >= set(releasing):
-            chosen = frozenset(releasing)
-        update_ids = chosen - set(releasing)
+        if not chosen >= own:
+            chosen = own
+        update_ids = chosen - own
     else:
         chosen = releasable(additions, k)
         if not chosen:
             # Without a pending withdrawal there is nothing to release; the cell's visible answers
             # (which grow with every response) are read only when there is.
             if withdrawals:
-                chosen = releasable(withdrawals, k, visible=_read(cell, "visible", connection)[1])  # visible = released
+                chosen = releasable(withdrawals, k, visible=_read(connection, cell, "visible")[1])  # visible = released
             column = "withdrawal_released"
         update_ids = chosen
     if update_ids:

@@ -196,8 +196,8 @@ def reads_of_pending_rows(monkeypatch) -> list[int]:
     sizes: list[int] = []
     real = releases._read
 
-    def counting(cell, condition, connection=None):
-        out = real(cell, condition, connection)
+    def counting(connection, cell, condition):
+        out = real(connection, cell, condition)
         sizes.append(len(out[0]) + len(out[1]))
         return out
 
